@@ -1,0 +1,569 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * zombietrace: the exit/wait lifecycle of processes.
+ * See ../shared/KERNEL-NOTES.md (docs/kernel.md) for why each hook is where it is.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "zombietrace.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define SIGCHLD 17
+#define SIG_IGN 1
+#define SA_NOCLDWAIT 2
+#define CLD_EXITED 1
+#define CLD_DUMPED 3
+#define CLD_CONTINUED 6
+#define SIGILL 4
+#define SIGTRAP 5
+#define SIGBUS 7
+#define SIGFPE 8
+#define SIGSEGV 11
+#define SIGPOLL 29
+#define SIGSYS 31
+#define EXIT_ZOMBIE 32
+#define PF_KTHREAD 0x00200000
+#define SIGNAL_GROUP_EXIT 0x00000004
+#define MAX_PID_NS_LEVEL 32
+#define NR_WAIT4 61
+#define NR_WAITID 247
+#define P_ALL 0
+#define P_PID 1
+#define P_PGID 2
+#define P_PIDFD 3
+
+/* Set from Go before load. */
+const volatile __u32 filter_enabled = 0; /* 1: only followed processes */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20); /* resized from Go */
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, COUNTER_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32); /* tgid */
+	__type(value, struct follow_entry);
+} follow SEC(".maps");
+
+struct wait_args {
+	__u64 addr; /* wait4 stat_addr or waitid infop */
+	__u32 options;
+	__u16 syscall;
+	__u8 target_type;
+	__u8 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32); /* tid */
+	__type(value, struct wait_args);
+} wait_args SEC(".maps");
+
+/* Make sure bpf2go emits these types. */
+const struct event *unused_event __attribute__((unused));
+const struct exec_event *unused_exec_event __attribute__((unused));
+const struct follow_entry *unused_follow_entry __attribute__((unused));
+const enum event_kind *unused_event_kind __attribute__((unused));
+const enum event_flag *unused_event_flag __attribute__((unused));
+const enum wait_syscall *unused_wait_syscall __attribute__((unused));
+const enum wait_target *unused_wait_target __attribute__((unused));
+const enum follow_flag *unused_follow_flag __attribute__((unused));
+const enum counter *unused_counter __attribute__((unused));
+
+static __always_inline void count(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
+	if (v)
+		*v += 1;
+}
+
+static __always_inline __u32 follow_flags(__u32 tgid)
+{
+	struct follow_entry *e = bpf_map_lookup_elem(&follow, &tgid);
+	return e ? e->flags : 0;
+}
+
+static __always_inline void follow_add(__u32 tgid, __u64 start, __u32 flags)
+{
+	struct follow_entry *e = bpf_map_lookup_elem(&follow, &tgid);
+	if (e) {
+		if (e->start_ns == start || e->start_ns == 0) {
+			e->flags |= flags; /* racing writers only add bits */
+			return;
+		}
+		/* A stale entry of a reused pid whose free has not come yet. */
+	}
+	struct follow_entry n = { .flags = flags, .start_ns = start };
+	if (bpf_map_update_elem(&follow, &tgid, &n, BPF_ANY))
+		count(COUNTER_FOLLOW_FULL);
+}
+
+static __always_inline __u64 leader_start(struct task_struct *t)
+{
+	return BPF_CORE_READ(t, group_leader, start_boottime);
+}
+
+/* The pid of t's thread-group leader as seen at pid-namespace level lvl (0: none). */
+static __always_inline __u32 leader_pid_at(struct task_struct *t, __u32 lvl)
+{
+	struct pid *pid = BPF_CORE_READ(t, group_leader, thread_pid);
+	struct upid up = {};
+	if (!pid || lvl > MAX_PID_NS_LEVEL || lvl > BPF_CORE_READ(pid, level))
+		return 0;
+	bpf_probe_read_kernel(&up, sizeof(up), &pid->numbers[lvl]);
+	return up.nr;
+}
+
+static __always_inline __u32 ns_pid(struct task_struct *t)
+{
+	struct pid *pid = BPF_CORE_READ(t, group_leader, thread_pid);
+	if (!pid)
+		return 0;
+	return leader_pid_at(t, BPF_CORE_READ(pid, level));
+}
+
+static __always_inline struct event *reserve(void)
+{
+	struct event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(COUNTER_LOST);
+		return NULL;
+	}
+	__builtin_memset(e, 0, sizeof(*e)); /* reserved memory is not zeroed */
+	e->ts = bpf_ktime_get_boot_ns();
+	return e;
+}
+
+/* No per-event wakeup: the reader polls with a short deadline (a wakeup per
+ * event slowed a fork loop by 14-49 %). */
+static __always_inline void submit(void *e)
+{
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+}
+
+static __always_inline void fill_process(struct event *e, struct task_struct *t)
+{
+	struct task_struct *leader = BPF_CORE_READ(t, group_leader);
+	e->pid = BPF_CORE_READ(t, tgid);
+	e->tid = BPF_CORE_READ(t, pid);
+	e->start_ns = BPF_CORE_READ(leader, start_boottime);
+	e->task = (__u64)leader;
+	BPF_CORE_READ_STR_INTO(&e->comm, leader, comm);
+}
+
+/* Exit status as wait(2) reports it: a group exit code wins over the thread's. */
+static __always_inline __s32 exit_status(struct task_struct *t)
+{
+	struct signal_struct *sig = BPF_CORE_READ(t, signal);
+	if (BPF_CORE_READ(sig, flags) & SIGNAL_GROUP_EXIT)
+		return BPF_CORE_READ(sig, group_exit_code);
+	return BPF_CORE_READ(t, exit_code);
+}
+
+/*
+ * sched_process_fork fires in the parent before the child first runs, for
+ * threads too (skipped). The owing parent is real_parent, which differs from
+ * current under CLONE_PARENT.
+ */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
+{
+	if (child->pid != child->tgid)
+		return 0;
+	struct task_struct *rp = child->real_parent;
+	__u32 ptgid = rp->tgid;
+	__u64 pstart = leader_start(rp);
+
+	if (filter_enabled) {
+		__u32 f = follow_flags(ptgid) | follow_flags(parent->tgid);
+		if (!(f & (FOLLOW_TRACE | FOLLOW_CHILDREN)))
+			return 0;
+		follow_add(child->tgid, child->start_boottime, FOLLOW_TRACE);
+		if (!(follow_flags(ptgid) & FOLLOW_TRACE))
+			follow_add(ptgid, pstart, FOLLOW_OWES);
+	}
+
+	struct event *e = reserve();
+	if (!e)
+		return 0;
+	e->kind = EVENT_FORK;
+	e->pid = child->tgid;
+	e->tid = child->pid;
+	e->start_ns = child->start_boottime;
+	e->task = (__u64)child;
+	BPF_CORE_READ_STR_INTO(&e->comm, child, comm);
+	e->peer_pid = ptgid;
+	e->peer_start = pstart;
+	e->nspid = ns_pid(child);
+	e->options = child->exit_signal;
+	e->code = parent->pid; /* the forking thread: it is not blocked in a wait */
+	submit(e);
+	return 0;
+}
+
+/* sched_process_exec: after de_thread, p is the leader and keeps its start time. */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	if (filter_enabled && !(follow_flags(p->tgid) & FOLLOW_TRACE))
+		return 0;
+	struct exec_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(COUNTER_LOST);
+		return 0;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->ev.ts = bpf_ktime_get_boot_ns();
+	e->ev.kind = EVENT_EXEC;
+	fill_process(&e->ev, p);
+	e->ev.code = old_pid;
+	bpf_probe_read_kernel_str(&e->filename, sizeof(e->filename), BPF_CORE_READ(bprm, filename));
+	submit(e);
+	return 0;
+}
+
+/*
+ * Whether exit_notify() will release the process at once instead of leaving a
+ * zombie: the parent ignores SIGCHLD (SIG_IGN or SA_NOCLDWAIT), the exit
+ * signal is SIGCHLD, and no tracer holds it (do_notify_parent()).
+ */
+static __always_inline bool will_autoreap(struct task_struct *leader)
+{
+	if (BPF_CORE_READ(leader, exit_signal) != SIGCHLD || BPF_CORE_READ(leader, ptrace))
+		return false;
+	struct sighand_struct *sh = BPF_CORE_READ(leader, real_parent, sighand);
+	struct k_sigaction ka = {};
+	if (bpf_probe_read_kernel(&ka, sizeof(ka), &sh->action[SIGCHLD - 1]))
+		return false;
+	return (unsigned long)ka.sa.sa_handler == SIG_IGN || (ka.sa.sa_flags & SA_NOCLDWAIT);
+}
+
+static __always_inline int on_group_exit(struct task_struct *p, __u32 extra_flags)
+{
+	struct task_struct *leader = BPF_CORE_READ(p, group_leader);
+	struct task_struct *rp = BPF_CORE_READ(leader, real_parent);
+	__u32 ptgid = BPF_CORE_READ(rp, tgid);
+	__u64 pstart = leader_start(rp);
+
+	if (filter_enabled) {
+		if (!(follow_flags(p->tgid) & FOLLOW_TRACE))
+			return 0;
+		/* After reparenting the inheritor owes the reap: keep its waits. */
+		if (!(follow_flags(ptgid) & FOLLOW_TRACE))
+			follow_add(ptgid, pstart, FOLLOW_OWES);
+	}
+	struct event *e = reserve();
+	if (!e)
+		return 0;
+	e->kind = EVENT_EXIT;
+	fill_process(e, p);
+	e->peer_pid = ptgid;
+	e->peer_start = pstart;
+	e->nspid = ns_pid(p);
+	e->options = BPF_CORE_READ(leader, exit_signal);
+	e->status = exit_status(p);
+	e->flags = extra_flags;
+	if (will_autoreap(leader))
+		e->flags |= FLAG_AUTOREAP;
+	if (BPF_CORE_READ(leader, ptrace))
+		e->flags |= FLAG_PTRACED;
+	submit(e);
+	return 0;
+}
+
+/*
+ * sched_process_exit(p, group_dead), 6.16+: early in do_exit, before exit_mm()
+ * and exit_notify(). Only the last thread (group_dead) ends the process; the
+ * leader may have exited long before (pthread_exit in main).
+ */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(handle_exit, struct task_struct *p, bool group_dead)
+{
+	if (!group_dead)
+		return 0;
+	return on_group_exit(p, 0);
+}
+
+/*
+ * Kernels before 6.16 pass no group_dead: do_exit() has already decremented
+ * signal->live when the tracepoint fires, so 0 means the group is dead. Two
+ * threads exiting together may both see 0: Go drops the duplicate.
+ */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(handle_exit_live, struct task_struct *p)
+{
+	if (BPF_CORE_READ(p, signal, live.counter) != 0)
+		return 0;
+	return on_group_exit(p, FLAG_LIVE_FALLBACK);
+}
+
+/*
+ * signal_generate, filtered to do_notify_parent()'s SIGCHLD with CLD_EXITED,
+ * CLD_KILLED or CLD_DUMPED: the child is a waitable zombie from here. Sent by
+ * the exiting process itself (self), by a dying parent to the new reaper for
+ * each zombie child (reparenting), or by a ptrace tracer handing a zombie back
+ * to the real parent. si_pid is in the receiver's pid namespace.
+ */
+SEC("tp_btf/signal_generate")
+int BPF_PROG(handle_signal, int sig, struct kernel_siginfo *info, struct task_struct *task,
+	     int group, int result)
+{
+	if ((unsigned long)info <= 1) /* SEND_SIG_NOINFO, SEND_SIG_PRIV */
+		return 0;
+	int code = info->si_code;
+	if (sig == SIGCHLD) {
+		/* exits, and stop/continue reports (they end a wait in light mode) */
+		if (code < CLD_EXITED || code > CLD_CONTINUED)
+			return 0;
+	} else {
+		/* A clone child's exit signal may be any signal; si_code 1..3
+		 * means a CLD_* code except for the fault signals. */
+		if (code < CLD_EXITED || code > CLD_DUMPED || sig == SIGILL || sig == SIGTRAP ||
+		    sig == SIGBUS || sig == SIGFPE || sig == SIGSEGV || sig == SIGPOLL || sig == SIGSYS ||
+		    sig > 64)
+			return 0;
+	}
+
+	struct task_struct *cur = bpf_get_current_task_btf();
+	__u32 rtgid = task->tgid;
+	if (filter_enabled) {
+		__u32 cf = follow_flags(cur->tgid);
+		if (!cf && !follow_flags(rtgid))
+			return 0;
+		/* Whoever receives a followed process's notification owes its reap. */
+		if (cf && !(follow_flags(rtgid) & FOLLOW_TRACE))
+			follow_add(rtgid, leader_start(task), FOLLOW_OWES);
+	}
+
+	struct event *e = reserve();
+	if (!e)
+		return 0;
+	e->kind = EVENT_NOTIFY;
+	fill_process(e, cur);
+	e->peer_pid = rtgid;
+	e->peer_start = leader_start(task);
+	e->nspid = info->_sifields._sigchld._pid;
+	e->status = info->_sifields._sigchld._status;
+	e->code = code;
+	e->options = result;
+	struct pid *rpid = task->thread_pid;
+	__u32 lvl = rpid ? BPF_CORE_READ(rpid, level) : 0;
+	if (e->nspid && e->nspid == leader_pid_at(cur, lvl))
+		e->flags |= FLAG_NOTIFY_SELF;
+	submit(e);
+	return 0;
+}
+
+/*
+ * sched_process_wait: entry of do_wait in the waiter, an attempt and not a
+ * reap. The syscall's registers tell which syscall and which options.
+ */
+SEC("tp_btf/sched_process_wait")
+int BPF_PROG(handle_wait, struct pid *pid)
+{
+	struct task_struct *cur = bpf_get_current_task_btf();
+	if (filter_enabled && !follow_flags(cur->tgid))
+		return 0;
+
+	struct event *e = reserve();
+	if (!e)
+		return 0;
+	e->kind = EVENT_WAIT;
+	fill_process(e, cur);
+	e->peer_pid = pid ? BPF_CORE_READ(pid, numbers[0].nr) : 0;
+	if (cur->flags & PF_KTHREAD) {
+		e->flags |= FLAG_KTHREAD;
+	} else {
+		struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(cur);
+		long nr = BPF_CORE_READ(regs, orig_ax);
+		if (nr == NR_WAIT4) {
+			int upid = (int)BPF_CORE_READ(regs, di);
+			e->syscall = WAIT_WAIT4;
+			e->options = BPF_CORE_READ(regs, dx);
+			e->code = upid;
+			e->target_type = upid > 0 ? TARGET_PID : upid == -1 ? TARGET_ANY : TARGET_PGID;
+		} else if (nr == NR_WAITID) {
+			int which = (int)BPF_CORE_READ(regs, di);
+			e->syscall = WAIT_WAITID;
+			e->options = BPF_CORE_READ(regs, r10);
+			e->code = which;
+			e->target_type = which == P_ALL ? TARGET_ANY : which == P_PGID ? TARGET_PGID : TARGET_PID;
+		} else {
+			e->syscall = WAIT_KERNEL; /* in-kernel waiter, e.g. pid-ns teardown */
+		}
+	}
+	if (!pid && e->target_type != TARGET_ANY && e->syscall != WAIT_KERNEL)
+		e->target_type = TARGET_ANY;
+	submit(e);
+	return 0;
+}
+
+/*
+ * sched_process_free: RCU callback after release_task(). current is unrelated
+ * and the pid number may already be reused: identify by task pointer/start.
+ */
+SEC("tp_btf/sched_process_free")
+int BPF_PROG(handle_free, struct task_struct *p)
+{
+	if (p->pid != p->tgid)
+		return 0;
+	__u32 tgid = p->tgid;
+	if (filter_enabled) {
+		struct follow_entry *f = bpf_map_lookup_elem(&follow, &tgid);
+		if (!f)
+			return 0;
+		if (f->start_ns && f->start_ns != p->start_boottime)
+			return 0; /* the entry belongs to a newer process with this pid */
+		__u32 flags = f->flags;
+		bpf_map_delete_elem(&follow, &tgid);
+		if (!(flags & FOLLOW_TRACE))
+			return 0;
+	}
+	struct event *e = reserve();
+	if (!e)
+		return 0;
+	e->kind = EVENT_FREE;
+	e->pid = tgid;
+	e->tid = p->pid;
+	e->start_ns = p->start_boottime;
+	e->task = (__u64)p;
+	BPF_CORE_READ_STR_INTO(&e->comm, p, comm);
+	submit(e);
+	return 0;
+}
+
+/* --exact-waits: the wait syscalls' arguments at entry, the result at exit. */
+static __always_inline int wait_enter(__u16 syscall, __u64 addr, __u32 options, __u8 target)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	if (filter_enabled && !follow_flags(id >> 32))
+		return 0;
+	__u32 tid = (__u32)id;
+	struct wait_args a = { .addr = addr, .options = options, .syscall = syscall, .target_type = target };
+	bpf_map_update_elem(&wait_args, &tid, &a, BPF_ANY);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_wait4")
+int enter_wait4(struct trace_event_raw_sys_enter *ctx)
+{
+	int upid = (int)ctx->args[0];
+	return wait_enter(WAIT_WAIT4, ctx->args[1], ctx->args[2],
+			  upid > 0 ? TARGET_PID : upid == -1 ? TARGET_ANY : TARGET_PGID);
+}
+
+SEC("tracepoint/syscalls/sys_enter_waitid")
+int enter_waitid(struct trace_event_raw_sys_enter *ctx)
+{
+	int which = (int)ctx->args[0];
+	return wait_enter(WAIT_WAITID, ctx->args[2], ctx->args[3],
+			  which == P_ALL ? TARGET_ANY : which == P_PGID ? TARGET_PGID : TARGET_PID);
+}
+
+static __always_inline int wait_exit(long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct wait_args *a = bpf_map_lookup_elem(&wait_args, &tid);
+	if (!a)
+		return 0;
+	struct wait_args args = *a;
+	bpf_map_delete_elem(&wait_args, &tid);
+
+	__u32 rpid = 0, flags = 0;
+	__s32 status = 0, si_code = 0;
+	if (args.syscall == WAIT_WAIT4) {
+		if (ret <= 0)
+			return 0;
+		rpid = ret;
+		if (!args.addr || bpf_probe_read_user(&status, sizeof(status), (void *)args.addr))
+			flags |= FLAG_UNREADABLE;
+	} else {
+		if (ret != 0)
+			return 0;
+		if (!args.addr) {
+			flags |= FLAG_UNREADABLE;
+		} else {
+			char si[28];
+			if (bpf_probe_read_user(si, sizeof(si), (void *)args.addr)) {
+				flags |= FLAG_UNREADABLE;
+			} else {
+				si_code = *(__s32 *)&si[8];
+				rpid = *(__u32 *)&si[16];
+				status = *(__s32 *)&si[24];
+				if (!rpid)
+					return 0; /* WNOHANG and nothing waitable */
+			}
+		}
+	}
+
+	struct event *e = reserve();
+	if (!e)
+		return 0;
+	e->kind = EVENT_WAIT_RET;
+	fill_process(e, bpf_get_current_task_btf());
+	e->nspid = rpid;
+	e->options = args.options;
+	e->status = status;
+	e->code = si_code;
+	e->flags = flags;
+	e->syscall = args.syscall;
+	e->target_type = args.target_type;
+	submit(e);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_wait4")
+int exit_wait4(struct trace_event_raw_sys_exit *ctx)
+{
+	return wait_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_waitid")
+int exit_waitid(struct trace_event_raw_sys_exit *ctx)
+{
+	return wait_exit(ctx->ret);
+}
+
+/*
+ * Zombies that exist before tracing starts. No exit time exists in
+ * task_struct: the scheduler's last arrival is a lower bound.
+ */
+SEC("iter/task")
+int list_zombies(struct bpf_iter__task *ctx)
+{
+	struct task_struct *t = ctx->task;
+	if (!t || t->pid != t->tgid || !(t->exit_state & EXIT_ZOMBIE))
+		return 0;
+	struct event e = {};
+	e.kind = EVENT_ZOMBIE;
+	e.ts = t->sched_info.last_arrival;
+	e.pid = t->tgid;
+	e.tid = t->pid;
+	e.start_ns = t->start_boottime;
+	e.task = (__u64)t;
+	BPF_CORE_READ_STR_INTO(&e.comm, t, comm);
+	struct task_struct *rp = t->real_parent;
+	e.peer_pid = BPF_CORE_READ(rp, tgid);
+	e.peer_start = leader_start(rp);
+	e.nspid = ns_pid(t);
+	e.options = t->exit_signal;
+	e.status = exit_status(t);
+	if (BPF_CORE_READ(t, signal, live.counter) > 0)
+		e.flags |= FLAG_DELAYED_LEADER;
+	bpf_seq_write(ctx->meta->seq, &e, sizeof(e));
+	return 0;
+}

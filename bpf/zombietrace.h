@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * The wire contract between the BPF programs and Go. bpf2go generates the Go
+ * types from these definitions (-type event -type exec_event -type event_kind
+ * ...): change them here only.
+ */
+#ifndef ZOMBIETRACE_H
+#define ZOMBIETRACE_H
+
+#define TASK_COMM_LEN 16
+#define EXEC_FILENAME_LEN 128
+
+enum event_kind {
+	EVENT_FORK = 1,     /* a new process (not a thread) */
+	EVENT_EXEC = 2,     /* sent as struct exec_event */
+	EVENT_EXIT = 3,     /* the thread group died (group_dead) */
+	EVENT_NOTIFY = 4,   /* SIGCHLD exit notification: the child is waitable */
+	EVENT_WAIT = 5,     /* a task entered do_wait (an attempt, not a reap) */
+	EVENT_WAIT_RET = 6, /* --exact-waits: wait4/waitid returned a child */
+	EVENT_FREE = 7,     /* the leader's task_struct is released (RCU, late) */
+	EVENT_ZOMBIE = 8,   /* iter/task: a zombie that existed before tracing */
+};
+
+/* event.flags */
+enum event_flag {
+	FLAG_AUTOREAP = 1 << 0,      /* exit: the kernel will release it itself */
+	FLAG_PTRACED = 1 << 1,       /* exit: the leader is ptraced */
+	FLAG_LIVE_FALLBACK = 1 << 2, /* exit: group death from signal->live */
+	FLAG_NOTIFY_SELF = 1 << 3,   /* notify: current's process is the child */
+	FLAG_UNREADABLE = 1 << 4,    /* wait_ret: status/infop could not be read */
+	FLAG_DELAYED_LEADER = 1 << 5,/* zombie: leader exited, threads still live */
+	FLAG_KTHREAD = 1 << 6,       /* wait: an in-kernel waiter */
+};
+
+/* event.syscall for EVENT_WAIT / EVENT_WAIT_RET */
+enum wait_syscall {
+	WAIT_KERNEL = 0, /* no wait syscall: usermode helper, pid-ns teardown ... */
+	WAIT_WAIT4 = 1,
+	WAIT_WAITID = 2,
+};
+
+/* event.target_type for EVENT_WAIT / EVENT_WAIT_RET */
+enum wait_target {
+	TARGET_ANY = 0,  /* wait4(-1), waitid(P_ALL) */
+	TARGET_PID = 1,  /* wait4(pid > 0), waitid(P_PID / P_PIDFD) */
+	TARGET_PGID = 2, /* wait4(0 / < -1), waitid(P_PGID) */
+};
+
+/*
+ * One record for every kind. Field use by kind:
+ *            pid/start_ns/comm  peer_pid/peer_start   nspid          options        status       code
+ * fork       child              real parent           child ns pid   exit signal    -            forking tid
+ * exec       process            -                     -              -              -            old tid
+ * exit       process            real parent           ns pid         exit signal    wait status  -
+ * notify     current's process  receiver              si_pid         send result    si_status    si_code (1-6)
+ * wait       waiter             target pid (0: any)   -              wait options   -            wait4 pid arg
+ * wait_ret   waiter             -                     returned pid   wait options   status       si_code
+ * free       process            -                     -              -              -            -
+ * zombie     process            real parent           ns pid         exit signal    wait status  -
+ * All times are CLOCK_BOOTTIME ns (bpf_ktime_get_boot_ns); a zombie's ts is
+ * the scheduler's last arrival, a lower bound of its exit.
+ */
+struct event {
+	__u64 ts;
+	__u64 start_ns;   /* start_boottime of pid's leader: identity with pid */
+	__u64 peer_start; /* start_boottime of peer_pid's leader */
+	__u64 task;       /* the leader's task_struct address, to match free */
+	__u32 kind;
+	__u32 pid;        /* host tgid */
+	__u32 tid;        /* host tid of the thread that acted */
+	__u32 peer_pid;
+	__u32 nspid;
+	__u32 options;
+	__s32 status;
+	__s32 code;
+	__u32 flags;
+	__u16 syscall;
+	__u8 target_type;
+	__u8 pad;
+	__u8 comm[TASK_COMM_LEN];
+};
+
+struct exec_event {
+	struct event ev;
+	__u8 filename[EXEC_FILENAME_LEN];
+};
+
+/* follow map value flags */
+enum follow_flag {
+	FOLLOW_TRACE = 1 << 0,    /* trace this process; its children inherit it */
+	FOLLOW_OWES = 1 << 1,     /* may owe a followed process its reap: keep its waits */
+	FOLLOW_CHILDREN = 1 << 2, /* its new children are traced (zombietrace run) */
+};
+
+struct follow_entry {
+	__u32 flags;
+	__u32 pad;
+	__u64 start_ns; /* 0: any incarnation (seeded from /proc) */
+};
+
+/* per-CPU counters, index */
+enum counter {
+	COUNTER_LOST = 0,        /* events that could not be reserved */
+	COUNTER_FOLLOW_FULL = 1, /* processes the follow map had no room for */
+	COUNTER_MAX = 2,
+};
+
+#endif

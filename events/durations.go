@@ -1,0 +1,97 @@
+package events
+
+import (
+	"math/bits"
+	"sort"
+)
+
+// maxSamples bounds the exact samples kept per parent; past it the quantiles
+// come from a log-linear histogram (relative error below 1 %).
+const maxSamples = 4096
+
+// durations collects zombie times for total, max and quantiles in bounded memory.
+type durations struct {
+	n       uint64
+	total   uint64
+	max     uint64
+	samples []uint64
+	hist    map[uint32]uint64 // bucket -> count, once samples overflow
+}
+
+func (d *durations) add(v uint64) {
+	d.n++
+	d.total += v
+	if v > d.max {
+		d.max = v
+	}
+	if d.hist == nil && len(d.samples) < maxSamples {
+		d.samples = append(d.samples, v)
+		return
+	}
+	if d.hist == nil {
+		d.hist = make(map[uint32]uint64)
+		for _, s := range d.samples {
+			d.hist[bucketOf(s)]++
+		}
+		d.samples = nil
+	}
+	d.hist[bucketOf(v)]++
+}
+
+// quantile returns the nearest-rank q-quantile.
+func (d *durations) quantile(q float64) uint64 {
+	if d.n == 0 {
+		return 0
+	}
+	rank := uint64(q*float64(d.n) + 0.999999999)
+	if rank < 1 {
+		rank = 1
+	}
+	if rank > d.n {
+		rank = d.n
+	}
+	if d.hist == nil {
+		s := append([]uint64(nil), d.samples...)
+		sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+		return s[rank-1]
+	}
+	keys := make([]uint32, 0, len(d.hist))
+	for k := range d.hist {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
+	var seen uint64
+	for _, k := range keys {
+		seen += d.hist[k]
+		if seen >= rank {
+			v := bucketValue(k)
+			if v > d.max {
+				v = d.max
+			}
+			return v
+		}
+	}
+	return d.max
+}
+
+// Log-linear buckets: 128 sub-buckets per power of two.
+const subBits = 7
+
+func bucketOf(v uint64) uint32 {
+	if v < 1<<subBits {
+		return uint32(v)
+	}
+	exp := uint(63 - bits.LeadingZeros64(v)) // position of the top bit
+	shift := exp - subBits
+	return uint32((shift+1)<<subBits) | uint32((v>>shift)&(1<<subBits-1))
+}
+
+// bucketValue is the upper bound of a bucket.
+func bucketValue(b uint32) uint64 {
+	if b < 1<<subBits {
+		return uint64(b)
+	}
+	shift := uint(b>>subBits) - 1
+	mant := uint64(b&(1<<subBits-1)) | 1<<subBits
+	return (mant+1)<<shift - 1
+}

@@ -1,0 +1,842 @@
+package events
+
+import (
+	"sort"
+)
+
+// Mode is how reaps are observed.
+type Mode uint8
+
+const (
+	// ModeLight infers reaps from wait entries (sched_process_wait), the exit
+	// notification and the free event: no syscall tracepoints.
+	ModeLight Mode = iota
+	// ModeExact reads the wait4/waitid return values.
+	ModeExact
+)
+
+func (m Mode) String() string {
+	if m == ModeExact {
+		return "exact"
+	}
+	return "light"
+}
+
+type state uint8
+
+const (
+	stateRunning state = iota
+	stateExited        // the group died; not yet waitable (exit_mm, delayed notify)
+	stateZombie        // waitable
+	stateReaped
+)
+
+type proc struct {
+	key        Key
+	comm       [16]byte
+	parent     Key // at fork
+	owner      Key // who owes the reap now: the parent, after reparenting the reaper
+	seq        uint64
+	state      state
+	forkTime   uint64
+	exitTime   uint64
+	zombieTime uint64 // when it became waitable
+	ownedSince uint64 // when owner became the owner (reparenting)
+	status     Status
+	exitSignal uint32
+	task       uint64
+	nspid      uint32
+	holder     Key // a ptrace tracer that got the exit notification
+	holdStart  uint64
+	heldNS     uint64
+	tracerPID  uint32
+	inheritor  uint32 // the new parent the kernel named when it was reparented
+	autoreap   bool
+	ptraced    bool
+	preexist   bool
+	uncertain  bool
+	exitShown  bool
+}
+
+type parent struct {
+	key        Key
+	comm       [16]byte
+	children   uint64
+	inherited  uint64
+	reaped     uint64
+	autoreaped uint64
+	waited     bool
+	deathTime  uint64
+	owed       map[*proc]struct{}
+	zombieNS   durations
+}
+
+type pendingWait struct {
+	waiter  Key
+	tid     uint32
+	target  WaitTarget
+	pid     uint32
+	options uint32
+	syscall WaitSyscall
+	time    uint64
+}
+
+// Engine correlates events into records. It is not safe for concurrent use.
+type Engine struct {
+	mode     Mode
+	emit     func(*Record)
+	procs    map[Key]*proc
+	byPID    map[uint32]*proc // the newest incarnation of each pid
+	byTask   map[uint64]*proc
+	parents  map[Key]*parent
+	blocked  map[uint32]*pendingWait // light mode: waits that are (probably) blocked, by tid
+	lastWait map[uint32]pendingWait  // exact mode: the wait each thread entered last
+	first    uint64
+	last     uint64
+	seq      uint64
+	nprocs   uint64
+	lost     uint64
+	rec      Record
+}
+
+// NewEngine returns an engine that calls emit for every record. The record
+// passed to emit is reused: copy it to keep it.
+func NewEngine(mode Mode, emit func(*Record)) *Engine {
+	if emit == nil {
+		emit = func(*Record) {}
+	}
+	return &Engine{
+		mode:     mode,
+		emit:     emit,
+		procs:    make(map[Key]*proc),
+		byPID:    make(map[uint32]*proc),
+		byTask:   make(map[uint64]*proc),
+		parents:  make(map[Key]*parent),
+		blocked:  make(map[uint32]*pendingWait),
+		lastWait: make(map[uint32]pendingWait),
+	}
+}
+
+// Mode returns how the engine observes reaps.
+func (e *Engine) Mode() Mode { return e.mode }
+
+// Handle feeds one event.
+func (e *Engine) Handle(ev *Event) {
+	if ev.Time != 0 {
+		if e.first == 0 || ev.Time < e.first {
+			e.first = ev.Time
+		}
+		if ev.Time > e.last {
+			e.last = ev.Time
+		}
+	}
+	switch ev.Kind {
+	case KindFork:
+		e.fork(ev)
+	case KindExec:
+		e.exec(ev)
+	case KindExit:
+		e.exit(ev)
+	case KindNotify:
+		e.notify(ev)
+	case KindWait:
+		e.wait(ev)
+	case KindWaitReturn:
+		e.waitReturn(ev)
+	case KindFree:
+		e.free(ev)
+	case KindZombie:
+		e.preexisting(ev)
+	case KindLost:
+		e.lostEvents(ev)
+	}
+}
+
+func (e *Engine) parentOf(k Key) *parent {
+	pa := e.parents[k]
+	if pa == nil {
+		pa = &parent{key: k, owed: make(map[*proc]struct{})}
+		if p := e.procs[k]; p != nil {
+			pa.comm = p.comm
+		}
+		e.parents[k] = pa
+	}
+	return pa
+}
+
+func (e *Engine) newProc(k Key, comm [16]byte) *proc {
+	if old := e.byPID[k.PID]; old != nil && old.key != k {
+		// The pid was reused: its predecessor is gone even if we missed how.
+		if old.state != stateReaped {
+			e.reap(old, maxU64(e.last, old.zombieTime), ReapedByUnseen, Key{}, "pid-reused", true)
+		}
+	}
+	p := &proc{key: k, comm: comm}
+	e.procs[k] = p
+	e.byPID[k.PID] = p
+	e.nprocs++
+	return p
+}
+
+// lookup finds a process by identity, creating it if it was never seen (it
+// started before tracing, or its fork was lost).
+func (e *Engine) lookup(k Key, comm [16]byte) (p *proc, created bool) {
+	if p = e.procs[k]; p != nil {
+		return p, false
+	}
+	return e.newProc(k, comm), true
+}
+
+func (e *Engine) setOwner(p *proc, owner Key, t uint64) {
+	if p.owner != (Key{}) {
+		if pa := e.parents[p.owner]; pa != nil {
+			delete(pa.owed, p)
+		}
+	}
+	p.owner = owner
+	p.ownedSince = t
+	e.seq++
+	p.seq = e.seq
+	e.parentOf(owner).owed[p] = struct{}{}
+}
+
+func (e *Engine) fork(ev *Event) {
+	k := ev.Subject()
+	if e.procs[k] != nil {
+		return
+	}
+	p := e.newProc(k, ev.Comm)
+	p.parent = ev.Peer()
+	p.forkTime = ev.Time
+	p.exitSignal = ev.Options
+	p.task = ev.Task
+	p.nspid = ev.NSPID
+	if ev.Task != 0 {
+		e.byTask[ev.Task] = p
+	}
+	pa := e.parentOf(p.parent)
+	pa.children++
+	if pa.comm == ([16]byte{}) {
+		pa.comm = ev.Comm // a child starts with its parent's comm
+	}
+	e.setOwner(p, p.parent, ev.Time)
+	// The forking thread is running again: any wait it was blocked in ended.
+	if ev.Code > 0 {
+		delete(e.blocked, uint32(ev.Code))
+	}
+	r := e.record(RecordFork, ev.Time, p)
+	r.PPID = p.parent.PID
+	e.emit(r)
+}
+
+func (e *Engine) exec(ev *Event) {
+	p, _ := e.lookup(ev.Subject(), ev.Comm)
+	p.comm = ev.Comm
+	if pa := e.parents[p.key]; pa != nil {
+		pa.comm = ev.Comm
+	}
+	delete(e.blocked, ev.TID)
+	r := e.record(RecordExec, ev.Time, p)
+	r.PPID = p.owner.PID
+	r.Filename = ev.Filename
+	e.emit(r)
+}
+
+func (e *Engine) exit(ev *Event) {
+	p, created := e.lookup(ev.Subject(), ev.Comm)
+	if p.state != stateRunning {
+		return // a duplicate (signal->live fallback: two threads saw 0)
+	}
+	if created {
+		p.parent = ev.Peer()
+		e.setOwner(p, p.parent, ev.Time)
+	}
+	p.comm = ev.Comm
+	p.state = stateExited
+	p.exitTime = ev.Time
+	p.status = DecodeWaitStatus(ev.Status)
+	p.exitSignal = ev.Options
+	p.autoreap = ev.Flags&FlagAutoreap != 0
+	p.ptraced = ev.Flags&FlagPtraced != 0
+	if ev.Task != 0 {
+		p.task = ev.Task
+		e.byTask[ev.Task] = p
+	}
+	if ev.NSPID != 0 {
+		p.nspid = ev.NSPID
+	}
+	if pa := e.parents[p.key]; pa != nil {
+		pa.deathTime = ev.Time
+	}
+	e.dropWaitsOf(p.key)
+
+	// Its parent died earlier: the kernel reparented it (no tracepoint shows that).
+	if now := ev.Peer(); now != p.owner && ev.PeerPID != 0 {
+		e.reparent(p, now, ev.Time)
+	}
+
+	switch {
+	case p.autoreap:
+		p.zombieTime = ev.Time
+		e.emitExit(p, ev.Time)
+		e.parentOf(p.owner).autoreaped++
+		e.reap(p, ev.Time, ReapedByAutoreap, p.owner, "exit", false)
+	case p.exitSignal == 0:
+		// No notification will come (exit_signal 0): waitable from exit_notify.
+		p.state = stateZombie
+		p.zombieTime = ev.Time
+		e.emitExit(p, ev.Time)
+		e.reapByBlockedWait(p, ev.Time)
+	}
+}
+
+// reparent moves the debt of p to the process that inherited it.
+func (e *Engine) reparent(p *proc, to Key, t uint64) {
+	old := p.owner
+	when := t
+	if pa := e.parents[old]; pa != nil && pa.deathTime != 0 && pa.deathTime <= t {
+		when = pa.deathTime
+	}
+	if p.state == stateZombie {
+		// Blame follows the kernel: the old parent owed it until now.
+		if when > p.zombieTime {
+			e.parentOf(old).zombieNS.add(when - p.zombieTime)
+		}
+	}
+	p.inheritor = to.PID
+	e.setOwner(p, to, when)
+	e.parentOf(to).inherited++
+	r := e.record(RecordReparent, when, p)
+	r.OldPPID = old.PID
+	r.NewPPID = to.PID
+	r.PPID = to.PID
+	e.emit(r)
+}
+
+func (e *Engine) emitExit(p *proc, t uint64) {
+	if p.exitShown {
+		return
+	}
+	p.exitShown = true
+	r := e.record(RecordExit, t, p)
+	r.PPID = p.owner.PID
+	r.Status = p.status
+	e.emit(r)
+}
+
+func (e *Engine) notify(ev *Event) {
+	if ev.Code > CLDDumped {
+		e.stopNotify(ev)
+		return
+	}
+	receiver := ev.Peer()
+	if ev.Flags&FlagNotifySelf == 0 {
+		e.notifyOther(ev, receiver)
+		return
+	}
+	p, created := e.lookup(ev.Subject(), ev.Comm)
+	if created {
+		p.parent = receiver
+		e.setOwner(p, receiver, ev.Time)
+		p.uncertain = true // we never saw it exit
+	}
+	if p.state == stateReaped {
+		return
+	}
+	if p.state == stateRunning || p.state == stateExited {
+		p.status = DecodeSigchld(ev.Code, ev.Status)
+	}
+	if p.zombieTime == 0 {
+		p.zombieTime = ev.Time
+	}
+	if p.exitTime == 0 {
+		p.exitTime = ev.Time
+	}
+	p.state = stateZombie
+	if receiver != p.owner {
+		if p.ptraced || receiver == p.holder {
+			// A tracer that is not the parent gets the notification first.
+			p.holder = receiver
+			p.holdStart = ev.Time
+			p.tracerPID = receiver.PID
+		} else {
+			e.reparent(p, receiver, ev.Time)
+		}
+	}
+	e.emitExit(p, ev.Time)
+	if p.holder == (Key{}) {
+		e.reapByBlockedWait(p, ev.Time)
+	}
+}
+
+// notifyOther handles a notification sent by someone else than the child: a
+// dying parent passing a zombie to its new reaper, or a tracer handing it back.
+func (e *Engine) notifyOther(ev *Event, receiver Key) {
+	sender := ev.Subject()
+	p := e.findChild(ev.NSPID, func(c *proc) bool {
+		return c.state == stateZombie && (c.owner == sender || c.holder == sender)
+	}, sender)
+	if p == nil {
+		return
+	}
+	if p.holder == sender {
+		p.heldNS += ev.Time - p.holdStart
+		p.holder = Key{}
+		if receiver != p.owner {
+			e.reparent(p, receiver, ev.Time)
+		}
+	} else {
+		e.reparent(p, receiver, ev.Time)
+	}
+	e.reapByBlockedWait(p, ev.Time)
+}
+
+// stopNotify: a stop/continue report ends a blocked wait that asked for it.
+func (e *Engine) stopNotify(ev *Event) {
+	receiver := ev.Peer()
+	want := uint32(WUNTRACED)
+	if ev.Code == CLDContinued {
+		want = WCONTINUED
+	}
+	for tid, w := range e.blocked {
+		if w.waiter == receiver && w.options&want != 0 && (w.target != TargetPID || w.pid == ev.PID || w.pid == ev.NSPID) {
+			delete(e.blocked, tid)
+			return
+		}
+	}
+}
+
+// findChild finds the process that pid (host or namespace pid) names among
+// the candidates accepted by ok.
+func (e *Engine) findChild(pid uint32, ok func(*proc) bool, owner Key) *proc {
+	if p := e.byPID[pid]; p != nil && ok(p) {
+		return p
+	}
+	if pa := e.parents[owner]; pa != nil {
+		for c := range pa.owed {
+			if c.nspid == pid && ok(c) {
+				return c
+			}
+		}
+	}
+	for _, c := range e.procs { // rare: namespaces, tracers
+		if (c.nspid == pid || c.key.PID == pid) && ok(c) {
+			return c
+		}
+	}
+	return nil
+}
+
+func covers(w *pendingWait, p *proc) bool {
+	if w.target == TargetPID && p.key.PID != w.pid && p.nspid != w.pid {
+		return false
+	}
+	if w.options&WALL == 0 {
+		clone := p.exitSignal != SIGCHLD
+		if clone != (w.options&WCLONE != 0) {
+			return false
+		}
+	}
+	return true
+}
+
+func canCollectExit(w *pendingWait) bool {
+	if w.options&WNOWAIT != 0 {
+		return false
+	}
+	return w.syscall == WaitWait4 || w.options&WEXITED != 0
+}
+
+// eligible returns the zombie a wait by w would collect: the kernel walks the
+// children list in order, so the one that joined it first.
+func (e *Engine) eligible(w *pendingWait) *proc {
+	pa := e.parents[w.waiter]
+	if pa == nil {
+		return nil
+	}
+	var best *proc
+	for c := range pa.owed {
+		if c.state != stateZombie || c.holder != (Key{}) || !covers(w, c) {
+			continue
+		}
+		if best == nil || c.seq < best.seq {
+			best = c
+		}
+	}
+	return best
+}
+
+func (e *Engine) markWaited(w *pendingWait) {
+	pa := e.parents[w.waiter]
+	if pa == nil || pa.waited {
+		return
+	}
+	if w.syscall != WaitKernel && w.options&WEXITED == 0 && w.syscall == WaitWaitid {
+		return // only stops/continues: cannot collect an exit
+	}
+	for c := range pa.owed {
+		if covers(w, c) {
+			pa.waited = true
+			return
+		}
+	}
+}
+
+func waitFromEvent(ev *Event) pendingWait {
+	return pendingWait{
+		waiter:  ev.Subject(),
+		tid:     ev.TID,
+		target:  ev.Target,
+		pid:     ev.PeerPID,
+		options: ev.Options,
+		syscall: ev.Syscall,
+		time:    ev.Time,
+	}
+}
+
+func (e *Engine) wait(ev *Event) {
+	w := waitFromEvent(ev)
+	if ev.Flags&FlagKernelWaiter != 0 || ev.Syscall == WaitKernel {
+		// In-kernel waits (pid-namespace teardown, usermode helpers) do not say
+		// what they collect: such reaps are classified from the free event.
+		return
+	}
+	if pa := e.parents[w.waiter]; pa != nil && pa.comm == ([16]byte{}) {
+		pa.comm = ev.Comm
+	}
+	e.markWaited(&w)
+	if e.mode == ModeExact {
+		e.lastWait[w.tid] = w
+		return
+	}
+	delete(e.blocked, w.tid)
+	if !canCollectExit(&w) {
+		return
+	}
+	if c := e.eligible(&w); c != nil {
+		e.reapBy(c, w.waiter, ev.Time, w.syscall.String(), w.target == TargetPGID)
+		return
+	}
+	if w.options&WNOHANG == 0 {
+		bw := w
+		e.blocked[w.tid] = &bw
+	}
+}
+
+// reapByBlockedWait: a wait that blocked before p became waitable collects it
+// now (light mode).
+func (e *Engine) reapByBlockedWait(p *proc, t uint64) {
+	if e.mode != ModeLight || p.state != stateZombie {
+		return
+	}
+	var best *pendingWait
+	for _, w := range e.blocked {
+		if w.waiter != p.owner || !canCollectExit(w) || !covers(w, p) {
+			continue
+		}
+		if best == nil || w.time < best.time {
+			best = w
+		}
+	}
+	if best == nil {
+		return
+	}
+	delete(e.blocked, best.tid)
+	e.reapBy(p, best.waiter, t, "blocked-"+best.syscall.String(), best.target == TargetPGID)
+}
+
+func (e *Engine) waitReturn(ev *Event) {
+	w, ok := e.lastWait[ev.TID]
+	if !ok || w.waiter != ev.Subject() {
+		w = waitFromEvent(ev)
+	}
+	delete(e.lastWait, ev.TID)
+	w.options = ev.Options
+	w.syscall = ev.Syscall
+	if w.options&WNOWAIT != 0 {
+		return // a peek
+	}
+	waiter := ev.Subject()
+	var p *proc
+	if ev.NSPID == 0 {
+		if ev.Flags&FlagUnreadable == 0 || !canCollectExit(&w) {
+			return
+		}
+		// waitid with a NULL infop: which child it collected is not known;
+		// infer it the light way.
+		p = e.eligible(&w)
+		if p == nil {
+			return
+		}
+		e.reapBy(p, waiter, ev.Time, ev.Syscall.String(), true)
+		return
+	}
+	p = e.findChild(ev.NSPID, func(c *proc) bool {
+		return c.state != stateReaped && (c.owner == waiter || c.holder == waiter)
+	}, waiter)
+	if p == nil {
+		return
+	}
+	if ev.Flags&FlagUnreadable == 0 {
+		if ev.Syscall == WaitWaitid {
+			if ev.Code < CLDExited || ev.Code > CLDDumped {
+				return // a stop or continue report
+			}
+		} else if ws := ev.Status; ws&0xff == 0x7f || ws == 0xffff {
+			return // a stop or continue report
+		}
+	} else if p.state != stateZombie && p.state != stateExited {
+		return // it was running: a stop/continue report, not an exit
+	}
+	if p.holder == waiter && p.owner != waiter {
+		return // the tracer collects, then hands it back to the real parent
+	}
+	if p.state == stateExited || p.state == stateRunning {
+		// The notification was lost or is still in flight on another CPU.
+		if p.zombieTime == 0 {
+			p.zombieTime = ev.Time
+		}
+		p.state = stateZombie
+		e.emitExit(p, p.zombieTime)
+	}
+	e.reapBy(p, waiter, ev.Time, ev.Syscall.String(), false)
+}
+
+func (e *Engine) reapBy(p *proc, reaper Key, t uint64, method string, uncertain bool) {
+	by := ReapedByReaper
+	if reaper == p.parent {
+		by = ReapedByParent
+	}
+	e.reap(p, t, by, reaper, method, uncertain)
+}
+
+func (e *Engine) reap(p *proc, t uint64, by ReapedBy, reaper Key, method string, uncertain bool) {
+	if p.state == stateReaped {
+		return
+	}
+	if p.zombieTime == 0 {
+		p.zombieTime = t
+		uncertain = true
+	}
+	if !p.exitShown {
+		e.emitExit(p, p.zombieTime)
+	}
+	p.state = stateReaped
+	var zns uint64
+	if t > p.zombieTime {
+		zns = t - p.zombieTime
+	}
+	owner := p.owner
+	pa := e.parentOf(owner)
+	delete(pa.owed, p)
+	if by != ReapedByAutoreap {
+		if by != ReapedByUnseen {
+			pa.reaped++
+		}
+		since := maxU64(p.zombieTime, p.ownedSince)
+		if t > since {
+			pa.zombieNS.add(t - since)
+		} else {
+			pa.zombieNS.add(0)
+		}
+	}
+	if p.holder != (Key{}) {
+		p.heldNS += t - p.holdStart
+	}
+	r := e.record(RecordReap, t, p)
+	r.PPID = p.parent.PID
+	r.ParentComm = CommString(e.commOf(p.parent))
+	r.ZombieNS = zns
+	r.ReapedBy = by
+	r.ReaperPID = reaper.PID
+	if reaper != (Key{}) {
+		r.ReaperComm = CommString(e.commOf(reaper))
+	}
+	r.Uncertain = uncertain || p.uncertain
+	r.Method = method
+	r.HeldNS = p.heldNS
+	r.TracerPID = p.tracerPID
+	r.Status = p.status
+	e.emit(r)
+}
+
+func (e *Engine) free(ev *Event) {
+	p := e.byTask[ev.Task]
+	if p == nil || p.key != ev.Subject() {
+		p = e.procs[ev.Subject()]
+	}
+	if p == nil {
+		return
+	}
+	if p.state != stateReaped {
+		// Released with no wait we saw: io_uring waitid, pid-namespace
+		// teardown, compat callers, an init that reaps without a syscall.
+		reaper := Key{}
+		if p.inheritor != 0 {
+			reaper = p.owner
+		}
+		if p.state == stateRunning || p.state == stateExited {
+			p.uncertain = true
+		}
+		e.reap(p, ev.Time, ReapedByUnseen, reaper, "free", true)
+	}
+	e.forget(p)
+}
+
+func (e *Engine) forget(p *proc) {
+	delete(e.procs, p.key)
+	if e.byPID[p.key.PID] == p {
+		delete(e.byPID, p.key.PID)
+	}
+	if e.byTask[p.task] == p {
+		delete(e.byTask, p.task)
+	}
+	if pa := e.parents[p.owner]; pa != nil {
+		delete(pa.owed, p)
+	}
+}
+
+func (e *Engine) preexisting(ev *Event) {
+	k := ev.Subject()
+	if e.procs[k] != nil {
+		return // already seen through the live events
+	}
+	p := e.newProc(k, ev.Comm)
+	p.parent = ev.Peer()
+	p.state = stateZombie
+	p.preexist = true
+	p.exitShown = true
+	p.zombieTime = ev.Time
+	p.exitTime = ev.Time
+	p.exitSignal = ev.Options
+	p.status = DecodeWaitStatus(ev.Status)
+	p.task = ev.Task
+	p.nspid = ev.NSPID
+	if ev.Task != 0 {
+		e.byTask[ev.Task] = p
+	}
+	e.setOwner(p, p.parent, ev.Time)
+}
+
+func (e *Engine) lostEvents(ev *Event) {
+	if ev.Count == 0 {
+		return
+	}
+	e.lost += ev.Count
+	// We cannot tell which processes the lost events were about: every record
+	// still open may now be incomplete.
+	for _, p := range e.procs {
+		if p.state != stateReaped {
+			p.uncertain = true
+		}
+	}
+	r := &e.rec
+	*r = Record{Type: RecordLost, Time: ev.Time, Count: ev.Count}
+	e.emit(r)
+}
+
+func (e *Engine) dropWaitsOf(k Key) {
+	for tid, w := range e.blocked {
+		if w.waiter == k {
+			delete(e.blocked, tid)
+		}
+	}
+}
+
+func (e *Engine) commOf(k Key) [16]byte {
+	if p := e.procs[k]; p != nil {
+		return p.comm
+	}
+	if pa := e.parents[k]; pa != nil {
+		return pa.comm
+	}
+	return [16]byte{}
+}
+
+func (e *Engine) record(t RecordType, when uint64, p *proc) *Record {
+	r := &e.rec
+	*r = Record{Type: t, Time: when, PID: p.key.PID, Start: p.key.Start, Comm: CommString(p.comm)}
+	if t != RecordReap {
+		r.ParentComm = CommString(e.commOf(p.owner))
+	}
+	return r
+}
+
+// Lost is the number of events the kernel reported lost.
+func (e *Engine) Lost() uint64 { return e.lost }
+
+// Summary reports the state at now (boot ns; 0: the last event's time).
+func (e *Engine) Summary(now uint64) Summary {
+	if now == 0 {
+		now = e.last
+	}
+	s := Summary{Processes: e.nprocs, LostEvents: e.lost}
+	if now > e.first && e.first != 0 {
+		s.DurationNS = now - e.first
+	}
+	outstanding := make(map[Key]uint64)
+	for _, p := range e.procs {
+		if p.state != stateZombie {
+			continue
+		}
+		outstanding[p.owner]++
+		var age uint64
+		if now > p.zombieTime {
+			age = now - p.zombieTime
+		}
+		s.Zombies = append(s.Zombies, Zombie{
+			PID: p.key.PID, Start: p.key.Start, PPID: p.owner.PID,
+			Comm: CommString(p.comm), ParentComm: CommString(e.commOf(p.owner)),
+			AgeNS: age, Preexisting: p.preexist, Uncertain: p.uncertain,
+		})
+	}
+	sort.Slice(s.Zombies, func(i, j int) bool {
+		a, b := s.Zombies[i], s.Zombies[j]
+		if a.AgeNS != b.AgeNS {
+			return a.AgeNS > b.AgeNS
+		}
+		return a.PID < b.PID
+	})
+	for k, pa := range e.parents {
+		if pa.children == 0 && pa.inherited == 0 && outstanding[k] == 0 && pa.zombieNS.n == 0 {
+			continue
+		}
+		comm := pa.comm
+		if p := e.procs[k]; p != nil {
+			comm = p.comm
+		}
+		st := ParentStats{
+			PID: k.PID, Start: k.Start, Comm: CommString(comm),
+			Children: pa.children, Inherited: pa.inherited, Reaped: pa.reaped,
+			Autoreaped: pa.autoreaped, Outstanding: outstanding[k], Waited: pa.waited,
+			ZombieNSTotal: pa.zombieNS.total, ZombieNSMax: pa.zombieNS.max,
+			ZombieNSP50: pa.zombieNS.quantile(0.50), ZombieNSP99: pa.zombieNS.quantile(0.99),
+		}
+		// Outstanding zombies count towards the time their parent owes.
+		for c := range pa.owed {
+			if c.state == stateZombie && now > maxU64(c.zombieTime, c.ownedSince) {
+				d := now - maxU64(c.zombieTime, c.ownedSince)
+				st.ZombieNSTotal += d
+				if d > st.ZombieNSMax {
+					st.ZombieNSMax = d
+				}
+			}
+		}
+		s.Parents = append(s.Parents, st)
+	}
+	sort.Slice(s.Parents, func(i, j int) bool {
+		a, b := s.Parents[i], s.Parents[j]
+		if a.ZombieNSTotal != b.ZombieNSTotal {
+			return a.ZombieNSTotal > b.ZombieNSTotal
+		}
+		return a.PID < b.PID
+	})
+	return s
+}
+
+func maxU64(a, b uint64) uint64 {
+	if a > b {
+		return a
+	}
+	return b
+}

@@ -1,0 +1,167 @@
+// Package events holds the domain events of the exit/wait lifecycle and the
+// correlation engine that turns them into zombie records. It is pure Go: no
+// kernel is needed, so most tests live here.
+package events
+
+import "bytes"
+
+// Kind says what happened.
+type Kind uint8
+
+const (
+	KindFork       Kind = iota + 1 // a new process (threads are not reported)
+	KindExec                       // the process executed a new program
+	KindExit                       // the thread group died (the last thread exited)
+	KindNotify                     // SIGCHLD notification from do_notify_parent
+	KindWait                       // a task entered do_wait: an attempt, not a reap
+	KindWaitReturn                 // wait4/waitid returned a child (--exact-waits)
+	KindFree                       // the leader's task_struct was released (RCU, late)
+	KindZombie                     // a zombie that existed before tracing started
+	KindLost                       // events the kernel could not deliver
+)
+
+var kindNames = [...]string{"", "fork", "exec", "exit", "notify", "wait", "wait_return", "free", "zombie", "lost"}
+
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return "unknown"
+}
+
+// Flags qualify an event.
+type Flags uint32
+
+const (
+	FlagAutoreap      Flags = 1 << iota // exit: the kernel releases the child itself
+	FlagPtraced                         // exit: a tracer holds the process
+	FlagLiveFallback                    // exit: group death derived from signal->live
+	FlagNotifySelf                      // notify: the sender's process is the child
+	FlagUnreadable                      // wait_return: status/infop not readable
+	FlagDelayedLeader                   // zombie: leader exited, threads still run
+	FlagKernelWaiter                    // wait: an in-kernel waiter (kthread)
+)
+
+// WaitSyscall names the system call behind a wait event.
+type WaitSyscall uint8
+
+const (
+	WaitKernel WaitSyscall = iota // no wait syscall: the kernel waited itself
+	WaitWait4
+	WaitWaitid
+)
+
+func (s WaitSyscall) String() string {
+	switch s {
+	case WaitWait4:
+		return "wait4"
+	case WaitWaitid:
+		return "waitid"
+	}
+	return "kernel"
+}
+
+// WaitTarget is the set of children a wait can collect.
+type WaitTarget uint8
+
+const (
+	TargetAny  WaitTarget = iota // wait4(-1), waitid(P_ALL)
+	TargetPID                    // one pid (wait4(pid), P_PID, P_PIDFD)
+	TargetPGID                   // a process group: treated as any (groups are not traced)
+)
+
+// Wait options, as in <linux/wait.h>.
+const (
+	WNOHANG    = 0x00000001
+	WUNTRACED  = 0x00000002 // wait4; WSTOPPED for waitid
+	WEXITED    = 0x00000004
+	WCONTINUED = 0x00000008
+	WNOWAIT    = 0x01000000
+	WNOTHREAD  = 0x20000000
+	WALL       = 0x40000000
+	WCLONE     = 0x80000000
+)
+
+// si_code values of SIGCHLD.
+const (
+	CLDExited    = 1
+	CLDKilled    = 2
+	CLDDumped    = 3
+	CLDTrapped   = 4
+	CLDStopped   = 5
+	CLDContinued = 6
+)
+
+// SIGCHLD is the exit signal that ordinary waits collect.
+const SIGCHLD = 17
+
+// Event is one observation from the kernel. Times are CLOCK_BOOTTIME ns.
+// Field use depends on Kind (see bpf/zombietrace.h).
+type Event struct {
+	Kind      Kind
+	Syscall   WaitSyscall
+	Target    WaitTarget
+	Flags     Flags
+	Time      uint64
+	PID       uint32 // host tgid of the subject (child, waiter, sender)
+	TID       uint32 // the thread that acted
+	Start     uint64 // the subject's start time: identity with PID
+	Task      uint64 // the subject leader's task_struct address (free matching)
+	PeerPID   uint32 // fork/exit/zombie: real parent; notify: receiver; wait: target pid
+	PeerStart uint64
+	NSPID     uint32 // fork/exit: pid in own namespace; notify: si_pid; wait_return: returned pid
+	Options   uint32 // wait options; fork/exit: exit signal; notify: send result
+	Status    int32  // exit/zombie: wait status; notify: si_status; wait_return: status
+	Code      int32  // notify/wait_return: si_code; wait: the pid argument; exec: old tid
+	Comm      [16]byte
+	Filename  string // exec
+	Count     uint64 // lost
+}
+
+// Key identifies a process: pids are reused, pid + start time is not.
+type Key struct {
+	PID   uint32
+	Start uint64
+}
+
+// Subject is the process the event is about (or that acted).
+func (e *Event) Subject() Key { return Key{e.PID, e.Start} }
+
+// Peer is the other process of the event (parent, receiver).
+func (e *Event) Peer() Key { return Key{e.PeerPID, e.PeerStart} }
+
+// CommString returns the NUL-terminated comm as a string.
+func CommString(c [16]byte) string {
+	if i := bytes.IndexByte(c[:], 0); i >= 0 {
+		return string(c[:i])
+	}
+	return string(c[:])
+}
+
+// Status decodes a wait status word: exit code, terminating signal, core dump.
+type Status struct {
+	Code       int
+	Signal     int
+	CoreDumped bool
+}
+
+// DecodeWaitStatus splits a wait(2) status word (low 7 bits signal, 0x80 core
+// dump, bits 8-15 exit code).
+func DecodeWaitStatus(ws int32) Status {
+	sig := int(ws & 0x7f)
+	if sig == 0 {
+		return Status{Code: int(ws>>8) & 0xff}
+	}
+	return Status{Signal: sig, CoreDumped: ws&0x80 != 0}
+}
+
+// DecodeSigchld reads the status carried by a SIGCHLD exit notification.
+func DecodeSigchld(siCode, siStatus int32) Status {
+	switch siCode {
+	case CLDKilled:
+		return Status{Signal: int(siStatus)}
+	case CLDDumped:
+		return Status{Signal: int(siStatus), CoreDumped: true}
+	}
+	return Status{Code: int(siStatus) & 0xff}
+}

@@ -1,0 +1,103 @@
+package events
+
+// RecordType is the type of an output record (the JSON "type").
+type RecordType uint8
+
+const (
+	RecordFork RecordType = iota + 1
+	RecordExec
+	RecordExit
+	RecordReap
+	RecordReparent
+	RecordLost
+)
+
+var recordNames = [...]string{"", "fork", "exec", "exit", "reap", "reparent", "lost"}
+
+func (t RecordType) String() string {
+	if int(t) < len(recordNames) {
+		return recordNames[t]
+	}
+	return "unknown"
+}
+
+// ReapedBy says who collected a zombie.
+type ReapedBy string
+
+const (
+	ReapedByParent   ReapedBy = "parent"   // the parent it had at fork
+	ReapedByAutoreap ReapedBy = "autoreap" // the kernel, at exit (SIG_IGN / SA_NOCLDWAIT)
+	ReapedByReaper   ReapedBy = "reaper"   // a subreaper or init that inherited it
+	ReapedByUnseen   ReapedBy = "unseen"   // released with no wait the tracer could see
+)
+
+// Record is what the engine reports: one line of the live view or JSON stream.
+// Times are CLOCK_BOOTTIME ns.
+type Record struct {
+	Type       RecordType
+	Time       uint64
+	PID        uint32
+	Start      uint64
+	Comm       string
+	PPID       uint32 // fork: parent; exit: parent then; reap: parent at fork
+	ParentComm string // for --comm filtering
+	Filename   string // exec
+
+	// exit
+	Status
+
+	// reap
+	ZombieNS   uint64
+	ReapedBy   ReapedBy
+	ReaperPID  uint32
+	ReaperComm string
+	Uncertain  bool
+	Method     string // how the reap was seen: wait4, waitid, blocked-wait, free, exit
+	HeldNS     uint64 // time a ptrace tracer held the zombie before handing it back
+	TracerPID  uint32
+
+	// reparent
+	OldPPID uint32
+	NewPPID uint32
+
+	// lost
+	Count uint64
+}
+
+// Summary is the end-of-session (or on-demand) state.
+type Summary struct {
+	DurationNS uint64
+	Processes  uint64
+	LostEvents uint64
+	Zombies    []Zombie
+	Parents    []ParentStats
+}
+
+// Zombie is an outstanding zombie.
+type Zombie struct {
+	PID         uint32
+	Start       uint64
+	PPID        uint32
+	Comm        string
+	ParentComm  string
+	AgeNS       uint64
+	Preexisting bool // existed before tracing: its age is an estimate
+	Uncertain   bool
+}
+
+// ParentStats is what one parent (or reaper) did with its children.
+type ParentStats struct {
+	PID           uint32
+	Start         uint64
+	Comm          string
+	Children      uint64 // forked while traced
+	Inherited     uint64 // received by reparenting
+	Reaped        uint64 // zombies it collected
+	Autoreaped    uint64 // children the kernel released for it
+	Outstanding   uint64 // zombies it owes now
+	Waited        bool   // entered a wait that could collect one of its children
+	ZombieNSTotal uint64
+	ZombieNSMax   uint64
+	ZombieNSP50   uint64
+	ZombieNSP99   uint64
+}

@@ -1,0 +1,305 @@
+//go:build linux
+
+// Package tracer loads the BPF programs, attaches them, and turns the ring
+// buffer records into events.Event values.
+package tracer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+	"unsafe"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/link"
+	"github.com/cilium/ebpf/ringbuf"
+
+	"github.com/zombietrace/zombietrace/events"
+)
+
+// Config chooses what is loaded.
+type Config struct {
+	// Exact adds the wait4/waitid syscall tracepoints for exact reap times.
+	Exact bool
+	// Filter keeps only followed processes (see Follow); otherwise the whole host.
+	Filter bool
+	// RingBufferBytes is the ring buffer size (a power of two pages); 0: 16 MiB.
+	RingBufferBytes int
+	// FollowMax bounds the follow map; 0: 65536.
+	FollowMax int
+	// LiveFallback forces the pre-6.16 exit program (group death from
+	// signal->live) even where the tracepoint passes group_dead.
+	LiveFallback bool
+	// PollInterval is how long the reader sleeps when the buffer is empty
+	// (events are submitted without wakeups); 0: 10 ms.
+	PollInterval time.Duration
+}
+
+// FollowFlags mark a process in the in-kernel follow filter.
+type FollowFlags uint32
+
+const (
+	// FollowTrace traces the process; its children inherit it.
+	FollowTrace = FollowFlags(zombietraceFollowFlagFOLLOW_TRACE)
+	// FollowOwes keeps the waits and notifications of a process that may owe
+	// a followed process its reap.
+	FollowOwes = FollowFlags(zombietraceFollowFlagFOLLOW_OWES)
+	// FollowChildren traces the process's new children (zombietrace run).
+	FollowChildren = FollowFlags(zombietraceFollowFlagFOLLOW_CHILDREN)
+)
+
+// Tracer is a loaded and attached set of programs.
+type Tracer struct {
+	cfg      Config
+	coll     *ebpf.Collection
+	events   *ebpf.Map
+	follow   *ebpf.Map
+	counters *ebpf.Map
+	links    []link.Link
+	rd       *ringbuf.Reader
+	exitProg string
+	lostSeen uint64
+}
+
+// Open checks the machine, loads the programs and attaches them. The caller
+// must Close it.
+func Open(cfg Config) (*Tracer, error) {
+	if err := Preflight(cfg.Exact); err != nil {
+		return nil, err
+	}
+	if cfg.RingBufferBytes == 0 {
+		cfg.RingBufferBytes = 16 << 20
+	}
+	if cfg.FollowMax == 0 {
+		cfg.FollowMax = 65536
+	}
+	if cfg.PollInterval == 0 {
+		cfg.PollInterval = 10 * time.Millisecond
+	}
+	spec, err := loadZombietrace()
+	if err != nil {
+		return nil, fmt.Errorf("loading BPF object: %w", err)
+	}
+	spec.Maps[zombietraceMapEvents].MaxEntries = uint32(cfg.RingBufferBytes)
+	spec.Maps[zombietraceMapFollow].MaxEntries = uint32(cfg.FollowMax)
+	var filter uint32
+	if cfg.Filter {
+		filter = 1
+	}
+	if err := spec.Variables[zombietraceVarFilterEnabled].Set(filter); err != nil {
+		return nil, fmt.Errorf("setting filter_enabled: %w", err)
+	}
+
+	t := &Tracer{cfg: cfg, exitProg: zombietraceProgHandleExit}
+	if cfg.LiveFallback || !exitHasGroupDead() {
+		t.exitProg = zombietraceProgHandleExitLive
+	}
+	// Load only what this mode attaches: an unused program costs nothing, but
+	// a program the kernel cannot verify must not break the other mode.
+	keep := map[string]bool{
+		zombietraceProgHandleFork: true, zombietraceProgHandleExec: true, t.exitProg: true,
+		zombietraceProgHandleSignal: true, zombietraceProgHandleWait: true,
+		zombietraceProgHandleFree: true, zombietraceProgListZombies: true,
+	}
+	if cfg.Exact {
+		for _, p := range []string{zombietraceProgEnterWait4, zombietraceProgExitWait4,
+			zombietraceProgEnterWaitid, zombietraceProgExitWaitid} {
+			keep[p] = true
+		}
+	}
+	for name := range spec.Programs {
+		if !keep[name] {
+			delete(spec.Programs, name)
+		}
+	}
+	if t.coll, err = ebpf.NewCollection(spec); err != nil {
+		return nil, loadError(err)
+	}
+	t.events = t.coll.Maps[zombietraceMapEvents]
+	t.follow = t.coll.Maps[zombietraceMapFollow]
+	t.counters = t.coll.Maps[zombietraceMapCounters]
+
+	// The reader first, so nothing submitted after attach is missed.
+	if t.rd, err = ringbuf.NewReader(t.events); err != nil {
+		t.Close()
+		return nil, fmt.Errorf("opening ring buffer reader: %w", err)
+	}
+	if err := t.attach(); err != nil {
+		t.Close()
+		return nil, err
+	}
+	return t, nil
+}
+
+func (t *Tracer) attach() error {
+	btfProgs := []struct{ hook, prog string }{
+		{"sched_process_fork", zombietraceProgHandleFork},
+		{"sched_process_exec", zombietraceProgHandleExec},
+		{"sched_process_exit", t.exitProg},
+		{"signal_generate", zombietraceProgHandleSignal},
+		{"sched_process_wait", zombietraceProgHandleWait},
+		{"sched_process_free", zombietraceProgHandleFree},
+	}
+	for _, p := range btfProgs {
+		l, err := link.AttachTracing(link.TracingOptions{Program: t.coll.Programs[p.prog]})
+		if err != nil {
+			return fmt.Errorf("attaching %s: %w", p.hook, err)
+		}
+		t.links = append(t.links, l)
+	}
+	if !t.cfg.Exact {
+		return nil
+	}
+	sysProgs := []struct{ hook, prog string }{
+		{"sys_enter_wait4", zombietraceProgEnterWait4},
+		{"sys_exit_wait4", zombietraceProgExitWait4},
+		{"sys_enter_waitid", zombietraceProgEnterWaitid},
+		{"sys_exit_waitid", zombietraceProgExitWaitid},
+	}
+	for _, p := range sysProgs {
+		l, err := link.Tracepoint("syscalls", p.hook, t.coll.Programs[p.prog], nil)
+		if err != nil {
+			return fmt.Errorf("attaching syscalls:%s: %w", p.hook, err)
+		}
+		t.links = append(t.links, l)
+	}
+	return nil
+}
+
+// Mode is the reap observation mode of this tracer.
+func (t *Tracer) Mode() events.Mode {
+	if t.cfg.Exact {
+		return events.ModeExact
+	}
+	return events.ModeLight
+}
+
+// ExitProgram names the exit program in use (handle_exit or handle_exit_live).
+func (t *Tracer) ExitProgram() string { return t.exitProg }
+
+// Programs returns our loaded programs by name, for statistics.
+func (t *Tracer) Programs() map[string]*ebpf.Program {
+	out := make(map[string]*ebpf.Program)
+	for name, p := range t.coll.Programs {
+		out[name] = p
+	}
+	return out
+}
+
+// RingBufferBytes is the size of the ring buffer mapping.
+func (t *Tracer) RingBufferBytes() int { return t.cfg.RingBufferBytes }
+
+// Follow marks a process (by tgid) in the follow filter. start is its start
+// time in boot ns, or 0 when unknown.
+func (t *Tracer) Follow(pid uint32, start uint64, flags FollowFlags) error {
+	var cur zombietraceFollowEntry
+	if err := t.follow.Lookup(pid, &cur); err == nil {
+		flags |= FollowFlags(cur.Flags)
+	}
+	e := zombietraceFollowEntry{Flags: uint32(flags), StartNs: start}
+	if err := t.follow.Put(pid, e); err != nil {
+		return fmt.Errorf("following pid %d: %w", pid, err)
+	}
+	return nil
+}
+
+// Counters returns the per-CPU counters summed: events lost because the ring
+// buffer was full, and processes the follow map had no room for.
+func (t *Tracer) Counters() (lost, followFull uint64, err error) {
+	sum := func(idx uint32) (uint64, error) {
+		var vals []uint64
+		if err := t.counters.Lookup(idx, &vals); err != nil {
+			return 0, fmt.Errorf("reading counter %d: %w", idx, err)
+		}
+		var s uint64
+		for _, v := range vals {
+			s += v
+		}
+		return s, nil
+	}
+	if lost, err = sum(uint32(zombietraceCounterCOUNTER_LOST)); err != nil {
+		return 0, 0, err
+	}
+	followFull, err = sum(uint32(zombietraceCounterCOUNTER_FOLLOW_FULL))
+	return lost, followFull, err
+}
+
+// Run reads events until ctx is done, calling handle for each one (the event
+// is reused: copy it to keep it). Losses are reported as KindLost events.
+// When ctx ends, what is already in the ring buffer is still delivered.
+func (t *Tracer) Run(ctx context.Context, handle func(*events.Event)) error {
+	var (
+		rec ringbuf.Record
+		ev  events.Event
+	)
+	rec.RawSample = make([]byte, 0, int(unsafe.Sizeof(zombietraceExecEvent{}))+8)
+	draining := false
+	for {
+		if !draining && ctx.Err() != nil {
+			draining = true
+		}
+		deadline := time.Now().Add(t.cfg.PollInterval)
+		if draining {
+			deadline = time.Now() // only what is already there
+		}
+		t.rd.SetDeadline(deadline)
+		err := t.rd.ReadInto(&rec)
+		switch {
+		case err == nil:
+			if derr := decode(rec.RawSample, &ev); derr != nil {
+				return derr
+			}
+			handle(&ev)
+			continue
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			if lerr := t.reportLost(handle, &ev); lerr != nil {
+				return lerr
+			}
+			if draining {
+				return nil
+			}
+		case errors.Is(err, ringbuf.ErrClosed):
+			return nil
+		default:
+			return fmt.Errorf("reading ring buffer: %w", err)
+		}
+	}
+}
+
+func (t *Tracer) reportLost(handle func(*events.Event), ev *events.Event) error {
+	lost, _, err := t.Counters()
+	if err != nil {
+		return err
+	}
+	if lost > t.lostSeen {
+		*ev = events.Event{Kind: events.KindLost, Time: bootNow(), Count: lost - t.lostSeen}
+		t.lostSeen = lost
+		handle(ev)
+	}
+	return nil
+}
+
+// Close releases the reader, the links and the objects, in that order, and
+// returns the first error.
+func (t *Tracer) Close() error {
+	var first error
+	keep := func(err error) {
+		if err != nil && first == nil {
+			first = err
+		}
+	}
+	if t.rd != nil {
+		keep(t.rd.Close())
+	}
+	for _, l := range t.links {
+		keep(l.Close())
+	}
+	t.links = nil
+	if t.coll != nil {
+		t.coll.Close()
+		t.coll = nil
+	}
+	return first
+}

@@ -1,0 +1,45 @@
+//go:build linux
+
+package tracer
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/cilium/ebpf/link"
+
+	"github.com/zombietrace/zombietrace/events"
+)
+
+// Zombies lists the zombies that exist now (iter/task). Call it after Open:
+// attached first, then listed, so a zombie is seen either way; the engine
+// de-duplicates. Leaders whose threads still run (not yet waitable) are left out.
+func (t *Tracer) Zombies() ([]events.Event, error) {
+	it, err := link.AttachIter(link.IterOptions{Program: t.coll.Programs[zombietraceProgListZombies]})
+	if err != nil {
+		return nil, fmt.Errorf("attaching task iterator: %w", err)
+	}
+	defer it.Close()
+	rd, err := it.Open()
+	if err != nil {
+		return nil, fmt.Errorf("opening task iterator: %w", err)
+	}
+	defer rd.Close()
+	buf, err := io.ReadAll(rd)
+	if err != nil {
+		return nil, fmt.Errorf("reading task iterator: %w", err)
+	}
+	var out []events.Event
+	for len(buf) >= eventSize {
+		var ev events.Event
+		if err := decode(buf[:eventSize], &ev); err != nil {
+			return nil, err
+		}
+		buf = buf[eventSize:]
+		if ev.Flags&events.FlagDelayedLeader != 0 {
+			continue
+		}
+		out = append(out, ev)
+	}
+	return out, nil
+}
