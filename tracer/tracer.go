@@ -228,8 +228,10 @@ func (t *Tracer) Counters() (lost, followFull uint64, err error) {
 
 // Run reads events until ctx is done, calling handle for each one (the event
 // is reused: copy it to keep it). Losses are reported as KindLost events.
-// When ctx ends, what is already in the ring buffer is still delivered.
-func (t *Tracer) Run(ctx context.Context, handle func(*events.Event)) error {
+// idle, if not nil, is called whenever the buffer has been drained (a good
+// moment to flush output). When ctx ends, what is already in the ring buffer
+// is still delivered.
+func (t *Tracer) Run(ctx context.Context, handle func(*events.Event), idle func()) error {
 	var (
 		rec ringbuf.Record
 		ev  events.Event
@@ -256,6 +258,9 @@ func (t *Tracer) Run(ctx context.Context, handle func(*events.Event)) error {
 		case errors.Is(err, os.ErrDeadlineExceeded):
 			if lerr := t.reportLost(handle, &ev); lerr != nil {
 				return lerr
+			}
+			if idle != nil {
+				idle()
 			}
 			if draining {
 				return nil

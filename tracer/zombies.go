@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/link"
 
 	"github.com/zombietrace/zombietrace/events"
@@ -42,4 +43,29 @@ func (t *Tracer) Zombies() ([]events.Event, error) {
 		out = append(out, ev)
 	}
 	return out, nil
+}
+
+// ListZombies loads only the task iterator and lists the zombies that exist
+// now: the one-shot `zombietrace ps`, with no tracing attached.
+func ListZombies() ([]events.Event, error) {
+	if err := Preflight(false); err != nil {
+		return nil, err
+	}
+	spec, err := loadZombietrace()
+	if err != nil {
+		return nil, fmt.Errorf("loading BPF object: %w", err)
+	}
+	for name := range spec.Programs {
+		if name != zombietraceProgListZombies {
+			delete(spec.Programs, name)
+		}
+	}
+	spec.Maps[zombietraceMapEvents].MaxEntries = 4096
+	coll, err := ebpf.NewCollection(spec)
+	if err != nil {
+		return nil, loadError(err)
+	}
+	t := &Tracer{coll: coll}
+	defer t.Close()
+	return t.Zombies()
 }

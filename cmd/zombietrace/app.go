@@ -1,0 +1,33 @@
+//go:build linux
+
+package main
+
+import (
+	"github.com/urfave/cli/v2"
+)
+
+func newApp() *cli.App {
+	return &cli.App{
+		Name:            "zombietrace",
+		Usage:           "trace the exit/wait lifecycle: who leaves zombies, for how long, who reaps them",
+		Version:         version,
+		HideHelpCommand: true,
+		Commands:        []*cli.Command{runCommand(), traceCommand(), psCommand()},
+		OnUsageError: func(c *cli.Context, err error, isSubcommand bool) error {
+			return err // one line, printed by main
+		},
+	}
+}
+
+// Flags shared by the tracing commands.
+func outputFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the report to `FILE` (- for stdout)"},
+		&cli.BoolFlag{Name: "json", Usage: "JSON Lines (docs/json.md) instead of the human view"},
+		&cli.BoolFlag{Name: "exact-waits", Usage: "also trace wait4/waitid returns for exact reap times (slows every syscall a little)"},
+		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "show forks and execs too"},
+		&cli.StringFlag{Name: "ready-file", Hidden: true, Usage: "write this file once every program is attached"},
+		&cli.BoolFlag{Name: "live-fallback", Hidden: true, Usage: "use the pre-6.16 exit program (group death from signal->live)"},
+		&cli.IntFlag{Name: "ringbuf-mib", Value: 16, Usage: "ring buffer size in `MiB` (a power of two)"},
+	}
+}

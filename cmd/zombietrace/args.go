@@ -1,0 +1,99 @@
+//go:build linux
+
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+)
+
+// normalizeArgs lets flags come after positional arguments (urfave/cli v2
+// stops parsing flags at the first positional argument). For each command,
+// flags found after a positional argument are moved before it; an unknown
+// flag there is an error rather than a silently positional word. Everything
+// after "--" is positional; for commands that take a command line (run),
+// the first positional argument starts it.
+func normalizeArgs(app *cli.App, args []string) ([]string, error) {
+	if len(args) < 2 {
+		return args, nil
+	}
+	// Find the subcommand: the first non-flag argument at the top level.
+	i := 1
+	for i < len(args) && strings.HasPrefix(args[i], "-") && args[i] != "--" {
+		i++
+	}
+	if i >= len(args) || args[i] == "--" {
+		return args, nil
+	}
+	cmd := app.Command(args[i])
+	if cmd == nil {
+		return nil, fmt.Errorf("unknown command %q (see zombietrace --help)", args[i])
+	}
+	rest := args[i+1:]
+	// Nested subcommands (none take flags of their own at this level).
+	if len(cmd.Subcommands) > 0 && len(rest) > 0 {
+		if sub := cmd.Command(rest[0]); sub != nil {
+			out, err := reorder(sub, rest[1:])
+			if err != nil {
+				return nil, err
+			}
+			return append(append([]string{}, args[:i+2]...), out...), nil
+		}
+	}
+	out, err := reorder(cmd, rest)
+	if err != nil {
+		return nil, err
+	}
+	return append(append([]string{}, args[:i+1]...), out...), nil
+}
+
+// commandLineCommands take a command line after their flags.
+var commandLineCommands = map[string]bool{"run": true}
+
+func reorder(cmd *cli.Command, args []string) ([]string, error) {
+	takesValue := make(map[string]bool)
+	for _, f := range cmd.Flags {
+		_, isBool := f.(*cli.BoolFlag)
+		for _, n := range f.Names() {
+			takesValue[n] = !isBool
+		}
+	}
+	takesValue["help"], takesValue["h"] = false, false
+	var flags, pos []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			pos = append(pos, args[i+1:]...)
+			break
+		}
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			if commandLineCommands[cmd.Name] {
+				pos = append(pos, args[i:]...)
+				break
+			}
+			pos = append(pos, a)
+			continue
+		}
+		name := strings.TrimLeft(a, "-")
+		hasValue := false
+		if j := strings.IndexByte(name, '='); j >= 0 {
+			name, hasValue = name[:j], true
+		}
+		tv, known := takesValue[name]
+		if !known {
+			return nil, fmt.Errorf("%s: unknown flag %s (see zombietrace %s --help)", cmd.Name, a, cmd.Name)
+		}
+		flags = append(flags, a)
+		if tv && !hasValue {
+			if i+1 >= len(args) {
+				return nil, fmt.Errorf("%s: flag %s needs a value", cmd.Name, a)
+			}
+			i++
+			flags = append(flags, args[i])
+		}
+	}
+	out := append(flags, "--")
+	return append(out, pos...), nil
+}

@@ -1,0 +1,52 @@
+//go:build linux
+
+// Command zombietrace traces the exit/wait lifecycle of processes: who leaves
+// zombies, for how long, and who reaps them.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time (-ldflags "-X main.version=...").
+var version = "0.1.0-dev"
+
+func main() {
+	os.Exit(run())
+}
+
+func run() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	app := newApp()
+	args, err := normalizeArgs(app, os.Args)
+	if err == nil {
+		err = app.RunContext(ctx, args)
+	}
+	if err != nil {
+		if ec, ok := err.(exitCoder); ok {
+			if msg := ec.Error(); msg != "" {
+				fmt.Fprintf(os.Stderr, "zombietrace: %s\n", msg)
+			}
+			return ec.ExitCode()
+		}
+		fmt.Fprintf(os.Stderr, "zombietrace: %s\n", err)
+		return 1
+	}
+	return 0
+}
+
+type exitCoder interface {
+	error
+	ExitCode() int
+}
+
+// exitStatus ends the process with a code and no message (run's command status).
+type exitStatus struct{ code int }
+
+func (e exitStatus) Error() string { return "" }
+func (e exitStatus) ExitCode() int { return e.code }

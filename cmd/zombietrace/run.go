@@ -1,0 +1,75 @@
+//go:build linux
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/zombietrace/zombietrace/supervise"
+	"github.com/zombietrace/zombietrace/tracer"
+)
+
+func runCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "run",
+		Usage:     "run a command, trace it and all its descendants, report when it ends",
+		ArgsUsage: "[flags] -- COMMAND [ARGS...]",
+		Description: "The report goes to stderr (or -o FILE; -o - for stdout), never mixed into the command's stdout.\n" +
+			"zombietrace becomes a child subreaper: orphans of the traced tree are inherited and reaped at once.\n" +
+			"SIGINT, SIGTERM, SIGHUP and SIGQUIT are forwarded to the command; the exit status is the command's (128+signal after a signal death).",
+		Flags: append(outputFlags(),
+			&cli.StringFlag{Name: "user", Aliases: []string{"u"}, Usage: "run the command as `USER`"},
+			&cli.StringFlag{Name: "comm", Usage: "only records whose process or parent command matches `RE`"},
+			&cli.DurationFlag{Name: "min-zombie", Usage: "only reap lines with a zombie time of at least `D`"},
+		),
+		Action: runAction,
+	}
+}
+
+func runAction(c *cli.Context) error {
+	argv := c.Args().Slice()
+	if len(argv) == 0 {
+		return fmt.Errorf("run: no command given: zombietrace run [flags] -- COMMAND [ARGS...]")
+	}
+	s, err := openSession(c, sessionConfig{filter: true, defaultTo: os.Stderr})
+	if err != nil {
+		return err
+	}
+	// zombietrace's children are traced from their fork on, and its own
+	// waits are kept: it reaps the orphans it inherits.
+	if err := s.tr.Follow(uint32(os.Getpid()), 0, tracer.FollowOwes|tracer.FollowChildren); err != nil {
+		s.close()
+		return err
+	}
+	if err := ready(c); err != nil {
+		s.close()
+		return err
+	}
+	sup, err := supervise.Start(supervise.Options{Argv: argv, User: c.String("user")})
+	if err != nil {
+		s.close()
+		return err
+	}
+	// Signals are forwarded to the command; tracing ends when the command
+	// and everything it left behind are gone, not at the first Ctrl-C.
+	traceCtx, stopTrace := context.WithCancel(context.Background())
+	loopDone := make(chan error, 1)
+	go func() { loopDone <- s.loop(traceCtx) }()
+	status, werr := sup.Wait(context.Background())
+	stopTrace()
+	lerr := <-loopDone
+	ferr := s.finish()
+	for _, err := range []error{werr, lerr, ferr} {
+		if err != nil {
+			return err
+		}
+	}
+	if code := supervise.ExitCode(status); code != 0 {
+		return exitStatus{code}
+	}
+	return nil
+}

@@ -1,0 +1,150 @@
+//go:build linux
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/zombietrace/zombietrace/events"
+	"github.com/zombietrace/zombietrace/output"
+	"github.com/zombietrace/zombietrace/tracer"
+)
+
+// session is one tracing session: tracer -> engine -> writer.
+type session struct {
+	tr     *tracer.Tracer
+	eng    *events.Engine
+	w      output.Writer
+	filter output.Filter
+	out    io.WriteCloser
+	count  uint64
+}
+
+type sessionConfig struct {
+	filter    bool      // in-kernel follow filter
+	defaultTo io.Writer // where output goes without -o
+}
+
+type nopCloser struct{ io.Writer }
+
+func (nopCloser) Close() error { return nil }
+
+func openSession(c *cli.Context, cfg sessionConfig) (*session, error) {
+	s := &session{}
+	if re := c.String("comm"); re != "" {
+		rx, err := regexp.Compile(re)
+		if err != nil {
+			return nil, fmt.Errorf("--comm: %w", err)
+		}
+		s.filter.Comm = rx
+	}
+	if d := c.Duration("min-zombie"); d > 0 {
+		s.filter.MinZombieNS = uint64(d)
+	}
+	mib := c.Int("ringbuf-mib")
+	if mib <= 0 || mib&(mib-1) != 0 {
+		return nil, fmt.Errorf("--ringbuf-mib %d: must be a power of two", mib)
+	}
+	switch path := c.String("output"); path {
+	case "":
+		s.out = nopCloser{cfg.defaultTo}
+	case "-":
+		s.out = nopCloser{os.Stdout}
+	default:
+		f, err := os.Create(path)
+		if err != nil {
+			return nil, fmt.Errorf("opening output: %w", err)
+		}
+		s.out = f
+	}
+	tr, err := tracer.Open(tracer.Config{
+		Exact:           c.Bool("exact-waits"),
+		Filter:          cfg.filter,
+		RingBufferBytes: mib << 20,
+		LiveFallback:    c.Bool("live-fallback"),
+	})
+	if err != nil {
+		s.out.Close()
+		return nil, err
+	}
+	s.tr = tr
+	clock := output.NewClock(time.Now().UnixNano(), tracer.BootNow())
+	if c.Bool("json") {
+		s.w = output.NewJSONWriter(s.out, clock)
+	} else {
+		s.w = output.NewTextWriter(s.out, clock, c.Bool("verbose"))
+	}
+	s.eng = events.NewEngine(tr.Mode(), func(r *events.Record) {
+		if s.filter.Keep(r) {
+			s.w.Record(r)
+		}
+	})
+	if err := s.w.Start(output.Start{Version: version, Kernel: tracer.KernelRelease(), Mode: tr.Mode()}); err != nil {
+		s.close()
+		return nil, fmt.Errorf("writing output: %w", err)
+	}
+	return s, nil
+}
+
+// seedZombies feeds the zombies that exist now; keep selects them.
+func (s *session) seedZombies(keep func(*events.Event) bool) error {
+	zs, err := s.tr.Zombies()
+	if err != nil {
+		return err
+	}
+	for i := range zs {
+		if keep == nil || keep(&zs[i]) {
+			s.eng.Handle(&zs[i])
+		}
+	}
+	return nil
+}
+
+func ready(c *cli.Context) error {
+	if p := c.String("ready-file"); p != "" {
+		if err := os.WriteFile(p, []byte(fmt.Sprintln(os.Getpid())), 0o644); err != nil {
+			return fmt.Errorf("writing ready file: %w", err)
+		}
+	}
+	return nil
+}
+
+// loop reads events until ctx ends, then drains what is buffered.
+func (s *session) loop(ctx context.Context) error {
+	return s.tr.Run(ctx, func(ev *events.Event) {
+		s.count++
+		s.eng.Handle(ev)
+	}, func() { s.w.Flush() })
+}
+
+// finish writes the summary and releases everything.
+func (s *session) finish() error {
+	sum := s.eng.Summary(tracer.BootNow())
+	s.filter.FilterSummary(&sum)
+	err := s.w.Summary(&sum)
+	if ferr := s.w.Flush(); err == nil {
+		err = ferr
+	}
+	if cerr := s.close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func (s *session) close() error {
+	var err error
+	if s.tr != nil {
+		err = s.tr.Close()
+	}
+	if cerr := s.out.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

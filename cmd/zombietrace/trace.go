@@ -1,0 +1,107 @@
+//go:build linux
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/zombietrace/zombietrace/events"
+	"github.com/zombietrace/zombietrace/procfs"
+	"github.com/zombietrace/zombietrace/tracer"
+)
+
+func traceCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "trace",
+		Usage: "trace the host (or --pid and its descendants) live until Ctrl-C or --duration",
+		Flags: append(outputFlags(),
+			&cli.DurationFlag{Name: "duration", Aliases: []string{"d"}, Usage: "stop after `D` (e.g. 30s)"},
+			&cli.IntFlag{Name: "pid", Aliases: []string{"p"}, Usage: "only `PID` and its descendants (existing ones included)"},
+			&cli.StringFlag{Name: "comm", Usage: "only records whose process or parent command matches `RE`"},
+			&cli.DurationFlag{Name: "min-zombie", Usage: "only reap lines with a zombie time of at least `D` (the summary counts everything)"},
+		),
+		Action: traceAction,
+	}
+}
+
+func traceAction(c *cli.Context) error {
+	if c.Args().Len() > 0 {
+		return fmt.Errorf("trace: unexpected argument %q", c.Args().First())
+	}
+	pid := c.Int("pid")
+	var seeded map[uint32]bool
+	if c.IsSet("pid") {
+		if pid <= 0 {
+			return fmt.Errorf("--pid %d: not a process id", pid)
+		}
+		if _, err := procfs.Default.Stat(pid); err != nil {
+			return fmt.Errorf("--pid %d: no such process", pid)
+		}
+	}
+	s, err := openSession(c, sessionConfig{filter: pid > 0, defaultTo: os.Stdout})
+	if err != nil {
+		return err
+	}
+	if pid > 0 {
+		if seeded, err = seedFollow(s.tr, pid); err != nil {
+			s.close()
+			return err
+		}
+	}
+	if err := s.seedZombies(func(ev *events.Event) bool {
+		return seeded == nil || seeded[ev.PID] || seeded[ev.PeerPID]
+	}); err != nil {
+		s.close()
+		return err
+	}
+	if err := ready(c); err != nil {
+		s.close()
+		return err
+	}
+	ctx := c.Context
+	if d := c.Duration("duration"); d > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, d)
+		defer cancel()
+	}
+	if err := s.loop(ctx); err != nil {
+		s.close()
+		return err
+	}
+	return s.finish()
+}
+
+// seedFollow marks pid and its existing descendants as traced, and their
+// parents as owing reaps. /proc is read twice: a fork between the reads is
+// caught by the second, and forks after the first Follow are caught in the
+// kernel.
+func seedFollow(tr *tracer.Tracer, pid int) (map[uint32]bool, error) {
+	seen := make(map[uint32]bool)
+	for pass := 0; pass < 2; pass++ {
+		procs, err := procfs.Default.Descendants(pid)
+		if err != nil {
+			return nil, fmt.Errorf("--pid %d: %w", pid, err)
+		}
+		for _, p := range procs {
+			if seen[uint32(p.PID)] {
+				continue
+			}
+			seen[uint32(p.PID)] = true
+			if err := tr.Follow(uint32(p.PID), 0, tracer.FollowTrace); err != nil {
+				return nil, err
+			}
+			if p.PID == pid && p.PPID > 0 {
+				if err := tr.Follow(uint32(p.PPID), 0, tracer.FollowOwes); err != nil {
+					return nil, err
+				}
+			}
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return seen, nil
+}

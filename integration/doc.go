@@ -1,0 +1,3 @@
+// Package integration holds the privileged tests: the real BPF programs
+// loaded in the kernel, tracing the scenario corpus (testdata/scenarios).
+package integration

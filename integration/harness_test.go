@@ -1,0 +1,287 @@
+//go:build linux
+
+package integration
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/zombietrace/zombietrace/events"
+	"github.com/zombietrace/zombietrace/tracer"
+)
+
+var (
+	scenarioDir string // testdata/scenarios
+	binDir      string // compiled C scenarios
+	python      string
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(testMain(m))
+}
+
+func testMain(m *testing.M) int {
+	// Contain the scenarios' orphans: this process inherits and reaps them
+	// (pid 1 here reaps ~1.3 s late and with no wait a tracer sees).
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		fmt.Fprintln(os.Stderr, "prctl:", err)
+		return 1
+	}
+	wd, _ := os.Getwd()
+	scenarioDir = filepath.Join(wd, "..", "testdata", "scenarios")
+	dir, err := os.MkdirTemp("", "zt-scenarios-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	binDir = dir
+	python = "/usr/bin/python3"
+	if _, err := os.Stat(python); err != nil {
+		if python, err = exec.LookPath("python3"); err != nil {
+			fmt.Fprintln(os.Stderr, "python3 not found")
+			return 1
+		}
+	}
+	return m.Run()
+}
+
+// requireBPF skips without root, but fails in CI: CI must never skip silently.
+func requireBPF(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() == 0 {
+		return
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("privileged test cannot run: not root (CI=true requires BPF)")
+	}
+	t.Skip("needs root to load BPF programs")
+}
+
+var buildOnce sync.Map
+
+// program returns the argv that runs a scenario, compiling C ones once.
+func program(t *testing.T, name string, args ...string) []string {
+	t.Helper()
+	if strings.HasSuffix(name, ".py") {
+		return append([]string{python, filepath.Join(scenarioDir, name)}, args...)
+	}
+	exe := filepath.Join(binDir, strings.TrimSuffix(name, ".c"))
+	if _, done := buildOnce.Load(name); !done {
+		out, err := exec.Command("cc", "-O2", "-Wall", "-pthread", "-o", exe, filepath.Join(scenarioDir, name)).CombinedOutput()
+		if err != nil {
+			t.Fatalf("compiling %s: %v\n%s", name, err, out)
+		}
+		buildOnce.Store(name, true)
+	}
+	return append([]string{exe}, args...)
+}
+
+// pids is the scenario's report of who is who.
+type pids map[string]json.RawMessage
+
+func (p pids) one(t *testing.T, role string) uint32 {
+	t.Helper()
+	var v uint32
+	if err := json.Unmarshal(p[role], &v); err != nil {
+		t.Fatalf("role %q: %v (%s)", role, err, p[role])
+	}
+	return v
+}
+
+func (p pids) many(t *testing.T, role string) []uint32 {
+	t.Helper()
+	var v []uint32
+	if err := json.Unmarshal(p[role], &v); err != nil {
+		t.Fatalf("role %q: %v (%s)", role, err, p[role])
+	}
+	return v
+}
+
+// result is what one traced scenario produced.
+type result struct {
+	pids    pids
+	records []events.Record
+	summary events.Summary
+	self    uint32
+}
+
+func (r *result) of(pid uint32, typ events.RecordType) []events.Record {
+	var out []events.Record
+	for _, rec := range r.records {
+		if rec.PID == pid && rec.Type == typ {
+			out = append(out, rec)
+		}
+	}
+	return out
+}
+
+// reap returns the single reap record of pid.
+func (r *result) reap(t *testing.T, pid uint32) events.Record {
+	t.Helper()
+	rs := r.of(pid, events.RecordReap)
+	if len(rs) != 1 {
+		t.Fatalf("pid %d: %d reap records, want 1; records:\n%s", pid, len(rs), r.dump())
+	}
+	return rs[0]
+}
+
+func (r *result) exit(t *testing.T, pid uint32) events.Record {
+	t.Helper()
+	rs := r.of(pid, events.RecordExit)
+	if len(rs) != 1 {
+		t.Fatalf("pid %d: %d exit records, want 1; records:\n%s", pid, len(rs), r.dump())
+	}
+	return rs[0]
+}
+
+func (r *result) fork(t *testing.T, pid uint32) events.Record {
+	t.Helper()
+	rs := r.of(pid, events.RecordFork)
+	if len(rs) != 1 {
+		t.Fatalf("pid %d: %d fork records, want 1; records:\n%s", pid, len(rs), r.dump())
+	}
+	return rs[0]
+}
+
+func (r *result) parent(pid uint32) (events.ParentStats, bool) {
+	for _, p := range r.summary.Parents {
+		if p.PID == pid {
+			return p, true
+		}
+	}
+	return events.ParentStats{}, false
+}
+
+func (r *result) dump() string {
+	var b strings.Builder
+	for _, rec := range r.records {
+		if rec.Type == events.RecordExec {
+			continue
+		}
+		fmt.Fprintf(&b, "  %s t=%d pid=%d ppid=%d comm=%s zombie=%v by=%s reaper=%d method=%s uncertain=%v old=%d new=%d status=%+v\n",
+			rec.Type, rec.Time, rec.PID, rec.PPID, rec.Comm, time.Duration(rec.ZombieNS), rec.ReapedBy, rec.ReaperPID,
+			rec.Method, rec.Uncertain, rec.OldPPID, rec.NewPPID, rec.Status)
+	}
+	return b.String()
+}
+
+type mode struct {
+	name string
+	cfg  tracer.Config
+}
+
+var modes = []mode{
+	{"light", tracer.Config{Filter: true}},
+	{"exact", tracer.Config{Filter: true, Exact: true}},
+}
+
+// trace runs argv as a child of this (subreaper) process under the tracer,
+// following the child and its descendants in the kernel, and reaps whatever
+// the scenario leaves to us.
+func trace(t *testing.T, cfg tracer.Config, argv []string) *result {
+	t.Helper()
+	requireBPF(t)
+	tr, err := tracer.Open(cfg)
+	if err != nil {
+		t.Fatalf("opening tracer: %v", err)
+	}
+	defer tr.Close()
+	self := uint32(os.Getpid())
+	if err := tr.Follow(self, 0, tracer.FollowOwes|tracer.FollowChildren); err != nil {
+		t.Fatal(err)
+	}
+	res := &result{self: self}
+	eng := events.NewEngine(tr.Mode(), func(r *events.Record) { res.records = append(res.records, *r) })
+	var mu sync.Mutex // the engine is fed by the reader, inspected by settle
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- tr.Run(ctx, func(ev *events.Event) {
+			mu.Lock()
+			eng.Handle(ev)
+			mu.Unlock()
+		}, nil)
+	}()
+
+	cmd := exec.Command(argv[0], argv[1:]...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		cancel()
+		<-done
+		reapAll(t)
+		t.Fatalf("scenario %v: %v\nstderr:\n%s", argv, err, stderr.String())
+	}
+	reapAll(t)
+	// Everything is reaped now; reaps no syscall shows are only known from
+	// the free event, which lazy RCU can delay by seconds.
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		mu.Lock()
+		s := eng.Summary(0)
+		mu.Unlock()
+		if len(s.Zombies) == 0 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("reading events: %v", err)
+	}
+	res.summary = eng.Summary(tracer.BootNow())
+	var line struct {
+		Pids pids `json:"pids"`
+	}
+	if err := json.Unmarshal(bytes.TrimSpace(stdout.Bytes()), &line); err != nil {
+		t.Fatalf("scenario output %q: %v", stdout.String(), err)
+	}
+	res.pids = line.Pids
+	if n := len(res.summary.Zombies); n != 0 {
+		t.Errorf("%d zombies still outstanding after the scenario: %+v", n, res.summary.Zombies)
+	}
+	if res.summary.LostEvents != 0 {
+		t.Errorf("%d events lost", res.summary.LostEvents)
+	}
+	return res
+}
+
+// reapAll reaps every child this process inherited until none is left.
+func reapAll(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		var ws unix.WaitStatus
+		pid, err := unix.Wait4(-1, &ws, unix.WNOHANG|unix.WALL, nil)
+		switch {
+		case errors.Is(err, unix.ECHILD):
+			return
+		case errors.Is(err, unix.EINTR):
+		case err != nil:
+			t.Fatalf("wait4: %v", err)
+		case pid == 0:
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	t.Fatal("children still running after 15 s")
+}
+
+func between(t *testing.T, what string, ns uint64, lo, hi time.Duration) {
+	t.Helper()
+	if d := time.Duration(ns); d < lo || d > hi {
+		t.Errorf("%s = %v, want between %v and %v", what, d, lo, hi)
+	}
+}

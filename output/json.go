@@ -1,0 +1,193 @@
+package output
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/zombietrace/zombietrace/events"
+)
+
+// Schema is the JSON Lines schema version (docs/json.md).
+const Schema = 1
+
+// Start describes the session in the first line.
+type Start struct {
+	Version string
+	Kernel  string
+	Mode    events.Mode
+}
+
+// JSONWriter writes the JSON Lines contract. Records are encoded by hand
+// (no reflection, no allocation per line); the summary, written once, uses
+// encoding/json.
+type JSONWriter struct {
+	w     *bufio.Writer
+	clock Clock
+	buf   []byte
+}
+
+// NewJSONWriter writes to w with times converted by clock.
+func NewJSONWriter(w io.Writer, clock Clock) *JSONWriter {
+	return &JSONWriter{w: bufio.NewWriterSize(w, 64<<10), clock: clock, buf: make([]byte, 0, 512)}
+}
+
+// Start writes the first line.
+func (j *JSONWriter) Start(s Start) error {
+	line := struct {
+		Type    string `json:"type"`
+		Schema  int    `json:"schema"`
+		Version string `json:"version"`
+		Kernel  string `json:"kernel"`
+		Mode    string `json:"mode"`
+	}{"start", Schema, s.Version, s.Kernel, s.Mode.String()}
+	return j.writeJSON(line)
+}
+
+func (j *JSONWriter) writeJSON(v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	j.w.Write(b)
+	return j.w.WriteByte('\n')
+}
+
+func (j *JSONWriter) appendTime(b []byte, boot uint64) []byte {
+	b = append(b, '"')
+	b = j.clock.Wall(boot).AppendFormat(b, time.RFC3339Nano)
+	return append(b, '"')
+}
+
+func appendKey(b []byte, k string) []byte {
+	b = append(b, ',', '"')
+	b = append(b, k...)
+	return append(b, '"', ':')
+}
+
+func appendUint(b []byte, k string, v uint64) []byte {
+	return strconv.AppendUint(appendKey(b, k), v, 10)
+}
+
+func appendInt(b []byte, k string, v int64) []byte {
+	return strconv.AppendInt(appendKey(b, k), v, 10)
+}
+
+func appendBool(b []byte, k string, v bool) []byte {
+	return strconv.AppendBool(appendKey(b, k), v)
+}
+
+func appendString(b []byte, k, v string) []byte {
+	return strconv.AppendQuote(appendKey(b, k), v)
+}
+
+// Record writes one record line.
+func (j *JSONWriter) Record(r *events.Record) error {
+	b := j.buf[:0]
+	b = append(b, `{"type":"`...)
+	b = append(b, r.Type.String()...)
+	b = append(b, `","time":`...)
+	b = j.appendTime(b, r.Time)
+	if r.Type == events.RecordLost {
+		b = appendUint(b, "count", r.Count)
+		b = append(b, '}', '\n')
+		j.buf = b
+		_, err := j.w.Write(b)
+		return err
+	}
+	b = appendUint(b, "pid", uint64(r.PID))
+	b = appendUint(b, "start_ns", r.Start)
+	b = appendString(b, "comm", r.Comm)
+	switch r.Type {
+	case events.RecordFork:
+		b = appendUint(b, "ppid", uint64(r.PPID))
+	case events.RecordExec:
+		b = appendString(b, "filename", r.Filename)
+	case events.RecordExit:
+		b = appendUint(b, "ppid", uint64(r.PPID))
+		b = appendInt(b, "exit_code", int64(r.Code))
+		b = appendInt(b, "signal", int64(r.Signal))
+		b = appendBool(b, "core_dumped", r.CoreDumped)
+	case events.RecordReap:
+		b = appendUint(b, "ppid", uint64(r.PPID))
+		b = appendUint(b, "zombie_ns", r.ZombieNS)
+		b = appendString(b, "reaped_by", string(r.ReapedBy))
+		b = appendUint(b, "reaper_pid", uint64(r.ReaperPID))
+		b = appendString(b, "reaper_comm", r.ReaperComm)
+		b = appendBool(b, "uncertain", r.Uncertain)
+		b = appendString(b, "method", r.Method)
+		if r.TracerPID != 0 {
+			b = appendUint(b, "tracer_pid", uint64(r.TracerPID))
+			b = appendUint(b, "held_ns", r.HeldNS)
+		}
+	case events.RecordReparent:
+		b = appendUint(b, "old_ppid", uint64(r.OldPPID))
+		b = appendUint(b, "new_ppid", uint64(r.NewPPID))
+	}
+	b = append(b, '}', '\n')
+	j.buf = b
+	_, err := j.w.Write(b)
+	return err
+}
+
+// SummaryJSON is the summary line of the contract.
+type SummaryJSON struct {
+	Type       string       `json:"type"`
+	DurationNS uint64       `json:"duration_ns"`
+	Processes  uint64       `json:"processes"`
+	LostEvents uint64       `json:"lost_events"`
+	Zombies    []ZombieJSON `json:"zombies"`
+	Parents    []ParentJSON `json:"parents"`
+}
+
+// ZombieJSON is an outstanding zombie in the summary.
+type ZombieJSON struct {
+	PID         uint32 `json:"pid"`
+	StartNS     uint64 `json:"start_ns"`
+	PPID        uint32 `json:"ppid"`
+	Comm        string `json:"comm"`
+	AgeNS       uint64 `json:"age_ns"`
+	Preexisting bool   `json:"preexisting"`
+	Uncertain   bool   `json:"uncertain"`
+}
+
+// ParentJSON is one parent in the summary.
+type ParentJSON struct {
+	PID           uint32 `json:"pid"`
+	StartNS       uint64 `json:"start_ns"`
+	Comm          string `json:"comm"`
+	Children      uint64 `json:"children"`
+	Inherited     uint64 `json:"inherited"`
+	Reaped        uint64 `json:"reaped"`
+	Autoreaped    uint64 `json:"autoreaped"`
+	Outstanding   uint64 `json:"outstanding"`
+	Waited        bool   `json:"waited"`
+	ZombieNSTotal uint64 `json:"zombie_ns_total"`
+	ZombieNSMax   uint64 `json:"zombie_ns_max"`
+	ZombieNSP50   uint64 `json:"zombie_ns_p50"`
+	ZombieNSP99   uint64 `json:"zombie_ns_p99"`
+}
+
+// ToJSON converts a summary to its contract form.
+func ToJSON(s *events.Summary) SummaryJSON {
+	out := SummaryJSON{Type: "summary", DurationNS: s.DurationNS, Processes: s.Processes,
+		LostEvents: s.LostEvents, Zombies: []ZombieJSON{}, Parents: []ParentJSON{}}
+	for _, z := range s.Zombies {
+		out.Zombies = append(out.Zombies, ZombieJSON{z.PID, z.Start, z.PPID, z.Comm, z.AgeNS, z.Preexisting, z.Uncertain})
+	}
+	for _, p := range s.Parents {
+		out.Parents = append(out.Parents, ParentJSON{p.PID, p.Start, p.Comm, p.Children, p.Inherited,
+			p.Reaped, p.Autoreaped, p.Outstanding, p.Waited, p.ZombieNSTotal, p.ZombieNSMax, p.ZombieNSP50, p.ZombieNSP99})
+	}
+	return out
+}
+
+// Summary writes the last line.
+func (j *JSONWriter) Summary(s *events.Summary) error {
+	return j.writeJSON(ToJSON(s))
+}
+
+// Flush writes buffered lines.
+func (j *JSONWriter) Flush() error { return j.w.Flush() }

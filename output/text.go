@@ -1,0 +1,180 @@
+package output
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/zombietrace/zombietrace/events"
+)
+
+// TextWriter writes the human view: one aligned line per event of interest
+// and the end-of-session tables.
+type TextWriter struct {
+	w       *bufio.Writer
+	clock   Clock
+	verbose bool // forks and execs too
+	header  bool
+}
+
+// NewTextWriter writes to w; verbose adds fork and exec lines.
+func NewTextWriter(w io.Writer, clock Clock, verbose bool) *TextWriter {
+	return &TextWriter{w: bufio.NewWriter(w), clock: clock, verbose: verbose}
+}
+
+// Start writes the session banner.
+func (t *TextWriter) Start(s Start) error {
+	_, err := fmt.Fprintf(t.w, "zombietrace %s: kernel %s, %s mode (reaps %s)\n", s.Version, s.Kernel, s.Mode, modeNote(s.Mode))
+	return err
+}
+
+func modeNote(m events.Mode) string {
+	if m == events.ModeExact {
+		return "from wait4/waitid returns"
+	}
+	return "inferred from wait entries and exit notifications"
+}
+
+const lineFormat = "%-12s %-8s %7s %7s %-16s %s\n"
+
+// Record writes one line (exits, reaps, reparents, losses; forks and execs
+// when verbose).
+func (t *TextWriter) Record(r *events.Record) error {
+	if (r.Type == events.RecordFork || r.Type == events.RecordExec) && !t.verbose {
+		return nil
+	}
+	if !t.header {
+		t.header = true
+		fmt.Fprintf(t.w, lineFormat, "TIME", "EVENT", "PID", "PPID", "COMM", "DETAIL")
+	}
+	ts := t.clock.Wall(r.Time).Local().Format("15:04:05.000")
+	pid, ppid := fmt.Sprint(r.PID), fmt.Sprint(r.PPID)
+	var detail string
+	switch r.Type {
+	case events.RecordFork:
+	case events.RecordExec:
+		detail = r.Filename
+	case events.RecordExit:
+		detail = StatusString(r.Status)
+	case events.RecordReap:
+		detail = fmt.Sprintf("zombie %s, reaped by %s", Dur(r.ZombieNS), ReaperString(r))
+		if r.TracerPID != 0 {
+			detail += fmt.Sprintf(", held %s by tracer %d", Dur(r.HeldNS), r.TracerPID)
+		}
+		if r.Uncertain {
+			detail += " (uncertain)"
+		}
+	case events.RecordReparent:
+		ppid = fmt.Sprint(r.NewPPID)
+		detail = fmt.Sprintf("reparented %d -> %d", r.OldPPID, r.NewPPID)
+	case events.RecordLost:
+		pid, ppid = "-", "-"
+		detail = fmt.Sprintf("%d events lost: open records are uncertain", r.Count)
+	}
+	_, err := fmt.Fprintf(t.w, lineFormat, ts, r.Type, pid, ppid, r.Comm, detail)
+	return err
+}
+
+// StatusString renders an exit status.
+func StatusString(s events.Status) string {
+	if s.Signal != 0 {
+		out := "killed by signal " + signalName(s.Signal)
+		if s.CoreDumped {
+			out += " (core dumped)"
+		}
+		return out
+	}
+	return fmt.Sprintf("exit code %d", s.Code)
+}
+
+var signalNames = map[int]string{1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 4: "SIGILL", 5: "SIGTRAP",
+	6: "SIGABRT", 7: "SIGBUS", 8: "SIGFPE", 9: "SIGKILL", 10: "SIGUSR1", 11: "SIGSEGV", 12: "SIGUSR2",
+	13: "SIGPIPE", 14: "SIGALRM", 15: "SIGTERM", 17: "SIGCHLD", 24: "SIGXCPU", 25: "SIGXFSZ", 31: "SIGSYS"}
+
+func signalName(sig int) string {
+	if n, ok := signalNames[sig]; ok {
+		return fmt.Sprintf("%d (%s)", sig, n)
+	}
+	return fmt.Sprint(sig)
+}
+
+// ReaperString says who reaped, honestly.
+func ReaperString(r *events.Record) string {
+	switch r.ReapedBy {
+	case events.ReapedByAutoreap:
+		return "the kernel (autoreap: parent ignores SIGCHLD)"
+	case events.ReapedByUnseen:
+		if r.ReaperPID != 0 {
+			return fmt.Sprintf("no visible wait (inherited by %d %s; time from release)", r.ReaperPID, r.ReaperComm)
+		}
+		return "no visible wait (time from release)"
+	case events.ReapedByReaper:
+		return fmt.Sprintf("reaper %d %s", r.ReaperPID, r.ReaperComm)
+	}
+	return fmt.Sprintf("parent %d %s", r.ReaperPID, r.ReaperComm)
+}
+
+// Dur renders a duration compactly.
+func Dur(ns uint64) string {
+	d := time.Duration(ns)
+	switch {
+	case d < time.Microsecond:
+		return fmt.Sprintf("%dns", ns)
+	case d < time.Millisecond:
+		return fmt.Sprintf("%.0fus", float64(ns)/1e3)
+	case d < time.Second:
+		return fmt.Sprintf("%.1fms", float64(ns)/1e6)
+	}
+	return fmt.Sprintf("%.3fs", d.Seconds())
+}
+
+// Summary writes the end-of-session tables.
+func (t *TextWriter) Summary(s *events.Summary) error {
+	w := t.w
+	fmt.Fprintf(w, "\nSUMMARY: %d processes in %s, %d lost events\n", s.Processes, Dur(s.DurationNS), s.LostEvents)
+	if s.LostEvents > 0 {
+		fmt.Fprintf(w, "WARNING: %d events were lost; records open at the time are marked uncertain\n", s.LostEvents)
+	}
+	fmt.Fprintf(w, "\nPARENTS (by zombie time)\n")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "PID\tCOMM\tCHILDREN\tINHERITED\tREAPED\tAUTOREAPED\tOUTSTANDING\tWAITED\tZOMBIE TOTAL\tMAX\tP50\tP99")
+	for _, p := range s.Parents {
+		waited := "yes"
+		if !p.Waited {
+			waited = "NEVER"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\n", p.PID, p.Comm, p.Children, p.Inherited,
+			p.Reaped, p.Autoreaped, p.Outstanding, waited, Dur(p.ZombieNSTotal), Dur(p.ZombieNSMax),
+			Dur(p.ZombieNSP50), Dur(p.ZombieNSP99))
+	}
+	tw.Flush()
+	var never []string
+	for _, p := range s.Parents {
+		if !p.Waited && (p.Outstanding > 0 || p.ZombieNSTotal > 0) {
+			never = append(never, fmt.Sprintf("%d (%s)", p.PID, p.Comm))
+		}
+	}
+	if len(never) > 0 {
+		fmt.Fprintf(w, "\nNEVER WAITED while holding zombies: %s\n", strings.Join(never, ", "))
+	}
+	fmt.Fprintf(w, "\nOUTSTANDING ZOMBIES: %d\n", len(s.Zombies))
+	if len(s.Zombies) > 0 {
+		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "PID\tPPID\tCOMM\tPARENT\tAGE")
+		for _, z := range s.Zombies {
+			age := Dur(z.AgeNS)
+			if z.Preexisting {
+				age = ">= " + age + " (preexisting, estimated)"
+			}
+			fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%s\n", z.PID, z.PPID, z.Comm, z.ParentComm, age)
+		}
+		tw.Flush()
+	}
+	return nil
+}
+
+// Flush writes buffered output.
+func (t *TextWriter) Flush() error { return t.w.Flush() }

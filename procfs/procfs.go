@@ -1,0 +1,123 @@
+// Package procfs reads the process table from /proc: seeding the follow
+// filter with existing descendants, and `zombietrace ps` without BPF.
+package procfs
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Proc is one line of the process table.
+type Proc struct {
+	PID        int
+	PPID       int
+	State      byte   // R, S, D, Z, T, ...
+	Comm       string // from stat, up to 15 bytes
+	StartTicks uint64 // field 22: clock ticks after boot
+	Threads    int
+}
+
+// Root is where proc is mounted (tests may point it elsewhere).
+type Root string
+
+// Default is the host's /proc.
+const Default Root = "/proc"
+
+// Stat reads /proc/PID/stat.
+func (r Root) Stat(pid int) (Proc, error) {
+	b, err := os.ReadFile(filepath.Join(string(r), strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return Proc{}, err
+	}
+	return parseStat(pid, b)
+}
+
+// parseStat parses a stat line; comm may hold spaces and parentheses, so the
+// fields after it are found from the last ')'.
+func parseStat(pid int, b []byte) (Proc, error) {
+	open := bytes.IndexByte(b, '(')
+	end := bytes.LastIndexByte(b, ')')
+	if open < 0 || end < open {
+		return Proc{}, fmt.Errorf("parsing /proc/%d/stat: no comm", pid)
+	}
+	p := Proc{PID: pid, Comm: string(b[open+1 : end])}
+	f := strings.Fields(string(b[end+1:]))
+	// f[0] is field 3 (state).
+	if len(f) < 20 {
+		return Proc{}, fmt.Errorf("parsing /proc/%d/stat: %d fields", pid, len(f)+2)
+	}
+	p.State = f[0][0]
+	var err error
+	if p.PPID, err = strconv.Atoi(f[1]); err != nil {
+		return Proc{}, fmt.Errorf("parsing /proc/%d/stat ppid: %w", pid, err)
+	}
+	if p.Threads, err = strconv.Atoi(f[17]); err != nil {
+		return Proc{}, fmt.Errorf("parsing /proc/%d/stat threads: %w", pid, err)
+	}
+	if p.StartTicks, err = strconv.ParseUint(f[19], 10, 64); err != nil {
+		return Proc{}, fmt.Errorf("parsing /proc/%d/stat starttime: %w", pid, err)
+	}
+	return p, nil
+}
+
+// All lists every process; processes that vanish while listing are skipped.
+func (r Root) All() ([]Proc, error) {
+	ents, err := os.ReadDir(string(r))
+	if err != nil {
+		return nil, fmt.Errorf("listing %s: %w", r, err)
+	}
+	var out []Proc
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		p, err := r.Stat(pid)
+		if err != nil {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// Descendants returns pid and all its descendants now.
+func (r Root) Descendants(pid int) ([]Proc, error) {
+	all, err := r.All()
+	if err != nil {
+		return nil, err
+	}
+	children := make(map[int][]Proc)
+	var self *Proc
+	for i := range all {
+		children[all[i].PPID] = append(children[all[i].PPID], all[i])
+		if all[i].PID == pid {
+			self = &all[i]
+		}
+	}
+	if self == nil {
+		return nil, fmt.Errorf("no process with pid %d", pid)
+	}
+	out := []Proc{*self}
+	for i := 0; i < len(out); i++ {
+		out = append(out, children[out[i].PID]...)
+	}
+	return out, nil
+}
+
+// Cmdline returns the command line, or the bracketed comm when it is empty
+// (kernel threads, zombies).
+func (r Root) Cmdline(pid int) string {
+	b, err := os.ReadFile(filepath.Join(string(r), strconv.Itoa(pid), "cmdline"))
+	if err != nil || len(b) == 0 {
+		if p, err := r.Stat(pid); err == nil {
+			return "[" + p.Comm + "]"
+		}
+		return "?"
+	}
+	return strings.TrimSpace(strings.ReplaceAll(string(b), "\x00", " "))
+}

@@ -1,0 +1,158 @@
+//go:build linux
+
+// Package supervise runs a command as a child subreaper would (like tini):
+// it starts the command, forwards signals to it, reaps every orphan of the
+// command's tree that it inherits, and reports the command's exit status.
+package supervise
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"os/user"
+	"strconv"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Options for Start.
+type Options struct {
+	Argv []string
+	User string // run as this user (name or uid); empty: as is
+}
+
+// Supervisor owns a started command and the orphans it leaves.
+type Supervisor struct {
+	pid     int
+	sigs    chan os.Signal
+	status  unix.WaitStatus
+	exited  bool
+	reaped  int // orphans reaped
+	started time.Time
+}
+
+// Start makes this process a child subreaper, then starts the command with
+// the caller's stdio. The caller must call Wait.
+func Start(opts Options) (*Supervisor, error) {
+	if len(opts.Argv) == 0 {
+		return nil, errors.New("no command given: use zombietrace run [flags] -- COMMAND [ARGS]")
+	}
+	path, err := exec.LookPath(opts.Argv[0])
+	if err != nil {
+		return nil, fmt.Errorf("command %q: %w", opts.Argv[0], err)
+	}
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		return nil, fmt.Errorf("becoming a child subreaper: %w", err)
+	}
+	attr := &syscall.SysProcAttr{}
+	if opts.User != "" {
+		cred, err := credential(opts.User)
+		if err != nil {
+			return nil, err
+		}
+		attr.Credential = cred
+	}
+	s := &Supervisor{sigs: make(chan os.Signal, 16), started: time.Now()}
+	// Subscribe before the child exists so no SIGCHLD is missed.
+	signal.Notify(s.sigs, unix.SIGCHLD, unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT)
+	// os.StartProcess and not exec.Cmd: Cmd.Wait would race our wait4(-1)
+	// for the command's status.
+	p, err := os.StartProcess(path, opts.Argv, &os.ProcAttr{
+		Files: []*os.File{os.Stdin, os.Stdout, os.Stderr},
+		Sys:   attr,
+	})
+	if err != nil {
+		signal.Stop(s.sigs)
+		return nil, fmt.Errorf("starting %s: %w", opts.Argv[0], err)
+	}
+	s.pid = p.Pid
+	p.Release()
+	return s, nil
+}
+
+func credential(name string) (*syscall.Credential, error) {
+	u, err := user.Lookup(name)
+	if err != nil {
+		if _, nerr := strconv.Atoi(name); nerr == nil {
+			u, err = user.LookupId(name)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("user %q: %w", name, err)
+		}
+	}
+	uid, _ := strconv.ParseUint(u.Uid, 10, 32)
+	gid, _ := strconv.ParseUint(u.Gid, 10, 32)
+	cred := &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
+	if gids, err := u.GroupIds(); err == nil {
+		for _, g := range gids {
+			if n, err := strconv.ParseUint(g, 10, 32); err == nil {
+				cred.Groups = append(cred.Groups, uint32(n))
+			}
+		}
+	}
+	return cred, nil
+}
+
+// PID of the command.
+func (s *Supervisor) PID() int { return s.pid }
+
+// Wait forwards SIGINT, SIGTERM, SIGHUP and SIGQUIT to the command, reaps
+// whatever exits, and returns once the command and everything this process
+// inherited are gone. ctx ending stops forwarding and waiting early.
+func (s *Supervisor) Wait(ctx context.Context) (unix.WaitStatus, error) {
+	defer signal.Stop(s.sigs)
+	tick := time.NewTicker(200 * time.Millisecond) // in case a SIGCHLD coalesced
+	defer tick.Stop()
+	for {
+		if done, err := s.reap(); err != nil || done {
+			return s.status, err
+		}
+		select {
+		case <-ctx.Done():
+			return s.status, ctx.Err()
+		case sig := <-s.sigs:
+			if sig != unix.SIGCHLD && !s.exited {
+				_ = unix.Kill(s.pid, sig.(syscall.Signal))
+			}
+		case <-tick.C:
+		}
+	}
+}
+
+// reap collects every child that has exited; done when none is left.
+func (s *Supervisor) reap() (done bool, err error) {
+	for {
+		var ws unix.WaitStatus
+		pid, err := unix.Wait4(-1, &ws, unix.WNOHANG|unix.WALL, nil)
+		switch {
+		case errors.Is(err, unix.EINTR):
+			continue
+		case errors.Is(err, unix.ECHILD):
+			return true, nil
+		case err != nil:
+			return false, fmt.Errorf("wait4: %w", err)
+		case pid == 0:
+			return false, nil
+		case pid == s.pid && (ws.Exited() || ws.Signaled()):
+			s.status, s.exited = ws, true
+		case pid != s.pid:
+			s.reaped++
+		}
+	}
+}
+
+// Orphans is how many inherited processes were reaped.
+func (s *Supervisor) Orphans() int { return s.reaped }
+
+// ExitCode is the shell convention for a status: the code, or 128+signal.
+func ExitCode(ws unix.WaitStatus) int {
+	if ws.Signaled() {
+		return 128 + int(ws.Signal())
+	}
+	return ws.ExitStatus()
+}
