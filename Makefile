@@ -1,0 +1,62 @@
+# zombietrace. `make demo` and `make test` work on a fresh Debian 12 machine
+# as root (they install what is missing).
+
+GO        ?= go
+# Pinned: the object's bytes depend on the compiler (committed objects must
+# not change with each developer's clang).
+CLANG     ?= clang-14
+BIN       := zombietrace
+APT_PKGS  := clang-14 llvm libbpf-dev bpftool
+GENERATED := tracer/zombietrace_x86_bpfel.go tracer/zombietrace_x86_bpfel.o
+
+.PHONY: all build deps generate check-generated vmlinux demo test unit vet clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/zombietrace
+
+# Install the toolchain if it is missing (Debian packages, Go modules).
+deps:
+	@missing=""; \
+	command -v $(CLANG) >/dev/null || missing="$$missing clang-14"; \
+	command -v llvm-strip >/dev/null || command -v llvm-strip-14 >/dev/null || missing="$$missing llvm"; \
+	test -e /usr/include/bpf/bpf_helpers.h || missing="$$missing libbpf-dev"; \
+	command -v bpftool >/dev/null || missing="$$missing bpftool"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PKGS) >/dev/null; \
+	fi
+	$(GO) mod download
+
+generate:
+	$(GO) generate ./...
+
+# Regenerate the BPF object and bindings and fail if they differ from git.
+check-generated: generate
+	@git diff --exit-code -- $(GENERATED) bpf/ vmlinux.h || \
+		{ echo "generated BPF files differ from the committed ones: run make generate and commit"; exit 1; }
+	@test -z "$$(git status --porcelain -- tracer/)" || \
+		{ git status --porcelain -- tracer/; echo "untracked generated files"; exit 1; }
+
+# vmlinux.h from this kernel's BTF.
+vmlinux:
+	bpftool btf dump file /sys/kernel/btf/vmlinux format c > vmlinux.h
+
+# Run zombietrace on the bundled leaky demo service; the report goes to stderr.
+demo: build
+	./$(BIN) run -- python3 testdata/demo/leaky.py
+
+vet:
+	$(GO) vet ./...
+
+unit:
+	$(GO) test ./events/ ./output/ ./procfs/
+
+# Everything: generated files, vet, unit tests, privileged BPF tests (which
+# fail rather than skip when CI=true).
+test: deps check-generated vet
+	$(GO) test -count=1 -timeout 20m ./...
+
+clean:
+	rm -f $(BIN)

@@ -1,0 +1,143 @@
+//go:build linux
+
+package integration
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cilium/ebpf"
+
+	"github.com/zombietrace/zombietrace/events"
+	"github.com/zombietrace/zombietrace/tracer"
+)
+
+// ourPrograms counts the loaded programs that carry our names.
+func ourPrograms(t *testing.T) int {
+	t.Helper()
+	n := 0
+	id := ebpf.ProgramID(0)
+	for {
+		next, err := ebpf.ProgramGetNextID(id)
+		if errors.Is(err, os.ErrNotExist) {
+			return n
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		id = next
+		p, err := ebpf.NewProgramFromID(id)
+		if err != nil {
+			continue // gone meanwhile
+		}
+		info, err := p.Info()
+		p.Close()
+		if err == nil && (strings.HasPrefix(info.Name, "handle_") || strings.HasPrefix(info.Name, "enter_wait") ||
+			strings.HasPrefix(info.Name, "exit_wait") || info.Name == "list_zombies") {
+			n++
+		}
+	}
+}
+
+// Close leaves nothing loaded; exact mode loads the syscall programs too.
+func TestCloseReleasesEverything(t *testing.T) {
+	requireBPF(t)
+	before := ourPrograms(t)
+	for _, m := range modes {
+		tr, err := tracer.Open(m.cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := 7
+		if m.cfg.Exact {
+			want = 11
+		}
+		if got := ourPrograms(t) - before; got != want {
+			t.Errorf("%s: %d programs loaded, want %d", m.name, got, want)
+		}
+		if err := tr.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Program fds are released when the last reference goes.
+	deadline := time.Now().Add(5 * time.Second)
+	for ourPrograms(t) != before && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got := ourPrograms(t); got != before {
+		t.Errorf("%d programs left after Close, want %d", got, before)
+	}
+}
+
+// Zombies that exist before tracing are listed by the task iterator and
+// reported outstanding with preexisting set; live events de-duplicate them.
+func TestPreexistingZombie(t *testing.T) {
+	requireBPF(t)
+	// A parent that forks a child which exits at once, and sleeps without waiting.
+	cmd := exec.Command(python, "-c", `
+import os, sys, time
+pid = os.fork()
+if pid == 0:
+    os._exit(5)
+print(pid, flush=True)
+time.sleep(30)
+`)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		reapAll(t)
+	}()
+	var child uint32
+	buf := make([]byte, 32)
+	n, _ := out.Read(buf)
+	for _, c := range strings.TrimSpace(string(buf[:n])) {
+		child = child*10 + uint32(c-'0')
+	}
+	time.Sleep(100 * time.Millisecond) // let it become a zombie
+
+	tr, err := tracer.Open(tracer.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	zs, err := tr.Zombies()
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng := events.NewEngine(tr.Mode(), nil)
+	found := false
+	for i := range zs {
+		if zs[i].PID == child {
+			found = true
+			if zs[i].PeerPID != uint32(cmd.Process.Pid) {
+				t.Errorf("zombie's parent %d, want %d", zs[i].PeerPID, cmd.Process.Pid)
+			}
+			if got := events.DecodeWaitStatus(zs[i].Status); got.Code != 5 {
+				t.Errorf("zombie's status %+v, want code 5", got)
+			}
+			eng.Handle(&zs[i])
+			eng.Handle(&zs[i]) // listed twice: still one zombie
+		}
+	}
+	if !found {
+		t.Fatalf("zombie %d not listed by the iterator", child)
+	}
+	s := eng.Summary(tracer.BootNow())
+	if len(s.Zombies) != 1 || !s.Zombies[0].Preexisting || s.Zombies[0].PID != child {
+		t.Fatalf("summary zombies %+v", s.Zombies)
+	}
+	if age := time.Duration(s.Zombies[0].AgeNS); age < 50*time.Millisecond || age > 30*time.Second {
+		t.Errorf("estimated age %v, want about 100ms", age)
+	}
+}

@@ -1,0 +1,95 @@
+//go:build linux
+
+package tracer
+
+import (
+	"errors"
+	"testing"
+	"unsafe"
+
+	"github.com/cilium/ebpf/btf"
+
+	"github.com/zombietrace/zombietrace/events"
+)
+
+// The committed object and the generated Go types must agree: a struct that
+// drifted would decode garbage. No root needed.
+func TestEmbeddedObjectMatchesGoTypes(t *testing.T) {
+	spec, err := loadZombietrace()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, size := range map[string]uintptr{
+		"event":        unsafe.Sizeof(zombietraceEvent{}),
+		"exec_event":   unsafe.Sizeof(zombietraceExecEvent{}),
+		"follow_entry": unsafe.Sizeof(zombietraceFollowEntry{}),
+	} {
+		var s *btf.Struct
+		if err := spec.Types.TypeByName(name, &s); err != nil {
+			t.Fatalf("struct %s in BTF: %v", name, err)
+		}
+		if uintptr(s.Size) != size {
+			t.Errorf("struct %s: %d bytes in BTF, %d in Go", name, s.Size, size)
+		}
+	}
+	for _, p := range []string{zombietraceProgHandleFork, zombietraceProgHandleExec, zombietraceProgHandleExit,
+		zombietraceProgHandleExitLive, zombietraceProgHandleSignal, zombietraceProgHandleWait,
+		zombietraceProgHandleFree, zombietraceProgListZombies, zombietraceProgEnterWait4,
+		zombietraceProgExitWait4, zombietraceProgEnterWaitid, zombietraceProgExitWaitid} {
+		if spec.Programs[p] == nil {
+			t.Errorf("program %s missing from the object", p)
+		}
+	}
+}
+
+func TestDecode(t *testing.T) {
+	raw := zombietraceExecEvent{}
+	raw.Ev.Kind = uint32(zombietraceEventKindEVENT_EXEC)
+	raw.Ev.Pid = 42
+	raw.Ev.StartNs = 7
+	raw.Ev.Flags = uint32(zombietraceEventFlagFLAG_AUTOREAP | zombietraceEventFlagFLAG_NOTIFY_SELF)
+	raw.Ev.Syscall = uint16(zombietraceWaitSyscallWAIT_WAITID)
+	raw.Ev.TargetType = uint8(zombietraceWaitTargetTARGET_PGID)
+	copy(raw.Ev.Comm[:], "python3")
+	copy(raw.Filename[:], "/usr/bin/python3")
+	b := unsafe.Slice((*byte)(unsafe.Pointer(&raw)), unsafe.Sizeof(raw))
+	var ev events.Event
+	if err := decode(b, &ev); err != nil {
+		t.Fatal(err)
+	}
+	if ev.Kind != events.KindExec || ev.PID != 42 || ev.Start != 7 || ev.Filename != "/usr/bin/python3" ||
+		events.CommString(ev.Comm) != "python3" || ev.Flags != events.FlagAutoreap|events.FlagNotifySelf ||
+		ev.Syscall != events.WaitWaitid || ev.Target != events.TargetPGID {
+		t.Fatalf("decoded %+v", ev)
+	}
+	if err := decode(b[:eventSize-1], &ev); !errors.Is(err, errShortRecord) {
+		t.Fatalf("short record: %v", err)
+	}
+	if err := decode(b[:eventSize], &ev); !errors.Is(err, errShortRecord) {
+		t.Fatalf("short exec record: %v", err)
+	}
+}
+
+func BenchmarkDecode(b *testing.B) {
+	raw := zombietraceEvent{Kind: uint32(zombietraceEventKindEVENT_NOTIFY), Pid: 1}
+	buf := unsafe.Slice((*byte)(unsafe.Pointer(&raw)), unsafe.Sizeof(raw))
+	var ev events.Event
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := decode(buf, &ev); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func TestParseRelease(t *testing.T) {
+	for rel, want := range map[string][2]int{"6.18.44-fc-v669": {6, 18}, "5.15.0-91-generic": {5, 15}, "6.1": {6, 1}} {
+		ma, mi, ok := parseRelease(rel)
+		if !ok || ma != want[0] || mi != want[1] {
+			t.Errorf("%s: %d.%d %v", rel, ma, mi, ok)
+		}
+	}
+	if _, _, ok := parseRelease("garbage"); ok {
+		t.Error("garbage parsed")
+	}
+}
