@@ -6,6 +6,7 @@ GO        ?= go
 # not change with each developer's clang).
 CLANG     ?= clang-14
 BIN       := zombietrace
+PYTHON    ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
 APT_PKGS  := clang-14 llvm libbpf-dev bpftool
 GENERATED := tracer/zombietrace_x86_bpfel.go tracer/zombietrace_x86_bpfel.o
 
@@ -45,7 +46,7 @@ vmlinux:
 
 # Run zombietrace on the bundled leaky demo service; the report goes to stderr.
 demo: build
-	./$(BIN) run -- python3 testdata/demo/leaky.py
+	./$(BIN) run -- $(PYTHON) testdata/demo/leaky.py
 
 vet:
 	$(GO) vet ./...

@@ -340,12 +340,24 @@ int BPF_PROG(handle_signal, int sig, struct kernel_siginfo *info, struct task_st
 
 	struct task_struct *cur = bpf_get_current_task_btf();
 	__u32 rtgid = task->tgid;
+	__u32 si_pid = info->_sifields._sigchld._pid;
+	struct pid *rpid = task->thread_pid;
+	__u32 lvl = rpid ? BPF_CORE_READ(rpid, level) : 0;
+	bool self = si_pid && si_pid == leader_pid_at(cur, lvl);
 	if (filter_enabled) {
 		__u32 cf = follow_flags(cur->tgid);
-		if (!cf && !follow_flags(rtgid))
+		if (self) {
+			/* Only a followed process's own notification: a parent that
+			 * owes a followed child its reap has other children too. */
+			if (!(cf & FOLLOW_TRACE))
+				return 0;
+		} else if (!cf && !(follow_flags(si_pid) & FOLLOW_TRACE)) {
+			/* A dying parent or a tracer passing on a zombie: keep it
+			 * if either is followed, or the zombie is (host pid). */
 			return 0;
+		}
 		/* Whoever receives a followed process's notification owes its reap. */
-		if (cf && !(follow_flags(rtgid) & FOLLOW_TRACE))
+		if (!(follow_flags(rtgid) & FOLLOW_TRACE))
 			follow_add(rtgid, leader_start(task), FOLLOW_OWES);
 	}
 
@@ -356,13 +368,11 @@ int BPF_PROG(handle_signal, int sig, struct kernel_siginfo *info, struct task_st
 	fill_process(e, cur);
 	e->peer_pid = rtgid;
 	e->peer_start = leader_start(task);
-	e->nspid = info->_sifields._sigchld._pid;
+	e->nspid = si_pid;
 	e->status = info->_sifields._sigchld._status;
 	e->code = code;
 	e->options = result;
-	struct pid *rpid = task->thread_pid;
-	__u32 lvl = rpid ? BPF_CORE_READ(rpid, level) : 0;
-	if (e->nspid && e->nspid == leader_pid_at(cur, lvl))
+	if (self)
 		e->flags |= FLAG_NOTIFY_SELF;
 	submit(e);
 	return 0;

@@ -22,6 +22,9 @@ func (m Mode) String() string {
 	return "light"
 }
 
+// maxLastWaits bounds the exact mode's per-thread wait arguments.
+const maxLastWaits = 1 << 16
+
 type state uint8
 
 const (
@@ -73,6 +76,7 @@ type parent struct {
 
 type pendingWait struct {
 	waiter  Key
+	comm    [16]byte
 	tid     uint32
 	target  WaitTarget
 	pid     uint32
@@ -117,12 +121,21 @@ func NewEngine(mode Mode, emit func(*Record)) *Engine {
 	}
 }
 
+// Begin sets the session's start (boot ns), the origin of the summary's
+// duration; without it the first event's time is used.
+func (e *Engine) Begin(t uint64) {
+	e.first = t
+	if t > e.last {
+		e.last = t
+	}
+}
+
 // Mode returns how the engine observes reaps.
 func (e *Engine) Mode() Mode { return e.mode }
 
 // Handle feeds one event.
 func (e *Engine) Handle(ev *Event) {
-	if ev.Time != 0 {
+	if ev.Time != 0 && ev.Kind != KindZombie {
 		if e.first == 0 || ev.Time < e.first {
 			e.first = ev.Time
 		}
@@ -171,7 +184,8 @@ func (e *Engine) newProc(k Key, comm [16]byte) *proc {
 			e.reap(old, maxU64(e.last, old.zombieTime), ReapedByUnseen, Key{}, "pid-reused", true)
 		}
 	}
-	p := &proc{key: k, comm: comm}
+	// Until a fork or exit says otherwise, the ordinary exit signal.
+	p := &proc{key: k, comm: comm, exitSignal: SIGCHLD}
 	e.procs[k] = p
 	e.byPID[k.PID] = p
 	e.nprocs++
@@ -235,7 +249,7 @@ func (e *Engine) exec(ev *Event) {
 	if pa := e.parents[p.key]; pa != nil {
 		pa.comm = ev.Comm
 	}
-	delete(e.blocked, ev.TID)
+	e.dropWaitsOf(p.key) // de_thread ended every other thread's wait
 	r := e.record(RecordExec, ev.Time, p)
 	r.PPID = p.owner.PID
 	r.Filename = ev.Filename
@@ -243,11 +257,17 @@ func (e *Engine) exec(ev *Event) {
 }
 
 func (e *Engine) exit(ev *Event) {
-	p, created := e.lookup(ev.Subject(), ev.Comm)
+	p, _ := e.lookup(ev.Subject(), ev.Comm)
+	if p.preexist {
+		// The iterator listed it after attach, but the exit was seen live:
+		// it is not preexisting, and the live times are exact.
+		p.preexist, p.exitShown, p.zombieTime = false, false, 0
+		p.state = stateRunning
+	}
 	if p.state != stateRunning {
 		return // a duplicate (signal->live fallback: two threads saw 0)
 	}
-	if created {
+	if p.owner == (Key{}) {
 		p.parent = ev.Peer()
 		e.setOwner(p, p.parent, ev.Time)
 	}
@@ -298,11 +318,12 @@ func (e *Engine) reparent(p *proc, to Key, t uint64) {
 		when = pa.deathTime
 	}
 	if p.state == stateZombie {
-		// Blame follows the kernel: the old parent owed it until now.
-		if when > p.zombieTime {
-			e.parentOf(old).zombieNS.add(when - p.zombieTime)
+		// Blame follows the kernel: the old owner owed it until now.
+		if since := maxU64(p.zombieTime, p.ownedSince); when > since {
+			e.parentOf(old).zombieNS.add(when - since)
 		}
 	}
+	p.exitSignal = SIGCHLD // reparent_leader(): "we don't want people slaying init"
 	p.inheritor = to.PID
 	e.setOwner(p, to, when)
 	e.parentOf(to).inherited++
@@ -336,12 +357,18 @@ func (e *Engine) notify(ev *Event) {
 	}
 	p, created := e.lookup(ev.Subject(), ev.Comm)
 	if created {
+		p.uncertain = true // we never saw it exit
+	}
+	if p.owner == (Key{}) {
 		p.parent = receiver
 		e.setOwner(p, receiver, ev.Time)
-		p.uncertain = true // we never saw it exit
 	}
 	if p.state == stateReaped {
 		return
+	}
+	if p.preexist {
+		// Listed by the iterator, then seen live: the live time is exact.
+		p.preexist, p.exitShown, p.zombieTime = false, false, 0
 	}
 	if p.state == stateRunning || p.state == stateExited {
 		p.status = DecodeSigchld(ev.Code, ev.Status)
@@ -399,7 +426,9 @@ func (e *Engine) stopNotify(ev *Event) {
 		want = WCONTINUED
 	}
 	for tid, w := range e.blocked {
-		if w.waiter == receiver && w.options&want != 0 && (w.target != TargetPID || w.pid == ev.PID || w.pid == ev.NSPID) {
+		// A tracer sees ptrace stops regardless of WUNTRACED (wait_task_stopped).
+		asked := w.options&want != 0 || ev.Code == CLDTrapped
+		if w.waiter == receiver && asked && (w.target != TargetPID || w.pid == ev.PID || w.pid == ev.NSPID) {
 			delete(e.blocked, tid)
 			return
 		}
@@ -471,8 +500,8 @@ func (e *Engine) markWaited(w *pendingWait) {
 	if pa == nil || pa.waited {
 		return
 	}
-	if w.syscall != WaitKernel && w.options&WEXITED == 0 && w.syscall == WaitWaitid {
-		return // only stops/continues: cannot collect an exit
+	if !canCollectExit(w) {
+		return // a peek, or only stops/continues: cannot collect an exit
 	}
 	for c := range pa.owed {
 		if covers(w, c) {
@@ -485,6 +514,7 @@ func (e *Engine) markWaited(w *pendingWait) {
 func waitFromEvent(ev *Event) pendingWait {
 	return pendingWait{
 		waiter:  ev.Subject(),
+		comm:    ev.Comm,
 		tid:     ev.TID,
 		target:  ev.Target,
 		pid:     ev.PeerPID,
@@ -506,6 +536,10 @@ func (e *Engine) wait(ev *Event) {
 	}
 	e.markWaited(&w)
 	if e.mode == ModeExact {
+		if len(e.lastWait) >= maxLastWaits {
+			// Entries whose wait returned nothing are never removed: start over.
+			clear(e.lastWait)
+		}
 		e.lastWait[w.tid] = w
 		return
 	}
@@ -514,7 +548,7 @@ func (e *Engine) wait(ev *Event) {
 		return
 	}
 	if c := e.eligible(&w); c != nil {
-		e.reapBy(c, w.waiter, ev.Time, w.syscall.String(), w.target == TargetPGID)
+		e.reapBy(c, w.waiter, w.comm, ev.Time, w.syscall.String(), w.target == TargetPGID)
 		return
 	}
 	if w.options&WNOHANG == 0 {
@@ -542,7 +576,7 @@ func (e *Engine) reapByBlockedWait(p *proc, t uint64) {
 		return
 	}
 	delete(e.blocked, best.tid)
-	e.reapBy(p, best.waiter, t, "blocked-"+best.syscall.String(), best.target == TargetPGID)
+	e.reapBy(p, best.waiter, best.comm, t, "blocked-"+best.syscall.String(), best.target == TargetPGID)
 }
 
 func (e *Engine) waitReturn(ev *Event) {
@@ -568,7 +602,7 @@ func (e *Engine) waitReturn(ev *Event) {
 		if p == nil {
 			return
 		}
-		e.reapBy(p, waiter, ev.Time, ev.Syscall.String(), true)
+		e.reapBy(p, waiter, ev.Comm, ev.Time, ev.Syscall.String(), true)
 		return
 	}
 	p = e.findChild(ev.NSPID, func(c *proc) bool {
@@ -592,17 +626,30 @@ func (e *Engine) waitReturn(ev *Event) {
 		return // the tracer collects, then hands it back to the real parent
 	}
 	if p.state == stateExited || p.state == stateRunning {
-		// The notification was lost or is still in flight on another CPU.
+		// The notification was lost or is still in flight on another CPU:
+		// the status comes from the wait itself.
+		if ev.Flags&FlagUnreadable == 0 {
+			if ev.Syscall == WaitWaitid {
+				p.status = DecodeSigchld(ev.Code, ev.Status)
+			} else {
+				p.status = DecodeWaitStatus(ev.Status)
+			}
+		}
 		if p.zombieTime == 0 {
 			p.zombieTime = ev.Time
 		}
 		p.state = stateZombie
 		e.emitExit(p, p.zombieTime)
 	}
-	e.reapBy(p, waiter, ev.Time, ev.Syscall.String(), false)
+	e.reapBy(p, waiter, ev.Comm, ev.Time, ev.Syscall.String(), false)
 }
 
-func (e *Engine) reapBy(p *proc, reaper Key, t uint64, method string, uncertain bool) {
+func (e *Engine) reapBy(p *proc, reaper Key, comm [16]byte, t uint64, method string, uncertain bool) {
+	pa := e.parentOf(reaper)
+	pa.waited = true
+	if pa.comm == ([16]byte{}) {
+		pa.comm = comm
+	}
 	by := ReapedByReaper
 	if reaper == p.parent {
 		by = ReapedByParent
@@ -703,8 +750,15 @@ func (e *Engine) preexisting(ev *Event) {
 	}
 	p := e.newProc(k, ev.Comm)
 	p.parent = ev.Peer()
-	p.state = stateZombie
 	p.preexist = true
+	if ev.Flags&FlagDelayedLeader != 0 {
+		// Z in /proc, but threads still run: not waitable until the last exits.
+		p.task = ev.Task
+		p.nspid = ev.NSPID
+		e.setOwner(p, p.parent, ev.Time)
+		return
+	}
+	p.state = stateZombie
 	p.exitShown = true
 	p.zombieTime = ev.Time
 	p.exitTime = ev.Time

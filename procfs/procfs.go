@@ -119,5 +119,11 @@ func (r Root) Cmdline(pid int) string {
 		}
 		return "?"
 	}
-	return strings.TrimSpace(strings.ReplaceAll(string(b), "\x00", " "))
+	// Arguments are NUL-separated and may hold newlines: one line for tables.
+	return strings.TrimSpace(strings.Map(func(r rune) rune {
+		if r < ' ' || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, string(b)))
 }

@@ -24,6 +24,29 @@ import (
 type Options struct {
 	Argv []string
 	User string // run as this user (name or uid); empty: as is
+	// Signals, if not nil, is a channel the caller subscribed with Notify
+	// before Start (so signals during its own setup are not lost).
+	Signals chan os.Signal
+}
+
+// Forwarded are the signals passed on to the command.
+var Forwarded = []os.Signal{unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT}
+
+// Notify subscribes ch to SIGCHLD and the forwarded signals.
+func Notify(ch chan os.Signal) {
+	signal.Notify(ch, append([]os.Signal{unix.SIGCHLD}, Forwarded...)...)
+}
+
+// Resolve finds the command's executable, as Start will.
+func Resolve(argv []string) (string, error) {
+	if len(argv) == 0 {
+		return "", errors.New("no command given: use zombietrace run [flags] -- COMMAND [ARGS]")
+	}
+	path, err := exec.LookPath(argv[0])
+	if err != nil {
+		return "", fmt.Errorf("command %q: %w", argv[0], err)
+	}
+	return path, nil
 }
 
 // Supervisor owns a started command and the orphans it leaves.
@@ -36,15 +59,26 @@ type Supervisor struct {
 	started time.Time
 }
 
+// Pending returns a forwarded signal already received (during setup), if any.
+func Pending(ch chan os.Signal) os.Signal {
+	for {
+		select {
+		case sig := <-ch:
+			if sig != unix.SIGCHLD {
+				return sig
+			}
+		default:
+			return nil
+		}
+	}
+}
+
 // Start makes this process a child subreaper, then starts the command with
 // the caller's stdio. The caller must call Wait.
 func Start(opts Options) (*Supervisor, error) {
-	if len(opts.Argv) == 0 {
-		return nil, errors.New("no command given: use zombietrace run [flags] -- COMMAND [ARGS]")
-	}
-	path, err := exec.LookPath(opts.Argv[0])
+	path, err := Resolve(opts.Argv)
 	if err != nil {
-		return nil, fmt.Errorf("command %q: %w", opts.Argv[0], err)
+		return nil, err
 	}
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 		return nil, fmt.Errorf("becoming a child subreaper: %w", err)
@@ -57,9 +91,12 @@ func Start(opts Options) (*Supervisor, error) {
 		}
 		attr.Credential = cred
 	}
-	s := &Supervisor{sigs: make(chan os.Signal, 16), started: time.Now()}
-	// Subscribe before the child exists so no SIGCHLD is missed.
-	signal.Notify(s.sigs, unix.SIGCHLD, unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT)
+	s := &Supervisor{sigs: opts.Signals, started: time.Now()}
+	if s.sigs == nil {
+		// Subscribe before the child exists so no SIGCHLD is missed.
+		s.sigs = make(chan os.Signal, 16)
+		Notify(s.sigs)
+	}
 	// os.StartProcess and not exec.Cmd: Cmd.Wait would race our wait4(-1)
 	// for the command's status.
 	p, err := os.StartProcess(path, opts.Argv, &os.ProcAttr{

@@ -35,7 +35,6 @@ func decode(b []byte, ev *events.Event) error {
 	return nil
 }
 
-
 func convertKind(k uint32) events.Kind {
 	switch zombietraceEventKind(k) {
 	case zombietraceEventKindEVENT_FORK:

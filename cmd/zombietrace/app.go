@@ -3,20 +3,36 @@
 package main
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/urfave/cli/v2"
 )
 
 func newApp() *cli.App {
+	commands := []*cli.Command{runCommand(), traceCommand(), psCommand()}
+	for _, c := range commands {
+		// A bad flag value is one line on stderr, not the help on stdout.
+		c.OnUsageError = usageError
+	}
 	return &cli.App{
 		Name:            "zombietrace",
 		Usage:           "trace the exit/wait lifecycle: who leaves zombies, for how long, who reaps them",
 		Version:         version,
 		HideHelpCommand: true,
-		Commands:        []*cli.Command{runCommand(), traceCommand(), psCommand()},
-		OnUsageError: func(c *cli.Context, err error, isSubcommand bool) error {
-			return err // one line, printed by main
-		},
+		Commands:        commands,
+		OnUsageError:    usageError,
 	}
+}
+
+func usageError(c *cli.Context, err error, isSubcommand bool) error {
+	name := "zombietrace"
+	if c.Command != nil && c.Command.Name != "" {
+		name = c.Command.Name
+	}
+	// The flag package names flags with one dash; users type two.
+	msg := strings.Replace(err.Error(), "flag -", "flag --", 1)
+	return fmt.Errorf("%s: %s (see zombietrace %s --help)", name, msg, name)
 }
 
 // Flags shared by the tracing commands.

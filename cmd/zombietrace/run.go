@@ -6,6 +6,10 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/signal"
+	"syscall"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/urfave/cli/v2"
 
@@ -35,9 +39,22 @@ func runAction(c *cli.Context) error {
 	if len(argv) == 0 {
 		return fmt.Errorf("run: no command given: zombietrace run [flags] -- COMMAND [ARGS...]")
 	}
+	if _, err := supervise.Resolve(argv); err != nil {
+		return fmt.Errorf("run: %w", err)
+	}
+	// Signals that arrive while the tracer loads must not be lost: subscribe
+	// first; one that came before the command started means do not start it.
+	sigs := make(chan os.Signal, 16)
+	supervise.Notify(sigs)
+	defer signal.Stop(sigs)
 	s, err := openSession(c, sessionConfig{filter: true, defaultTo: os.Stderr})
 	if err != nil {
 		return err
+	}
+	// Go's os package probes pidfd support once by forking a child that exits
+	// at once; do it now, before our children are traced.
+	if p, err := os.FindProcess(os.Getpid()); err == nil {
+		p.Release()
 	}
 	// zombietrace's children are traced from their fork on, and its own
 	// waits are kept: it reaps the orphans it inherits.
@@ -45,14 +62,17 @@ func runAction(c *cli.Context) error {
 		s.close()
 		return err
 	}
-	if err := ready(c); err != nil {
+	if sig := supervise.Pending(sigs); sig != nil {
 		s.close()
-		return err
+		return exitStatus{128 + int(sig.(syscall.Signal))}
 	}
-	sup, err := supervise.Start(supervise.Options{Argv: argv, User: c.String("user")})
+	sup, err := supervise.Start(supervise.Options{Argv: argv, User: c.String("user"), Signals: sigs})
 	if err != nil {
 		s.close()
 		return err
+	}
+	if err := ready(c); err != nil {
+		unix.Kill(sup.PID(), unix.SIGTERM)
 	}
 	// Signals are forwarded to the command; tracing ends when the command
 	// and everything it left behind are gone, not at the first Ctrl-C.

@@ -86,6 +86,7 @@ func openSession(c *cli.Context, cfg sessionConfig) (*session, error) {
 			s.w.Record(r)
 		}
 	})
+	s.eng.Begin(tracer.BootNow())
 	if err := s.w.Start(output.Start{Version: version, Kernel: tracer.KernelRelease(), Mode: tr.Mode()}); err != nil {
 		s.close()
 		return nil, fmt.Errorf("writing output: %w", err)

@@ -1,0 +1,157 @@
+package output
+
+import (
+	"bytes"
+	"encoding/json"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zombietrace/zombietrace/events"
+)
+
+var clock = Clock{OffsetNS: time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC).UnixNano()}
+
+func records() []events.Record {
+	return []events.Record{
+		{Type: events.RecordFork, Time: 1, PID: 10, Start: 5, Comm: "py", PPID: 1},
+		{Type: events.RecordExec, Time: 2, PID: 10, Start: 5, Comm: "py", Filename: `/usr/bin/"q"`},
+		{Type: events.RecordExit, Time: 3, PID: 10, Start: 5, Comm: "py", PPID: 1, Status: events.Status{Signal: 11, CoreDumped: true}},
+		{Type: events.RecordReap, Time: 1_000_000_003, PID: 10, Start: 5, Comm: "py", PPID: 1, ZombieNS: 1e9,
+			ReapedBy: events.ReapedByReaper, ReaperPID: 7, ReaperComm: "init", Method: "wait4", TracerPID: 9, HeldNS: 5},
+		{Type: events.RecordReparent, Time: 4, PID: 10, Start: 5, Comm: "py", OldPPID: 1, NewPPID: 7},
+		{Type: events.RecordLost, Time: 5, Count: 3},
+	}
+}
+
+// Every line is valid JSON with the contract's fields and types.
+func TestJSONContract(t *testing.T) {
+	var buf bytes.Buffer
+	w := NewJSONWriter(&buf, clock)
+	if err := w.Start(Start{Version: "v", Kernel: "k", Mode: events.ModeExact}); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range records() {
+		r := r
+		if err := w.Record(&r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sum := events.Summary{DurationNS: 9, Processes: 1, Zombies: []events.Zombie{{PID: 3, AgeNS: 4, Preexisting: true}},
+		Parents: []events.ParentStats{{PID: 1, Comm: "init", Children: 1, Waited: true, ZombieNSP99: 8}}}
+	if err := w.Summary(&sum); err != nil {
+		t.Fatal(err)
+	}
+	w.Flush()
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != 8 {
+		t.Fatalf("%d lines:\n%s", len(lines), buf.String())
+	}
+	want := map[string][]string{
+		"start":    {"schema", "version", "kernel", "mode"},
+		"fork":     {"time", "pid", "start_ns", "comm", "ppid"},
+		"exec":     {"time", "pid", "start_ns", "comm", "filename"},
+		"exit":     {"time", "pid", "start_ns", "comm", "ppid", "exit_code", "signal", "core_dumped"},
+		"reap":     {"time", "pid", "start_ns", "comm", "ppid", "zombie_ns", "reaped_by", "reaper_pid", "reaper_comm", "uncertain", "tracer_pid", "held_ns"},
+		"reparent": {"time", "pid", "start_ns", "comm", "old_ppid", "new_ppid"},
+		"lost":     {"time", "count"},
+		"summary":  {"duration_ns", "processes", "lost_events", "zombies", "parents"},
+	}
+	rfc := regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$`)
+	for _, l := range lines {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("invalid JSON %q: %v", l, err)
+		}
+		typ, _ := m["type"].(string)
+		for _, f := range want[typ] {
+			if _, ok := m[f]; !ok {
+				t.Errorf("%s line lacks %q: %s", typ, f, l)
+			}
+		}
+		if ts, ok := m["time"].(string); ok && !rfc.MatchString(ts) {
+			t.Errorf("time %q is not RFC 3339 UTC", ts)
+		}
+		if typ == "lost" || typ == "summary" {
+			if _, ok := m["pid"]; ok {
+				t.Errorf("%s line has a pid", typ)
+			}
+		}
+	}
+	if !strings.Contains(lines[0], `"mode":"exact"`) || !strings.Contains(lines[0], `"schema":1`) {
+		t.Errorf("start line %s", lines[0])
+	}
+	if !strings.Contains(lines[2], `"filename":"/usr/bin/\"q\""`) {
+		t.Errorf("exec line not escaped: %s", lines[2])
+	}
+	if !strings.Contains(lines[4], `"time":"2026-11-25T10:00:01.000000003Z"`) {
+		t.Errorf("reap time: %s", lines[4])
+	}
+	var s SummaryJSON
+	json.Unmarshal([]byte(lines[7]), &s)
+	if len(s.Zombies) != 1 || !s.Zombies[0].Preexisting || s.Parents[0].ZombieNSP99 != 8 {
+		t.Errorf("summary %+v", s)
+	}
+}
+
+func TestTextView(t *testing.T) {
+	var buf bytes.Buffer
+	w := NewTextWriter(&buf, clock, false)
+	for _, r := range records() {
+		r := r
+		w.Record(&r)
+	}
+	w.Summary(&events.Summary{DurationNS: 2e9, Processes: 1, LostEvents: 3,
+		Parents: []events.ParentStats{{PID: 1, Comm: "leaky", Children: 2, Outstanding: 1, ZombieNSTotal: 3e9}},
+		Zombies: []events.Zombie{{PID: 3, PPID: 1, Comm: "w", ParentComm: "leaky", AgeNS: 2e9}}})
+	w.Flush()
+	out := buf.String()
+	for _, want := range []string{
+		"killed by signal 11 (SIGSEGV) (core dumped)",
+		"zombie 1.000s, reaped by reaper 7 init, held 5ns by tracer 9",
+		"reparented 1 -> 7",
+		"3 events lost",
+		"NEVER WAITED while holding zombies: 1 (leaky)",
+		"OUTSTANDING ZOMBIES: 1",
+		"WARNING: 3 events were lost",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("text view lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "/usr/bin") {
+		t.Error("exec shown without -v")
+	}
+}
+
+func TestFilter(t *testing.T) {
+	f := Filter{MinZombieNS: 5e8, Comm: regexp.MustCompile("^py")}
+	for _, r := range records() {
+		r := r
+		got := f.Keep(&r)
+		want := r.Type == events.RecordReap || r.Type == events.RecordReparent || r.Type == events.RecordLost
+		if got != want {
+			t.Errorf("%s: keep=%v", r.Type, got)
+		}
+	}
+	r := events.Record{Type: events.RecordReap, Comm: "sh", ParentComm: "bash", ZombieNS: 1e9}
+	if f.Keep(&r) {
+		t.Error("comm filter let sh/bash through")
+	}
+	r.ParentComm = "python3"
+	if !f.Keep(&r) {
+		t.Error("parent comm match dropped")
+	}
+}
+
+func BenchmarkJSONRecord(b *testing.B) {
+	var buf bytes.Buffer
+	w := NewJSONWriter(&buf, clock)
+	r := records()[3]
+	b.ReportAllocs()
+	for b.Loop() {
+		buf.Reset()
+		w.Record(&r)
+	}
+}
