@@ -37,8 +37,9 @@ const (
 type proc struct {
 	key        Key
 	comm       [16]byte
-	parent     Key // at fork
-	owner      Key // who owes the reap now: the parent, after reparenting the reaper
+	commStr    string // comm as a string, converted once
+	parent     Key    // at fork
+	owner      Key    // who owes the reap now: the parent, after reparenting the reaper
 	seq        uint64
 	state      state
 	forkTime   uint64
@@ -64,6 +65,7 @@ type proc struct {
 type parent struct {
 	key        Key
 	comm       [16]byte
+	commStr    string
 	children   uint64
 	inherited  uint64
 	reaped     uint64
@@ -89,9 +91,9 @@ type pendingWait struct {
 type Engine struct {
 	mode     Mode
 	emit     func(*Record)
-	procs    map[Key]*proc
+	older    map[Key]*proc    // incarnations displaced by a newer process with their pid, until freed
 	byPID    map[uint32]*proc // the newest incarnation of each pid
-	byTask   map[uint64]*proc
+	spare    []*proc          // released records, reused (a fork storm allocates nothing)
 	parents  map[Key]*parent
 	blocked  map[uint32]*pendingWait // light mode: waits that are (probably) blocked, by tid
 	lastWait map[uint32]pendingWait  // exact mode: the wait each thread entered last
@@ -101,6 +103,37 @@ type Engine struct {
 	nprocs   uint64
 	lost     uint64
 	rec      Record
+	lastPa   *parent // a storm asks for the same parent again and again
+}
+
+// proc finds a process by identity: the newest incarnation of a pid is one
+// uint32 lookup away (struct keys hash slowly); older ones are in procs.
+func (e *Engine) proc(k Key) *proc {
+	if p := e.byPID[k.PID]; p != nil && p.key == k {
+		return p
+	}
+	return e.older[k]
+}
+
+// eachProc visits every process not yet freed.
+func (e *Engine) eachProc(f func(*proc)) {
+	for _, p := range e.byPID {
+		f(p)
+	}
+	for _, p := range e.older {
+		f(p)
+	}
+}
+
+func (e *Engine) parentRef(k Key) *parent {
+	if pa := e.lastPa; pa != nil && pa.key == k {
+		return pa
+	}
+	pa := e.parents[k]
+	if pa != nil {
+		e.lastPa = pa
+	}
+	return pa
 }
 
 // NewEngine returns an engine that calls emit for every record. The record
@@ -112,9 +145,8 @@ func NewEngine(mode Mode, emit func(*Record)) *Engine {
 	return &Engine{
 		mode:     mode,
 		emit:     emit,
-		procs:    make(map[Key]*proc),
+		older:    make(map[Key]*proc),
 		byPID:    make(map[uint32]*proc),
-		byTask:   make(map[uint64]*proc),
 		parents:  make(map[Key]*parent),
 		blocked:  make(map[uint32]*pendingWait),
 		lastWait: make(map[uint32]pendingWait),
@@ -165,12 +197,26 @@ func (e *Engine) Handle(ev *Event) {
 	}
 }
 
+func (p *proc) setComm(c [16]byte) {
+	if c != p.comm || p.commStr == "" {
+		p.comm = c
+		p.commStr = CommString(c)
+	}
+}
+
+func (pa *parent) setComm(c [16]byte) {
+	if c != pa.comm || pa.commStr == "" {
+		pa.comm = c
+		pa.commStr = CommString(c)
+	}
+}
+
 func (e *Engine) parentOf(k Key) *parent {
-	pa := e.parents[k]
+	pa := e.parentRef(k)
 	if pa == nil {
 		pa = &parent{key: k, owed: make(map[*proc]struct{})}
-		if p := e.procs[k]; p != nil {
-			pa.comm = p.comm
+		if p := e.proc(k); p != nil {
+			pa.comm, pa.commStr = p.comm, p.commStr
 		}
 		e.parents[k] = pa
 	}
@@ -183,10 +229,20 @@ func (e *Engine) newProc(k Key, comm [16]byte) *proc {
 		if old.state != stateReaped {
 			e.reap(old, maxU64(e.last, old.zombieTime), ReapedByUnseen, Key{}, "pid-reused", true)
 		}
+		e.older[old.key] = old // its free event may still come
 	}
 	// Until a fork or exit says otherwise, the ordinary exit signal.
-	p := &proc{key: k, comm: comm, exitSignal: SIGCHLD}
-	e.procs[k] = p
+	var p *proc
+	if n := len(e.spare); n > 0 {
+		p = e.spare[n-1]
+		e.spare = e.spare[:n-1]
+		oldComm, oldStr := p.comm, p.commStr
+		*p = proc{key: k, exitSignal: SIGCHLD, comm: oldComm, commStr: oldStr}
+		p.setComm(comm) // a storm's children share one comm: no new string
+	} else {
+		p = &proc{key: k, exitSignal: SIGCHLD}
+		p.setComm(comm)
+	}
 	e.byPID[k.PID] = p
 	e.nprocs++
 	return p
@@ -195,7 +251,7 @@ func (e *Engine) newProc(k Key, comm [16]byte) *proc {
 // lookup finds a process by identity, creating it if it was never seen (it
 // started before tracing, or its fork was lost).
 func (e *Engine) lookup(k Key, comm [16]byte) (p *proc, created bool) {
-	if p = e.procs[k]; p != nil {
+	if p = e.proc(k); p != nil {
 		return p, false
 	}
 	return e.newProc(k, comm), true
@@ -203,7 +259,7 @@ func (e *Engine) lookup(k Key, comm [16]byte) (p *proc, created bool) {
 
 func (e *Engine) setOwner(p *proc, owner Key, t uint64) {
 	if p.owner != (Key{}) {
-		if pa := e.parents[p.owner]; pa != nil {
+		if pa := e.parentRef(p.owner); pa != nil {
 			delete(pa.owed, p)
 		}
 	}
@@ -216,7 +272,7 @@ func (e *Engine) setOwner(p *proc, owner Key, t uint64) {
 
 func (e *Engine) fork(ev *Event) {
 	k := ev.Subject()
-	if e.procs[k] != nil {
+	if e.proc(k) != nil {
 		return
 	}
 	p := e.newProc(k, ev.Comm)
@@ -225,13 +281,10 @@ func (e *Engine) fork(ev *Event) {
 	p.exitSignal = ev.Options
 	p.task = ev.Task
 	p.nspid = ev.NSPID
-	if ev.Task != 0 {
-		e.byTask[ev.Task] = p
-	}
 	pa := e.parentOf(p.parent)
 	pa.children++
 	if pa.comm == ([16]byte{}) {
-		pa.comm = ev.Comm // a child starts with its parent's comm
+		pa.setComm(ev.Comm) // a child starts with its parent's comm
 	}
 	e.setOwner(p, p.parent, ev.Time)
 	// The forking thread is running again: any wait it was blocked in ended.
@@ -245,9 +298,9 @@ func (e *Engine) fork(ev *Event) {
 
 func (e *Engine) exec(ev *Event) {
 	p, _ := e.lookup(ev.Subject(), ev.Comm)
-	p.comm = ev.Comm
-	if pa := e.parents[p.key]; pa != nil {
-		pa.comm = ev.Comm
+	p.setComm(ev.Comm)
+	if pa := e.parentRef(p.key); pa != nil {
+		pa.setComm(ev.Comm)
 	}
 	e.dropWaitsOf(p.key) // de_thread ended every other thread's wait
 	r := e.record(RecordExec, ev.Time, p)
@@ -271,7 +324,7 @@ func (e *Engine) exit(ev *Event) {
 		p.parent = ev.Peer()
 		e.setOwner(p, p.parent, ev.Time)
 	}
-	p.comm = ev.Comm
+	p.setComm(ev.Comm)
 	p.state = stateExited
 	p.exitTime = ev.Time
 	p.status = DecodeWaitStatus(ev.Status)
@@ -280,12 +333,11 @@ func (e *Engine) exit(ev *Event) {
 	p.ptraced = ev.Flags&FlagPtraced != 0
 	if ev.Task != 0 {
 		p.task = ev.Task
-		e.byTask[ev.Task] = p
 	}
 	if ev.NSPID != 0 {
 		p.nspid = ev.NSPID
 	}
-	if pa := e.parents[p.key]; pa != nil {
+	if pa := e.parentRef(p.key); pa != nil {
 		pa.deathTime = ev.Time
 	}
 	e.dropWaitsOf(p.key)
@@ -314,7 +366,7 @@ func (e *Engine) exit(ev *Event) {
 func (e *Engine) reparent(p *proc, to Key, t uint64) {
 	old := p.owner
 	when := t
-	if pa := e.parents[old]; pa != nil && pa.deathTime != 0 && pa.deathTime <= t {
+	if pa := e.parentRef(old); pa != nil && pa.deathTime != 0 && pa.deathTime <= t {
 		when = pa.deathTime
 	}
 	if p.state == stateZombie {
@@ -441,19 +493,20 @@ func (e *Engine) findChild(pid uint32, ok func(*proc) bool, owner Key) *proc {
 	if p := e.byPID[pid]; p != nil && ok(p) {
 		return p
 	}
-	if pa := e.parents[owner]; pa != nil {
+	if pa := e.parentRef(owner); pa != nil {
 		for c := range pa.owed {
 			if c.nspid == pid && ok(c) {
 				return c
 			}
 		}
 	}
-	for _, c := range e.procs { // rare: namespaces, tracers
-		if (c.nspid == pid || c.key.PID == pid) && ok(c) {
-			return c
+	var found *proc
+	e.eachProc(func(c *proc) { // rare: namespaces, tracers
+		if found == nil && (c.nspid == pid || c.key.PID == pid) && ok(c) {
+			found = c
 		}
-	}
-	return nil
+	})
+	return found
 }
 
 func covers(w *pendingWait, p *proc) bool {
@@ -479,9 +532,18 @@ func canCollectExit(w *pendingWait) bool {
 // eligible returns the zombie a wait by w would collect: the kernel walks the
 // children list in order, so the one that joined it first.
 func (e *Engine) eligible(w *pendingWait) *proc {
-	pa := e.parents[w.waiter]
+	pa := e.parentRef(w.waiter)
 	if pa == nil {
 		return nil
+	}
+	if w.target == TargetPID {
+		// One pid: no need to walk the children (a burst has thousands).
+		if c := e.byPID[w.pid]; c != nil && c.owner == w.waiter {
+			if c.state == stateZombie && c.holder == (Key{}) && covers(w, c) {
+				return c
+			}
+			return nil
+		}
 	}
 	var best *proc
 	for c := range pa.owed {
@@ -496,7 +558,7 @@ func (e *Engine) eligible(w *pendingWait) *proc {
 }
 
 func (e *Engine) markWaited(w *pendingWait) {
-	pa := e.parents[w.waiter]
+	pa := e.parentRef(w.waiter)
 	if pa == nil || pa.waited {
 		return
 	}
@@ -531,8 +593,8 @@ func (e *Engine) wait(ev *Event) {
 		// what they collect: such reaps are classified from the free event.
 		return
 	}
-	if pa := e.parents[w.waiter]; pa != nil && pa.comm == ([16]byte{}) {
-		pa.comm = ev.Comm
+	if pa := e.parentRef(w.waiter); pa != nil && pa.comm == ([16]byte{}) {
+		pa.setComm(ev.Comm)
 	}
 	e.markWaited(&w)
 	if e.mode == ModeExact {
@@ -648,7 +710,7 @@ func (e *Engine) reapBy(p *proc, reaper Key, comm [16]byte, t uint64, method str
 	pa := e.parentOf(reaper)
 	pa.waited = true
 	if pa.comm == ([16]byte{}) {
-		pa.comm = comm
+		pa.setComm(comm)
 	}
 	by := ReapedByReaper
 	if reaper == p.parent {
@@ -692,12 +754,12 @@ func (e *Engine) reap(p *proc, t uint64, by ReapedBy, reaper Key, method string,
 	}
 	r := e.record(RecordReap, t, p)
 	r.PPID = p.parent.PID
-	r.ParentComm = CommString(e.commOf(p.parent))
+	r.ParentComm = e.commOf(p.parent)
 	r.ZombieNS = zns
 	r.ReapedBy = by
 	r.ReaperPID = reaper.PID
 	if reaper != (Key{}) {
-		r.ReaperComm = CommString(e.commOf(reaper))
+		r.ReaperComm = e.commOf(reaper)
 	}
 	r.Uncertain = uncertain || p.uncertain
 	r.Method = method
@@ -708,10 +770,8 @@ func (e *Engine) reap(p *proc, t uint64, by ReapedBy, reaper Key, method string,
 }
 
 func (e *Engine) free(ev *Event) {
-	p := e.byTask[ev.Task]
-	if p == nil || p.key != ev.Subject() {
-		p = e.procs[ev.Subject()]
-	}
+	// pid + start time is the identity: a reused pid is another key.
+	p := e.proc(ev.Subject())
 	if p == nil {
 		return
 	}
@@ -731,21 +791,22 @@ func (e *Engine) free(ev *Event) {
 }
 
 func (e *Engine) forget(p *proc) {
-	delete(e.procs, p.key)
 	if e.byPID[p.key.PID] == p {
 		delete(e.byPID, p.key.PID)
+	} else {
+		delete(e.older, p.key)
 	}
-	if e.byTask[p.task] == p {
-		delete(e.byTask, p.task)
-	}
-	if pa := e.parents[p.owner]; pa != nil {
+	if pa := e.parentRef(p.owner); pa != nil {
 		delete(pa.owed, p)
+	}
+	if len(e.spare) < 1024 {
+		e.spare = append(e.spare, p)
 	}
 }
 
 func (e *Engine) preexisting(ev *Event) {
 	k := ev.Subject()
-	if e.procs[k] != nil {
+	if e.proc(k) != nil {
 		return // already seen through the live events
 	}
 	p := e.newProc(k, ev.Comm)
@@ -766,9 +827,6 @@ func (e *Engine) preexisting(ev *Event) {
 	p.status = DecodeWaitStatus(ev.Status)
 	p.task = ev.Task
 	p.nspid = ev.NSPID
-	if ev.Task != 0 {
-		e.byTask[ev.Task] = p
-	}
 	e.setOwner(p, p.parent, ev.Time)
 }
 
@@ -779,11 +837,11 @@ func (e *Engine) lostEvents(ev *Event) {
 	e.lost += ev.Count
 	// We cannot tell which processes the lost events were about: every record
 	// still open may now be incomplete.
-	for _, p := range e.procs {
+	e.eachProc(func(p *proc) {
 		if p.state != stateReaped {
 			p.uncertain = true
 		}
-	}
+	})
 	r := &e.rec
 	*r = Record{Type: RecordLost, Time: ev.Time, Count: ev.Count}
 	e.emit(r)
@@ -797,24 +855,27 @@ func (e *Engine) dropWaitsOf(k Key) {
 	}
 }
 
-func (e *Engine) commOf(k Key) [16]byte {
-	if p := e.procs[k]; p != nil {
-		return p.comm
+func (e *Engine) commOf(k Key) string {
+	if p := e.proc(k); p != nil {
+		return p.commStr
 	}
-	if pa := e.parents[k]; pa != nil {
-		return pa.comm
+	if pa := e.parentRef(k); pa != nil {
+		return pa.commStr
 	}
-	return [16]byte{}
+	return ""
 }
 
 func (e *Engine) record(t RecordType, when uint64, p *proc) *Record {
 	r := &e.rec
-	*r = Record{Type: t, Time: when, PID: p.key.PID, Start: p.key.Start, Comm: CommString(p.comm)}
+	*r = Record{Type: t, Time: when, PID: p.key.PID, Start: p.key.Start, Comm: p.commStr}
 	if t != RecordReap {
-		r.ParentComm = CommString(e.commOf(p.owner))
+		r.ParentComm = e.commOf(p.owner)
 	}
 	return r
 }
+
+// Live is the number of process records held (not yet freed).
+func (e *Engine) Live() int { return len(e.byPID) + len(e.older) }
 
 // Lost is the number of events the kernel reported lost.
 func (e *Engine) Lost() uint64 { return e.lost }
@@ -829,9 +890,9 @@ func (e *Engine) Summary(now uint64) Summary {
 		s.DurationNS = now - e.first
 	}
 	outstanding := make(map[Key]uint64)
-	for _, p := range e.procs {
+	e.eachProc(func(p *proc) {
 		if p.state != stateZombie {
-			continue
+			return
 		}
 		outstanding[p.owner]++
 		var age uint64
@@ -840,10 +901,10 @@ func (e *Engine) Summary(now uint64) Summary {
 		}
 		s.Zombies = append(s.Zombies, Zombie{
 			PID: p.key.PID, Start: p.key.Start, PPID: p.owner.PID,
-			Comm: CommString(p.comm), ParentComm: CommString(e.commOf(p.owner)),
+			Comm: p.commStr, ParentComm: e.commOf(p.owner),
 			AgeNS: age, Preexisting: p.preexist, Uncertain: p.uncertain,
 		})
-	}
+	})
 	sort.Slice(s.Zombies, func(i, j int) bool {
 		a, b := s.Zombies[i], s.Zombies[j]
 		if a.AgeNS != b.AgeNS {
@@ -855,12 +916,12 @@ func (e *Engine) Summary(now uint64) Summary {
 		if pa.children == 0 && pa.inherited == 0 && outstanding[k] == 0 && pa.zombieNS.n == 0 {
 			continue
 		}
-		comm := pa.comm
-		if p := e.procs[k]; p != nil {
-			comm = p.comm
+		comm := pa.commStr
+		if p := e.proc(k); p != nil {
+			comm = p.commStr
 		}
 		st := ParentStats{
-			PID: k.PID, Start: k.Start, Comm: CommString(comm),
+			PID: k.PID, Start: k.Start, Comm: comm,
 			Children: pa.children, Inherited: pa.inherited, Reaped: pa.reaped,
 			Autoreaped: pa.autoreaped, Outstanding: outstanding[k], Waited: pa.waited,
 			ZombieNSTotal: pa.zombieNS.total, ZombieNSMax: pa.zombieNS.max,

@@ -27,6 +27,10 @@ type JSONWriter struct {
 	w     *bufio.Writer
 	clock Clock
 	buf   []byte
+	// The formatted wall-clock second of the last line: lines in the same
+	// second only append their nanoseconds.
+	sec    int64
+	prefix []byte
 }
 
 // NewJSONWriter writes to w with times converted by clock.
@@ -55,10 +59,26 @@ func (j *JSONWriter) writeJSON(v any) error {
 	return j.w.WriteByte('\n')
 }
 
+// appendTime writes RFC 3339 UTC with nanoseconds (fixed width: the same
+// instant as time.RFC3339Nano, trailing zeros kept).
 func (j *JSONWriter) appendTime(b []byte, boot uint64) []byte {
-	b = append(b, '"')
-	b = j.clock.Wall(boot).AppendFormat(b, time.RFC3339Nano)
-	return append(b, '"')
+	ns := int64(boot) + j.clock.OffsetNS
+	sec, frac := ns/1e9, ns%1e9
+	if frac < 0 {
+		sec, frac = sec-1, frac+1e9
+	}
+	if sec != j.sec || j.prefix == nil {
+		j.sec = sec
+		j.prefix = time.Unix(sec, 0).UTC().AppendFormat(j.prefix[:0], `"2006-01-02T15:04:05.`)
+	}
+	b = append(b, j.prefix...)
+	var digits [9]byte
+	for i := 8; i >= 0; i-- {
+		digits[i] = byte('0' + frac%10)
+		frac /= 10
+	}
+	b = append(b, digits[:]...)
+	return append(b, 'Z', '"')
 }
 
 func appendKey(b []byte, k string) []byte {
@@ -80,7 +100,22 @@ func appendBool(b []byte, k string, v bool) []byte {
 }
 
 func appendString(b []byte, k, v string) []byte {
-	return strconv.AppendQuote(appendKey(b, k), v)
+	return appendJSONString(appendKey(b, k), v)
+}
+
+// appendJSONString quotes v as JSON: printable ASCII is copied as is; any
+// other string (control bytes, quotes, invalid UTF-8 in a comm) goes through
+// encoding/json's escaping.
+func appendJSONString(b []byte, v string) []byte {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(v)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, v...)
+	return append(b, '"')
 }
 
 // Record writes one record line.

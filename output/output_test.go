@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/zombietrace/zombietrace/events"
 )
@@ -153,5 +154,18 @@ func BenchmarkJSONRecord(b *testing.B) {
 	for b.Loop() {
 		buf.Reset()
 		w.Record(&r)
+	}
+}
+
+func TestJSONStringEscaping(t *testing.T) {
+	for _, v := range []string{"plain", `q"uote`, "back\\slash", "nul\x00", "tab\t", "\xff\xfe", "ünï", "<a&b>"} {
+		b := appendJSONString(nil, v)
+		var got string
+		if err := json.Unmarshal(b, &got); err != nil {
+			t.Fatalf("%q -> %s: %v", v, b, err)
+		}
+		if utf8.ValidString(v) && got != v {
+			t.Errorf("%q -> %s -> %q", v, b, got)
+		}
 	}
 }

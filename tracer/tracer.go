@@ -33,7 +33,8 @@ type Config struct {
 	// signal->live) even where the tracepoint passes group_dead.
 	LiveFallback bool
 	// PollInterval is how long the reader sleeps when the buffer is empty
-	// (events are submitted without wakeups); 0: 10 ms.
+	// (events are submitted without wakeups); 0: 50 ms (each wakeup has a fixed
+	// cost: 10 ms cost 2.5 % of a fork storm's CPU, 50 ms 1.5 %).
 	PollInterval time.Duration
 }
 
@@ -76,7 +77,7 @@ func Open(cfg Config) (*Tracer, error) {
 		cfg.FollowMax = 65536
 	}
 	if cfg.PollInterval == 0 {
-		cfg.PollInterval = 10 * time.Millisecond
+		cfg.PollInterval = 50 * time.Millisecond
 	}
 	spec, err := loadZombietrace()
 	if err != nil {
@@ -237,38 +238,47 @@ func (t *Tracer) Run(ctx context.Context, handle func(*events.Event), idle func(
 		ev  events.Event
 	)
 	rec.RawSample = make([]byte, 0, int(unsafe.Sizeof(zombietraceExecEvent{}))+8)
+	// Records are submitted without wakeups, so epoll never wakes the reader:
+	// drain without blocking (a deadline in the past), then sleep. A future
+	// deadline would spin: cilium/ebpf rounds the epoll timeout down to whole
+	// milliseconds, so the last fraction of every period is a busy loop
+	// (measured: 82 % of a CPU with a 1 ms period, ~1 % with 10 ms).
+	timer := time.NewTimer(t.cfg.PollInterval)
+	defer timer.Stop()
 	draining := false
 	for {
-		if !draining && ctx.Err() != nil {
-			draining = true
-		}
-		deadline := time.Now().Add(t.cfg.PollInterval)
-		if draining {
-			deadline = time.Now() // only what is already there
-		}
-		t.rd.SetDeadline(deadline)
-		err := t.rd.ReadInto(&rec)
-		switch {
-		case err == nil:
-			if derr := decode(rec.RawSample, &ev); derr != nil {
-				return derr
+		t.rd.SetDeadline(time.Now())
+		for {
+			err := t.rd.ReadInto(&rec)
+			if err == nil {
+				if derr := decode(rec.RawSample, &ev); derr != nil {
+					return derr
+				}
+				handle(&ev)
+				continue
 			}
-			handle(&ev)
-			continue
-		case errors.Is(err, os.ErrDeadlineExceeded):
-			if lerr := t.reportLost(handle, &ev); lerr != nil {
-				return lerr
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				break
 			}
-			if idle != nil {
-				idle()
-			}
-			if draining {
+			if errors.Is(err, ringbuf.ErrClosed) {
 				return nil
 			}
-		case errors.Is(err, ringbuf.ErrClosed):
-			return nil
-		default:
 			return fmt.Errorf("reading ring buffer: %w", err)
+		}
+		if err := t.reportLost(handle, &ev); err != nil {
+			return err
+		}
+		if idle != nil {
+			idle()
+		}
+		if draining {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			draining = true // one more pass: what is already in the buffer
+		case <-timer.C:
+			timer.Reset(t.cfg.PollInterval)
 		}
 	}
 }

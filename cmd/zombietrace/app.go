@@ -10,7 +10,7 @@ import (
 )
 
 func newApp() *cli.App {
-	commands := []*cli.Command{runCommand(), traceCommand(), psCommand()}
+	commands := []*cli.Command{runCommand(), traceCommand(), psCommand(), benchCommand()}
 	for _, c := range commands {
 		// A bad flag value is one line on stderr, not the help on stdout.
 		c.OnUsageError = usageError
@@ -43,6 +43,10 @@ func outputFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "exact-waits", Usage: "also trace wait4/waitid returns for exact reap times (slows every syscall a little)"},
 		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "show forks and execs too"},
 		&cli.StringFlag{Name: "ready-file", Hidden: true, Usage: "write this file once every program is attached"},
+		&cli.DurationFlag{Name: "poll", Hidden: true, Usage: "how long the reader sleeps on an empty ring buffer (default 50ms)"},
+		&cli.StringFlag{Name: "cpuprofile", Hidden: true, Usage: "write a CPU profile of the session"},
+		&cli.DurationFlag{Name: "stats-interval", Hidden: true, Usage: "also write --stats-file this often"},
+		&cli.StringFlag{Name: "stats-file", Hidden: true, Usage: "write the session's own costs (JSON) here at the end"},
 		&cli.BoolFlag{Name: "live-fallback", Hidden: true, Usage: "use the pre-6.16 exit program (group death from signal->live)"},
 		&cli.IntFlag{Name: "ringbuf-mib", Value: 16, Usage: "ring buffer size in `MiB` (a power of two)"},
 	}

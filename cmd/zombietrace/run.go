@@ -71,7 +71,7 @@ func runAction(c *cli.Context) error {
 		s.close()
 		return err
 	}
-	if err := ready(c); err != nil {
+	if err := s.ready(c); err != nil {
 		unix.Kill(sup.PID(), unix.SIGTERM)
 	}
 	// Signals are forwarded to the command; tracing ends when the command

@@ -25,6 +25,11 @@ type session struct {
 	filter output.Filter
 	out    io.WriteCloser
 	count  uint64
+	// statsFile (hidden --stats-file) receives the session's own costs.
+	statsFile  string
+	statsEvery time.Duration
+	cpuReady  uint64 // CPU time used when tracing started (load and attach excluded)
+	stopProf  func()
 }
 
 type sessionConfig struct {
@@ -37,7 +42,7 @@ type nopCloser struct{ io.Writer }
 func (nopCloser) Close() error { return nil }
 
 func openSession(c *cli.Context, cfg sessionConfig) (*session, error) {
-	s := &session{}
+	s := &session{statsFile: c.String("stats-file"), statsEvery: c.Duration("stats-interval")}
 	if re := c.String("comm"); re != "" {
 		rx, err := regexp.Compile(re)
 		if err != nil {
@@ -69,6 +74,7 @@ func openSession(c *cli.Context, cfg sessionConfig) (*session, error) {
 		Filter:          cfg.filter,
 		RingBufferBytes: mib << 20,
 		LiveFallback:    c.Bool("live-fallback"),
+		PollInterval:    c.Duration("poll"),
 	})
 	if err != nil {
 		s.out.Close()
@@ -108,7 +114,16 @@ func (s *session) seedZombies(keep func(*events.Event) bool) error {
 	return nil
 }
 
-func ready(c *cli.Context) error {
+// ready marks the start of tracing: every link is attached.
+func (s *session) ready(c *cli.Context) error {
+	s.cpuReady = cpuTime()
+	if p := c.String("cpuprofile"); p != "" {
+		stop, err := startProfile(p)
+		if err != nil {
+			return err
+		}
+		s.stopProf = stop
+	}
 	if p := c.String("ready-file"); p != "" {
 		if err := os.WriteFile(p, []byte(fmt.Sprintln(os.Getpid())), 0o644); err != nil {
 			return fmt.Errorf("writing ready file: %w", err)
@@ -119,14 +134,42 @@ func ready(c *cli.Context) error {
 
 // loop reads events until ctx ends, then drains what is buffered.
 func (s *session) loop(ctx context.Context) error {
+	var lastStats time.Time
 	return s.tr.Run(ctx, func(ev *events.Event) {
 		s.count++
 		s.eng.Handle(ev)
-	}, func() { s.w.Flush() })
+	}, func() {
+		s.w.Flush()
+		// Soak runs read the session's costs while it runs.
+		if s.statsEvery > 0 && time.Since(lastStats) >= s.statsEvery {
+			lastStats = time.Now()
+			s.writeStats()
+		}
+	})
+}
+
+func (s *session) writeStats() error {
+	if s.statsFile == "" {
+		return nil
+	}
+	lost, _, _ := s.tr.Counters()
+	st := collectStats(s.count, lost, s.tr.RingBufferBytes())
+	st.CPUNS -= s.cpuReady
+	st.Processes = s.eng.Live()
+	if err := writeStats(s.statsFile, st); err != nil {
+		return fmt.Errorf("writing stats: %w", err)
+	}
+	return nil
 }
 
 // finish writes the summary and releases everything.
 func (s *session) finish() error {
+	if s.stopProf != nil {
+		s.stopProf()
+	}
+	if err := s.writeStats(); err != nil {
+		return err
+	}
 	sum := s.eng.Summary(tracer.BootNow())
 	s.filter.FilterSummary(&sum)
 	err := s.w.Summary(&sum)

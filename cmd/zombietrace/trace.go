@@ -59,7 +59,7 @@ func traceAction(c *cli.Context) error {
 		s.close()
 		return err
 	}
-	if err := ready(c); err != nil {
+	if err := s.ready(c); err != nil {
 		s.close()
 		return err
 	}

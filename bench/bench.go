@@ -1,0 +1,640 @@
+//go:build linux
+
+// Package bench measures what tracing costs: a fork storm traced and
+// untraced (interleaved rounds, median ratio with a confidence interval), the
+// kernel cost of each BPF program, the tracer's own CPU and memory, lost
+// events, unrelated syscalls, accuracy against the workload's own clock, and
+// a bpftrace script doing the minimal version of the job.
+package bench
+
+import (
+	"bufio"
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/cilium/ebpf"
+	"golang.org/x/sys/unix"
+)
+
+//go:embed workload/storm.c
+var stormSource []byte
+
+// Config of a benchmark run.
+type Config struct {
+	Binary     string        // the zombietrace executable to measure
+	Rounds     int           // interleaved untraced/light/exact rounds
+	StormTime  time.Duration // one storm run
+	Workers    int           // storm workers
+	Burst      int           // children exiting together in the burst phase
+	Lifecycles int           // memory phase: lifecycles under one tracer
+	GetppidN   int           // getppid calls per syscall run
+	Bpftrace   bool          // compare with bpftrace when it is installed
+	Soak       time.Duration // instead of the benchmark: storm this long, print RSS every minute
+	Log        io.Writer     // progress
+}
+
+// Result is the benchmark's JSON object.
+type Result struct {
+	Rounds                   int                `json:"rounds"`
+	LifecyclesPerSecUntraced float64            `json:"lifecycles_per_sec_untraced"`
+	RatioMedian              float64            `json:"ratio_median"`
+	RatioCILow               float64            `json:"ratio_ci_low"`
+	RatioCIHigh              float64            `json:"ratio_ci_high"`
+	ExactRatioMedian         float64            `json:"exact_ratio_median"`
+	ExactRatioCILow          float64            `json:"exact_ratio_ci_low"`
+	ExactRatioCIHigh         float64            `json:"exact_ratio_ci_high"`
+	SyscallNSUntraced        float64            `json:"syscall_ns_untraced"`
+	SyscallRatioMedian       float64            `json:"syscall_ratio_median"`
+	ExactSyscallRatioMedian  float64            `json:"exact_syscall_ratio_median"`
+	ProgNS                   map[string]float64 `json:"prog_ns"`
+	ExactProgNS              map[string]float64 `json:"exact_prog_ns"`
+	BpftraceProgNS           map[string]float64 `json:"bpftrace_prog_ns"`
+	BpftraceRatioMedian      float64            `json:"bpftrace_ratio,omitempty"`
+	Lifecycles               uint64             `json:"lifecycles"`
+	Events                   uint64             `json:"events"`
+	EventsPerLifecycle       float64            `json:"events_per_lifecycle"`
+	LostEvents               uint64             `json:"lost_events"`
+	BurstChildren            int                `json:"burst_children"`
+	BurstLost                uint64             `json:"burst_lost_events"`
+	CPUNSPerEvent            float64            `json:"cpu_ns_per_event"`
+	CPUNSPerLifecycle        float64            `json:"cpu_ns_per_lifecycle"`
+	CPUShareOfStorm          float64            `json:"cpu_share_of_storm"`
+	MemoryLifecycles         uint64             `json:"memory_lifecycles"`
+	PeakRSSBytes             uint64             `json:"peak_rss_bytes"`
+	PeakRSSNoRingbufBytes    uint64             `json:"peak_rss_without_ringbuf_bytes"`
+	RingbufRSSBytes          uint64             `json:"ringbuf_rss_bytes"`
+	RingbufBytes             uint64             `json:"ringbuf_bytes"`
+	AccuracyMaxErrorNS       uint64             `json:"accuracy_max_error_ns"`
+	Accuracy                 map[string]uint64  `json:"accuracy_max_error_ns_by_mode"`
+}
+
+type run struct {
+	Lifecycles uint64 `json:"lifecycles"`
+	NS         uint64 `json:"ns"`
+	CPUNS      uint64 `json:"cpu_ns"`
+	Calls      uint64 `json:"calls"`
+}
+
+func (r run) rate() float64 { return float64(r.Lifecycles) / (float64(r.NS) / 1e9) }
+
+// tracerStats is what `trace --stats-file` writes.
+type tracerStats struct {
+	Events       uint64 `json:"events"`
+	LostEvents   uint64 `json:"lost_events"`
+	PeakRSSBytes uint64 `json:"peak_rss_bytes"`
+	RSSBytes     uint64 `json:"rss_bytes"`
+	RingbufRSS   uint64 `json:"ringbuf_rss_bytes"`
+	RingbufBytes uint64 `json:"ringbuf_bytes"`
+	Goroutines   int    `json:"goroutines"`
+	CPUNS        uint64 `json:"cpu_ns"`
+	Live         int    `json:"live_processes"`
+}
+
+type bencher struct {
+	cfg   Config
+	dir   string
+	storm string
+}
+
+// Run runs the benchmark (or the soak) and returns its result.
+func Run(ctx context.Context, cfg Config) (*Result, error) {
+	if os.Geteuid() != 0 {
+		return nil, errors.New("bench needs root: it loads BPF programs")
+	}
+	dir, err := os.MkdirTemp("", "zombietrace-bench-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	b := &bencher{cfg: cfg, dir: dir}
+	if err := b.buildWorkload(); err != nil {
+		return nil, err
+	}
+	// Run-time statistics for the per-program cost; switched off again when
+	// the descriptor closes, even if we crash.
+	stats, err := ebpf.EnableStats(uint32(unix.BPF_STATS_RUN_TIME))
+	if err != nil {
+		return nil, fmt.Errorf("enabling BPF run-time statistics: %w", err)
+	}
+	defer stats.Close()
+	if cfg.Soak > 0 {
+		return nil, b.soak(ctx)
+	}
+	return b.bench(ctx)
+}
+
+func (b *bencher) logf(format string, args ...any) {
+	if b.cfg.Log != nil {
+		fmt.Fprintf(b.cfg.Log, format+"\n", args...)
+	}
+}
+
+func (b *bencher) buildWorkload() error {
+	src := filepath.Join(b.dir, "storm.c")
+	if err := os.WriteFile(src, stormSource, 0o644); err != nil {
+		return err
+	}
+	b.storm = filepath.Join(b.dir, "storm")
+	out, err := exec.Command("cc", "-O2", "-o", b.storm, src).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("compiling the storm workload (needs cc): %v: %s", err, out)
+	}
+	return nil
+}
+
+func (b *bencher) workload(ctx context.Context, args ...string) ([]byte, error) {
+	out, err := exec.CommandContext(ctx, b.storm, args...).Output()
+	if err != nil {
+		return nil, fmt.Errorf("workload %v: %w", args, err)
+	}
+	return out, nil
+}
+
+func (b *bencher) stormRun(ctx context.Context, args ...string) (run, error) {
+	out, err := b.workload(ctx, args...)
+	if err != nil {
+		return run{}, err
+	}
+	var r run
+	if err := json.Unmarshal(out, &r); err != nil {
+		return run{}, fmt.Errorf("workload output %q: %w", out, err)
+	}
+	return r, nil
+}
+
+// tracerProc is zombietrace trace running as a child, as a user runs it.
+type tracerProc struct {
+	cmd   *exec.Cmd
+	stats string
+	progs map[ebpf.ProgramID]string
+}
+
+func (b *bencher) startTracer(ctx context.Context, name string, args ...string) (*tracerProc, error) {
+	ready := filepath.Join(b.dir, name+".ready")
+	stats := filepath.Join(b.dir, name+".stats")
+	os.Remove(ready)
+	os.Remove(stats)
+	before, err := programIDs()
+	if err != nil {
+		return nil, err
+	}
+	argv := append([]string{"trace", "--ready-file", ready, "--stats-file", stats}, args...)
+	cmd := exec.CommandContext(ctx, b.cfg.Binary, argv...)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	t := &tracerProc{cmd: cmd, stats: stats}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if _, err := os.Stat(ready); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			cmd.Wait()
+			return nil, errors.New("tracer did not become ready in 30 s")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.progs, err = newPrograms(before)
+	return t, err
+}
+
+// stop reads the programs' statistics (while still loaded), then stops the
+// tracer with SIGINT and reads its own statistics.
+func (t *tracerProc) stop() (tracerStats, map[string]progCost, error) {
+	costs := readCosts(t.progs)
+	t.cmd.Process.Signal(syscall.SIGINT)
+	if err := t.cmd.Wait(); err != nil {
+		return tracerStats{}, nil, fmt.Errorf("tracer: %w", err)
+	}
+	var st tracerStats
+	b, err := os.ReadFile(t.stats)
+	if err != nil {
+		return st, nil, err
+	}
+	return st, costs, json.Unmarshal(b, &st)
+}
+
+type progCost struct{ runNS, count uint64 }
+
+func programIDs() (map[ebpf.ProgramID]bool, error) {
+	ids := make(map[ebpf.ProgramID]bool)
+	id := ebpf.ProgramID(0)
+	for {
+		next, err := ebpf.ProgramGetNextID(id)
+		if errors.Is(err, os.ErrNotExist) {
+			return ids, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("listing BPF programs: %w", err)
+		}
+		ids[next] = true
+		id = next
+	}
+}
+
+// newPrograms names the programs loaded since before (read-only: other
+// programs on the machine are never touched).
+func newPrograms(before map[ebpf.ProgramID]bool) (map[ebpf.ProgramID]string, error) {
+	now, err := programIDs()
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[ebpf.ProgramID]string)
+	for id := range now {
+		if before[id] {
+			continue
+		}
+		p, err := ebpf.NewProgramFromID(id)
+		if err != nil {
+			continue
+		}
+		if info, err := p.Info(); err == nil {
+			out[id] = info.Name
+		}
+		p.Close()
+	}
+	return out, nil
+}
+
+func readCosts(progs map[ebpf.ProgramID]string) map[string]progCost {
+	out := make(map[string]progCost)
+	for id, name := range progs {
+		p, err := ebpf.NewProgramFromID(id)
+		if err != nil {
+			continue
+		}
+		st, err := p.Stats()
+		p.Close()
+		if err != nil {
+			continue
+		}
+		c := out[name]
+		c.runNS += uint64(st.Runtime)
+		c.count += st.RunCount
+		out[name] = c
+	}
+	return out
+}
+
+func addCosts(into, from map[string]progCost) {
+	for k, v := range from {
+		c := into[k]
+		c.runNS += v.runNS
+		c.count += v.count
+		into[k] = c
+	}
+}
+
+func meanNS(costs map[string]progCost) map[string]float64 {
+	out := make(map[string]float64)
+	for k, v := range costs {
+		if v.count > 0 {
+			out[k] = float64(v.runNS) / float64(v.count)
+		}
+	}
+	return out
+}
+
+func (b *bencher) bench(ctx context.Context) (*Result, error) {
+	cfg := b.cfg
+	res := &Result{Rounds: cfg.Rounds, Accuracy: map[string]uint64{}}
+	stormArgs := []string{"storm", fmt.Sprint(cfg.Workers), fmt.Sprint(cfg.StormTime.Milliseconds())}
+	getppid := []string{"getppid", fmt.Sprint(cfg.GetppidN)}
+	var ratios, exactRatios, sysRatios, exactSysRatios, untracedRates, untracedSys []float64
+	lightCosts, exactCosts := map[string]progCost{}, map[string]progCost{}
+	var lightCPU, lightEvents, lightLifecycles, lightStormCPU uint64
+
+	traced := func(mode string, args ...string) (run, run, tracerStats, map[string]progCost, error) {
+		t, err := b.startTracer(ctx, mode, append([]string{"--json", "-o", "/dev/null"}, args...)...)
+		if err != nil {
+			return run{}, run{}, tracerStats{}, nil, err
+		}
+		s, serr := b.stormRun(ctx, stormArgs...)
+		g, gerr := b.stormRun(ctx, getppid...)
+		st, costs, err := t.stop()
+		for _, e := range []error{serr, gerr, err} {
+			if e != nil {
+				return run{}, run{}, tracerStats{}, nil, e
+			}
+		}
+		return s, g, st, costs, nil
+	}
+	for i := 0; i < cfg.Rounds; i++ {
+		u, err := b.stormRun(ctx, stormArgs...)
+		if err != nil {
+			return nil, err
+		}
+		ug, err := b.stormRun(ctx, getppid...)
+		if err != nil {
+			return nil, err
+		}
+		l, lg, lst, lc, err := traced("light")
+		if err != nil {
+			return nil, err
+		}
+		x, xg, xst, xc, err := traced("exact", "--exact-waits")
+		if err != nil {
+			return nil, err
+		}
+		untracedRates = append(untracedRates, u.rate())
+		ratios = append(ratios, l.rate()/u.rate())
+		exactRatios = append(exactRatios, x.rate()/u.rate())
+		untracedSys = append(untracedSys, float64(ug.NS)/float64(ug.Calls))
+		// A syscall ratio is throughput too: untraced time / traced time.
+		sysRatios = append(sysRatios, float64(ug.NS)/float64(lg.NS))
+		exactSysRatios = append(exactSysRatios, float64(ug.NS)/float64(xg.NS))
+		addCosts(lightCosts, lc)
+		addCosts(exactCosts, xc)
+		lightCPU += lst.CPUNS
+		lightEvents += lst.Events
+		lightLifecycles += l.Lifecycles
+		lightStormCPU += l.CPUNS
+		res.Lifecycles += u.Lifecycles + l.Lifecycles + x.Lifecycles
+		res.Events += lst.Events + xst.Events
+		res.LostEvents += lst.LostEvents + xst.LostEvents
+		b.logf("round %2d/%d: untraced %6.0f/s  light %.3f  exact %.3f  getppid %.0f ns: light %.3f exact %.3f  lost %d",
+			i+1, cfg.Rounds, u.rate(), l.rate()/u.rate(), x.rate()/u.rate(), float64(ug.NS)/float64(ug.Calls),
+			float64(ug.NS)/float64(lg.NS), float64(ug.NS)/float64(xg.NS), lst.LostEvents+xst.LostEvents)
+	}
+	res.LifecyclesPerSecUntraced, _, _ = medianCI(untracedRates)
+	res.RatioMedian, res.RatioCILow, res.RatioCIHigh = medianCI(ratios)
+	res.ExactRatioMedian, res.ExactRatioCILow, res.ExactRatioCIHigh = medianCI(exactRatios)
+	res.SyscallNSUntraced, _, _ = medianCI(untracedSys)
+	res.SyscallRatioMedian, _, _ = medianCI(sysRatios)
+	res.ExactSyscallRatioMedian, _, _ = medianCI(exactSysRatios)
+	res.ProgNS, res.ExactProgNS = meanNS(lightCosts), meanNS(exactCosts)
+	if lightEvents > 0 && lightLifecycles > 0 {
+		res.CPUNSPerEvent = float64(lightCPU) / float64(lightEvents)
+		res.CPUNSPerLifecycle = float64(lightCPU) / float64(lightLifecycles)
+		res.EventsPerLifecycle = float64(lightEvents) / float64(lightLifecycles)
+		res.CPUShareOfStorm = float64(lightCPU) / float64(lightStormCPU)
+	}
+
+	if err := b.burst(ctx, res); err != nil {
+		return nil, err
+	}
+	if err := b.accuracy(ctx, res); err != nil {
+		return nil, err
+	}
+	if err := b.memory(ctx, res); err != nil {
+		return nil, err
+	}
+	if cfg.Bpftrace {
+		if err := b.bpftrace(ctx, res, stormArgs); err != nil {
+			b.logf("bpftrace comparison skipped: %v", err)
+		}
+	}
+	return res, nil
+}
+
+func (b *bencher) burst(ctx context.Context, res *Result) error {
+	t, err := b.startTracer(ctx, "burst", "--json", "-o", "/dev/null")
+	if err != nil {
+		return err
+	}
+	_, werr := b.stormRun(ctx, "burst", fmt.Sprint(b.cfg.Burst))
+	st, _, err := t.stop()
+	if werr != nil {
+		return werr
+	}
+	if err != nil {
+		return err
+	}
+	res.BurstChildren = b.cfg.Burst
+	res.BurstLost = st.LostEvents
+	res.LostEvents += st.LostEvents
+	b.logf("burst: %d children exiting together, %d events, %d lost", b.cfg.Burst, st.Events, st.LostEvents)
+	return nil
+}
+
+// accuracy compares the tracer's zombie time with the workload's own
+// CLOCK_BOOTTIME readings (notification taken, wait returned).
+func (b *bencher) accuracy(ctx context.Context, res *Result) error {
+	for _, mode := range []struct{ name, flag string }{{"light", ""}, {"exact", "--exact-waits"}} {
+		out := filepath.Join(b.dir, "accuracy-"+mode.name+".jsonl")
+		args := []string{"--json", "-o", out}
+		if mode.flag != "" {
+			args = append(args, mode.flag)
+		}
+		t, err := b.startTracer(ctx, "accuracy-"+mode.name, args...)
+		if err != nil {
+			return err
+		}
+		var own [][3]uint64
+		var werr error
+		for _, spec := range [][2]string{{"1000", "5"}, {"10000", "5"}, {"100000", "3"}} {
+			o, err := b.workload(ctx, "accuracy", spec[0], spec[1])
+			if err != nil {
+				werr = err
+				break
+			}
+			var parsed struct {
+				Children [][3]uint64 `json:"children"`
+			}
+			if err := json.Unmarshal(o, &parsed); err != nil {
+				werr = err
+				break
+			}
+			own = append(own, parsed.Children...)
+		}
+		if _, _, err := t.stop(); err != nil {
+			return err
+		}
+		if werr != nil {
+			return werr
+		}
+		zombie, err := reapTimes(out)
+		if err != nil {
+			return err
+		}
+		var maxErr uint64
+		for _, c := range own {
+			z, ok := zombie[uint32(c[0])]
+			if !ok {
+				return fmt.Errorf("accuracy (%s): no reap line for pid %d", mode.name, c[0])
+			}
+			want := c[2] - c[1]
+			d := z - want
+			if z < want {
+				d = want - z
+			}
+			if d > maxErr {
+				maxErr = d
+			}
+		}
+		res.Accuracy[mode.name] = maxErr
+		if maxErr > res.AccuracyMaxErrorNS {
+			res.AccuracyMaxErrorNS = maxErr
+		}
+		b.logf("accuracy (%s): %d children reaped after 1/10/100 ms, max error %v", mode.name, len(own), time.Duration(maxErr))
+	}
+	return nil
+}
+
+func reapTimes(path string) (map[uint32]uint64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	out := make(map[uint32]uint64)
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	for sc.Scan() {
+		line := sc.Bytes()
+		if !strings.Contains(string(line), `"type":"reap"`) {
+			continue
+		}
+		var r struct {
+			PID      uint32 `json:"pid"`
+			ZombieNS uint64 `json:"zombie_ns"`
+		}
+		if err := json.Unmarshal(line, &r); err != nil {
+			return nil, err
+		}
+		out[r.PID] = r.ZombieNS
+	}
+	return out, sc.Err()
+}
+
+// memory runs one tracer through cfg.Lifecycles lifecycles and reports its
+// peak RSS, with and without the ring buffer mapping.
+func (b *bencher) memory(ctx context.Context, res *Result) error {
+	t, err := b.startTracer(ctx, "memory", "--json", "-o", "/dev/null")
+	if err != nil {
+		return err
+	}
+	var total uint64
+	for total < uint64(b.cfg.Lifecycles) {
+		r, err := b.stormRun(ctx, "storm", fmt.Sprint(b.cfg.Workers), "2000")
+		if err != nil {
+			t.stop()
+			return err
+		}
+		total += r.Lifecycles
+	}
+	st, _, err := t.stop()
+	if err != nil {
+		return err
+	}
+	res.MemoryLifecycles = total
+	res.PeakRSSBytes = st.PeakRSSBytes
+	res.RingbufRSSBytes = st.RingbufRSS
+	res.RingbufBytes = st.RingbufBytes
+	if st.PeakRSSBytes > st.RingbufRSS {
+		res.PeakRSSNoRingbufBytes = st.PeakRSSBytes - st.RingbufRSS
+	}
+	res.LostEvents += st.LostEvents
+	b.logf("memory: %d lifecycles, peak RSS %.1f MiB (%.1f MiB of it the ring buffer mapping), %d records held at the end",
+		total, mib(st.PeakRSSBytes), mib(st.RingbufRSS), st.Live)
+	return nil
+}
+
+func mib(b uint64) float64 { return float64(b) / (1 << 20) }
+
+// bpftraceScript is the minimal job as a user would write it: exit and
+// notification timestamps in maps, looked up when wait4 returns.
+const bpftraceScript = `
+tracepoint:sched:sched_process_exit { @exit[pid] = nsecs; }
+tracepoint:signal:signal_generate /args->sig == 17/ { @notify[pid] = nsecs; }
+tracepoint:syscalls:sys_exit_wait4 /args->ret > 0/ {
+	$t = @notify[args->ret];
+	if ($t) { @zombie_ns = hist(nsecs - $t); }
+	delete(@notify[args->ret]);
+	delete(@exit[args->ret]);
+}
+`
+
+func (b *bencher) bpftrace(ctx context.Context, res *Result, stormArgs []string) error {
+	path, err := exec.LookPath("bpftrace")
+	if err != nil {
+		return errors.New("bpftrace is not installed (apt-get install bpftrace)")
+	}
+	before, err := programIDs()
+	if err != nil {
+		return err
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	cmd := exec.CommandContext(cctx, path, "-e", bpftraceScript)
+	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	defer cmd.Wait()
+	var progs map[ebpf.ProgramID]string
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if progs, err = newPrograms(before); err != nil {
+			return err
+		}
+		if len(progs) >= 3 {
+			break
+		}
+	}
+	if len(progs) < 3 {
+		return errors.New("bpftrace did not attach its probes in 30 s")
+	}
+	time.Sleep(200 * time.Millisecond)
+	r, err := b.stormRun(ctx, stormArgs...)
+	if err != nil {
+		return err
+	}
+	u, err := b.stormRun(ctx, stormArgs...)
+	if err != nil {
+		return err
+	}
+	res.BpftraceProgNS = meanNS(readCosts(progs))
+	res.BpftraceRatioMedian = r.rate() / u.rate()
+	cmd.Process.Signal(syscall.SIGINT)
+	b.logf("bpftrace: %d probes, one storm ratio %.3f", len(progs), res.BpftraceRatioMedian)
+	return nil
+}
+
+// soak storms for cfg.Soak under one tracer and prints its RSS and goroutine
+// count every minute: both must stay flat.
+func (b *bencher) soak(ctx context.Context) error {
+	t, err := b.startTracer(ctx, "soak", "--json", "-o", "/dev/null", "--stats-interval", "10s")
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	next := start.Add(time.Minute)
+	var total uint64
+	b.logf("soak: %v of fork storm under one tracer", b.cfg.Soak)
+	for time.Since(start) < b.cfg.Soak {
+		r, err := b.stormRun(ctx, "storm", fmt.Sprint(b.cfg.Workers), "5000")
+		if err != nil {
+			t.stop()
+			return err
+		}
+		total += r.Lifecycles
+		if time.Now().After(next) {
+			next = next.Add(time.Minute)
+			var st tracerStats
+			if raw, err := os.ReadFile(t.stats); err == nil && json.Unmarshal(raw, &st) == nil {
+				b.logf("%6.0fs  %9d lifecycles  RSS %.1f MiB (ring buffer %.1f)  peak %.1f MiB  goroutines %d  records %d  lost %d",
+					time.Since(start).Seconds(), total, mib(st.RSSBytes), mib(st.RingbufRSS), mib(st.PeakRSSBytes), st.Goroutines, st.Live, st.LostEvents)
+			}
+		}
+	}
+	st, _, err := t.stop()
+	if err != nil {
+		return err
+	}
+	b.logf("soak done: %d lifecycles, %d events, %d lost, final RSS %.1f MiB, peak %.1f MiB, goroutines %d",
+		total, st.Events, st.LostEvents, mib(st.RSSBytes), mib(st.PeakRSSBytes), st.Goroutines)
+	return nil
+}

@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * The benchmark's workloads. Each mode prints one JSON line on stdout.
+ *
+ *   storm WORKERS MILLIS   workers fork -> child _exit -> waitpid, as fast as
+ *                          the machine goes: {"lifecycles":N,"ns":T,"cpu_ns":C}
+ *                          (cpu_ns: the storm's own user+sys, children included)
+ *   burst N                N children block on a pipe, exit together when it
+ *                          closes, and are reaped 50 ms later: {"lifecycles":N,...}
+ *   getppid N              N getppid() calls: {"calls":N,"ns":T}
+ *   accuracy DELAY_US N    N times: fork a child that exits; take the SIGCHLD
+ *                          (sigwaitinfo) and note CLOCK_BOOTTIME; sleep DELAY;
+ *                          waitpid and note the time it returned:
+ *                          {"children":[[pid,notify_ns,reap_ns],...]}
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static uint64_t now_ns(clockid_t c)
+{
+	struct timespec ts;
+	clock_gettime(c, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static uint64_t cpu_ns(void)
+{
+	struct rusage self, kids;
+	getrusage(RUSAGE_SELF, &self);
+	getrusage(RUSAGE_CHILDREN, &kids);
+	uint64_t t = 0;
+	struct timeval *tv[] = { &self.ru_utime, &self.ru_stime, &kids.ru_utime, &kids.ru_stime };
+	for (int i = 0; i < 4; i++)
+		t += (uint64_t)tv[i]->tv_sec * 1000000000ull + tv[i]->tv_usec * 1000ull;
+	return t;
+}
+
+static int storm(int workers, long millis)
+{
+	/* Each worker counts into shared memory: the parent reports the total. */
+	volatile uint64_t *counts = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (counts == MAP_FAILED)
+		return perror("mmap"), 1;
+	uint64_t c0 = cpu_ns(), t0 = now_ns(CLOCK_MONOTONIC);
+	uint64_t end = t0 + (uint64_t)millis * 1000000ull;
+	for (int w = 0; w < workers; w++) {
+		pid_t pid = fork();
+		if (pid < 0)
+			return perror("fork"), 1;
+		if (pid == 0) {
+			uint64_t n = 0;
+			while (now_ns(CLOCK_MONOTONIC) < end) {
+				pid_t c = fork();
+				if (c == 0)
+					_exit(0);
+				if (c < 0)
+					continue;
+				while (waitpid(c, NULL, 0) < 0 && errno == EINTR)
+					;
+				n++;
+			}
+			counts[w] = n;
+			_exit(0);
+		}
+	}
+	for (int w = 0; w < workers; w++)
+		while (wait(NULL) < 0 && errno == EINTR)
+			;
+	uint64_t t1 = now_ns(CLOCK_MONOTONIC), c1 = cpu_ns(), total = 0;
+	for (int w = 0; w < workers; w++)
+		total += counts[w];
+	printf("{\"lifecycles\":%llu,\"ns\":%llu,\"cpu_ns\":%llu}\n", (unsigned long long)total,
+	       (unsigned long long)(t1 - t0), (unsigned long long)(c1 - c0));
+	return 0;
+}
+
+static int burst(int n)
+{
+	int p[2];
+	if (pipe(p))
+		return perror("pipe"), 1;
+	pid_t *pids = calloc(n, sizeof(*pids));
+	uint64_t t0 = now_ns(CLOCK_MONOTONIC);
+	for (int i = 0; i < n; i++) {
+		pids[i] = fork();
+		if (pids[i] < 0)
+			return perror("fork"), 1;
+		if (pids[i] == 0) {
+			char c;
+			close(p[1]);
+			while (read(p[0], &c, 1) < 0 && errno == EINTR)
+				;
+			_exit(0);
+		}
+	}
+	close(p[1]); /* every child's read returns: they exit within a few ms */
+	struct timespec d = { 0, 50 * 1000000 };
+	nanosleep(&d, NULL);
+	for (int i = 0; i < n; i++)
+		while (waitpid(pids[i], NULL, 0) < 0 && errno == EINTR)
+			;
+	printf("{\"lifecycles\":%d,\"ns\":%llu,\"cpu_ns\":%llu}\n", n,
+	       (unsigned long long)(now_ns(CLOCK_MONOTONIC) - t0), (unsigned long long)cpu_ns());
+	return 0;
+}
+
+static int getppid_loop(long n)
+{
+	uint64_t t0 = now_ns(CLOCK_MONOTONIC);
+	for (long i = 0; i < n; i++)
+		syscall(SYS_getppid);
+	printf("{\"calls\":%ld,\"ns\":%llu}\n", n, (unsigned long long)(now_ns(CLOCK_MONOTONIC) - t0));
+	return 0;
+}
+
+static int accuracy(long delay_us, int n)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	printf("{\"children\":[");
+	for (int i = 0; i < n; i++) {
+		pid_t pid = fork();
+		if (pid < 0)
+			return perror("fork"), 1;
+		if (pid == 0)
+			_exit(0);
+		siginfo_t si;
+		while (sigwaitinfo(&set, &si) < 0 && errno == EINTR)
+			;
+		uint64_t notified = now_ns(CLOCK_BOOTTIME);
+		struct timespec d = { delay_us / 1000000, (delay_us % 1000000) * 1000 };
+		nanosleep(&d, NULL);
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		uint64_t reaped = now_ns(CLOCK_BOOTTIME);
+		printf("%s[%d,%llu,%llu]", i ? "," : "", pid, (unsigned long long)notified,
+		       (unsigned long long)reaped);
+	}
+	printf("]}\n");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	if (argc >= 4 && !strcmp(argv[1], "storm"))
+		return storm(atoi(argv[2]), atol(argv[3]));
+	if (argc >= 3 && !strcmp(argv[1], "burst"))
+		return burst(atoi(argv[2]));
+	if (argc >= 3 && !strcmp(argv[1], "getppid"))
+		return getppid_loop(atol(argv[2]));
+	if (argc >= 4 && !strcmp(argv[1], "accuracy"))
+		return accuracy(atol(argv[2]), atoi(argv[3]));
+	fprintf(stderr, "usage: storm storm WORKERS MILLIS | burst N | getppid N | accuracy DELAY_US N\n");
+	return 2;
+}

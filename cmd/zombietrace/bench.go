@@ -1,0 +1,118 @@
+//go:build linux
+
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"sort"
+	"text/tabwriter"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/zombietrace/zombietrace/bench"
+)
+
+func benchCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "bench",
+		Usage: "measure what tracing costs: fork storm traced vs untraced, per-program ns, CPU, memory, loss, accuracy",
+		Flags: []cli.Flag{
+			&cli.IntFlag{Name: "rounds", Value: 15, Usage: "interleaved untraced/light/exact rounds (15 resolve ~2 % here)"},
+			&cli.DurationFlag{Name: "storm-time", Value: time.Second, Usage: "length of one storm run"},
+			&cli.IntFlag{Name: "workers", Value: runtime.NumCPU(), Usage: "storm workers"},
+			&cli.IntFlag{Name: "burst", Value: 3000, Usage: "children exiting together in the burst phase"},
+			&cli.IntFlag{Name: "lifecycles", Value: 1_000_000, Usage: "lifecycles in the memory phase"},
+			&cli.IntFlag{Name: "getppid", Value: 2_000_000, Usage: "getppid calls per syscall run"},
+			&cli.BoolFlag{Name: "no-bpftrace", Usage: "skip the bpftrace comparison"},
+			&cli.DurationFlag{Name: "soak", Usage: "instead: storm for `D` under one tracer, print RSS and goroutines every minute"},
+			&cli.BoolFlag{Name: "json", Usage: "print one JSON object"},
+		},
+		Action: benchAction,
+	}
+}
+
+func benchAction(c *cli.Context) error {
+	if c.Args().Len() > 0 {
+		return fmt.Errorf("bench: unexpected argument %q", c.Args().First())
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	if c.Int("rounds") < 1 {
+		return fmt.Errorf("bench: --rounds must be at least 1")
+	}
+	res, err := bench.Run(c.Context, bench.Config{
+		Binary: self, Rounds: c.Int("rounds"), StormTime: c.Duration("storm-time"),
+		Workers: c.Int("workers"), Burst: c.Int("burst"), Lifecycles: c.Int("lifecycles"),
+		GetppidN: c.Int("getppid"), Bpftrace: !c.Bool("no-bpftrace"), Soak: c.Duration("soak"),
+		Log: os.Stderr,
+	})
+	if err != nil || res == nil {
+		return err
+	}
+	if c.Bool("json") {
+		enc := json.NewEncoder(os.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	printBench(os.Stdout, res)
+	return nil
+}
+
+func check(ok bool) string {
+	if ok {
+		return "ok"
+	}
+	return "MISSED"
+}
+
+func printBench(w io.Writer, r *bench.Result) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "MEASURE\tVALUE\tGOAL\t\n")
+	fmt.Fprintf(tw, "fork+exit+wait, untraced\t%.0f lifecycles/s\t\t\n", r.LifecyclesPerSecUntraced)
+	fmt.Fprintf(tw, "traced/untraced, light (median, 95%% CI)\t%.3f [%.3f, %.3f]\t>= 0.98, CI low >= 0.96\t%s\n",
+		r.RatioMedian, r.RatioCILow, r.RatioCIHigh, check(r.RatioMedian >= 0.98 && r.RatioCILow >= 0.96))
+	fmt.Fprintf(tw, "traced/untraced, exact\t%.3f [%.3f, %.3f]\t\t\n", r.ExactRatioMedian, r.ExactRatioCILow, r.ExactRatioCIHigh)
+	fmt.Fprintf(tw, "getppid %.0f ns: light ratio\t%.3f\t>= 0.98\t%s\n", r.SyscallNSUntraced, r.SyscallRatioMedian, check(r.SyscallRatioMedian >= 0.98))
+	fmt.Fprintf(tw, "getppid: exact ratio\t%.3f\t(syscall tracepoints slow every syscall)\t\n", r.ExactSyscallRatioMedian)
+	fmt.Fprintf(tw, "lifecycles / events\t%d / %d (%.1f events each)\t\t\n", r.Lifecycles, r.Events, r.EventsPerLifecycle)
+	fmt.Fprintf(tw, "lost events (storms, burst of %d)\t%d (burst %d)\t0\t%s\n", r.BurstChildren, r.LostEvents, r.BurstLost, check(r.LostEvents == 0))
+	fmt.Fprintf(tw, "tracer CPU per event\t%.0f ns\t<= 1500 ns\t%s\n", r.CPUNSPerEvent, check(r.CPUNSPerEvent <= 1500))
+	fmt.Fprintf(tw, "tracer CPU per lifecycle\t%.0f ns (%.2f%% of the storm's CPU)\t<= 2 %%\t%s\n", r.CPUNSPerLifecycle, 100*r.CPUShareOfStorm, check(r.CPUShareOfStorm <= 0.02))
+	fmt.Fprintf(tw, "peak RSS after %d lifecycles\t%.1f MiB (%.1f MiB without the ring buffer's %.1f MiB resident; %d MiB mapped)\t<= 64 MiB without\t%s\n",
+		r.MemoryLifecycles, float64(r.PeakRSSBytes)/(1<<20), float64(r.PeakRSSNoRingbufBytes)/(1<<20),
+		float64(r.RingbufRSSBytes)/(1<<20), r.RingbufBytes>>20, check(r.PeakRSSNoRingbufBytes <= 64<<20))
+	fmt.Fprintf(tw, "zombie time error vs the workload's clock\t%v (light %v, exact %v)\t<= 1ms\t%s\n",
+		time.Duration(r.AccuracyMaxErrorNS), time.Duration(r.Accuracy["light"]), time.Duration(r.Accuracy["exact"]), check(r.AccuracyMaxErrorNS <= 1e6))
+	tw.Flush()
+	fmt.Fprintf(w, "\nKERNEL COST PER INVOCATION (mean ns; goal <= 250 in light mode, below bpftrace)\n")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "PROGRAM\tLIGHT\tEXACT\t\n")
+	var names []string
+	for n := range r.ExactProgNS {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		light := "-"
+		if v, ok := r.ProgNS[n]; ok {
+			light = fmt.Sprintf("%.0f", v)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%.0f\t\n", n, light, r.ExactProgNS[n])
+	}
+	names = names[:0]
+	for n := range r.BpftraceProgNS {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(tw, "bpftrace %s\t%.0f\t\t\n", n, r.BpftraceProgNS[n])
+	}
+	tw.Flush()
+}
