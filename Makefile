@@ -10,7 +10,7 @@ PYTHON    ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo p
 APT_PKGS  := clang-14 llvm libbpf-dev bpftool
 GENERATED := tracer/zombietrace_x86_bpfel.go tracer/zombietrace_x86_bpfel.o
 
-.PHONY: all build deps generate check-generated vmlinux demo test unit vet clean
+.PHONY: all build deps generate check-generated vmlinux demo test unit vet bench clean
 
 all: build
 
@@ -58,6 +58,12 @@ unit:
 # fail rather than skip when CI=true).
 test: deps check-generated vet
 	$(GO) test -count=1 -timeout 20m ./...
+
+# The performance benchmark (about 4 minutes): ratios, per-program cost, CPU,
+# memory, loss, accuracy, and bpftrace's cost for the same job.
+bench: build
+	@command -v bpftrace >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bpftrace >/dev/null; }
+	./$(BIN) bench $(BENCH_FLAGS)
 
 clean:
 	rm -f $(BIN)
