@@ -38,6 +38,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Set from Go before load. */
 const volatile __u32 filter_enabled = 0; /* 1: only followed processes */
+const volatile __u32 all_exits = 0;      /* 1: an exit event for every process */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -280,6 +281,17 @@ static __always_inline int on_group_exit(struct task_struct *p, __u32 extra_flag
 		if (!(follow_flags(ptgid) & FOLLOW_TRACE))
 			follow_add(ptgid, pstart, FOLLOW_OWES);
 	}
+	/*
+	 * The ordinary case needs no exit event: the SIGCHLD notification that
+	 * follows carries the status, the parent and the time the process became
+	 * waitable (and exit_notify() reparents children just before it). Emitted
+	 * only when no notification will say it all: autoreap, another exit
+	 * signal, a tracer, the signal->live fallback. One event in five saved.
+	 */
+	bool autoreap = will_autoreap(leader);
+	if (!autoreap && leader->exit_signal == SIGCHLD && !leader->ptrace && !extra_flags && !all_exits)
+		return 0;
+
 	struct event *e = reserve();
 	if (!e)
 		return 0;
@@ -291,7 +303,7 @@ static __always_inline int on_group_exit(struct task_struct *p, __u32 extra_flag
 	e->options = leader->exit_signal;
 	e->status = exit_status(p);
 	e->flags = extra_flags;
-	if (will_autoreap(leader))
+	if (autoreap)
 		e->flags |= FLAG_AUTOREAP;
 	if (leader->ptrace)
 		e->flags |= FLAG_PTRACED;

@@ -55,6 +55,9 @@ type proc struct {
 	heldNS     uint64
 	tracerPID  uint32
 	inheritor  uint32 // the new parent the kernel named when it was reparented
+	ownerPa    *parent // the owner's record; p is on its owed list
+	prevOwed   *proc
+	nextOwed   *proc
 	autoreap   bool
 	ptraced    bool
 	preexist   bool
@@ -72,8 +75,36 @@ type parent struct {
 	autoreaped uint64
 	waited     bool
 	deathTime  uint64
-	owed       map[*proc]struct{}
+	owed       *proc // the children it owes a reap (a list through proc.nextOwed)
+	nowed      int
 	zombieNS   durations
+}
+
+// link and unlink keep the owed list: no hashing per child.
+func (pa *parent) link(p *proc) {
+	p.ownerPa, p.prevOwed, p.nextOwed = pa, nil, pa.owed
+	if pa.owed != nil {
+		pa.owed.prevOwed = p
+	}
+	pa.owed = p
+	pa.nowed++
+}
+
+func unlink(p *proc) {
+	pa := p.ownerPa
+	if pa == nil {
+		return
+	}
+	if p.prevOwed != nil {
+		p.prevOwed.nextOwed = p.nextOwed
+	} else {
+		pa.owed = p.nextOwed
+	}
+	if p.nextOwed != nil {
+		p.nextOwed.prevOwed = p.prevOwed
+	}
+	p.ownerPa, p.prevOwed, p.nextOwed = nil, nil, nil
+	pa.nowed--
 }
 
 type pendingWait struct {
@@ -214,7 +245,7 @@ func (pa *parent) setComm(c [16]byte) {
 func (e *Engine) parentOf(k Key) *parent {
 	pa := e.parentRef(k)
 	if pa == nil {
-		pa = &parent{key: k, owed: make(map[*proc]struct{})}
+		pa = &parent{key: k}
 		if p := e.proc(k); p != nil {
 			pa.comm, pa.commStr = p.comm, p.commStr
 		}
@@ -258,16 +289,12 @@ func (e *Engine) lookup(k Key, comm [16]byte) (p *proc, created bool) {
 }
 
 func (e *Engine) setOwner(p *proc, owner Key, t uint64) {
-	if p.owner != (Key{}) {
-		if pa := e.parentRef(p.owner); pa != nil {
-			delete(pa.owed, p)
-		}
-	}
+	unlink(p)
 	p.owner = owner
 	p.ownedSince = t
 	e.seq++
 	p.seq = e.seq
-	e.parentOf(owner).owed[p] = struct{}{}
+	e.parentOf(owner).link(p)
 }
 
 func (e *Engine) fork(ev *Event) {
@@ -422,6 +449,14 @@ func (e *Engine) notify(ev *Event) {
 		// Listed by the iterator, then seen live: the live time is exact.
 		p.preexist, p.exitShown, p.zombieTime = false, false, 0
 	}
+	if p.state == stateRunning {
+		// No exit event came (the ordinary case: the kernel side sends one only
+		// when the notification cannot say it all): the group died just before.
+		if pa := e.parentRef(p.key); pa != nil {
+			pa.deathTime = ev.Time
+		}
+		e.dropWaitsOf(p.key)
+	}
 	if p.state == stateRunning || p.state == stateExited {
 		p.status = DecodeSigchld(ev.Code, ev.Status)
 	}
@@ -494,7 +529,7 @@ func (e *Engine) findChild(pid uint32, ok func(*proc) bool, owner Key) *proc {
 		return p
 	}
 	if pa := e.parentRef(owner); pa != nil {
-		for c := range pa.owed {
+		for c := pa.owed; c != nil; c = c.nextOwed {
 			if c.nspid == pid && ok(c) {
 				return c
 			}
@@ -546,7 +581,7 @@ func (e *Engine) eligible(w *pendingWait) *proc {
 		}
 	}
 	var best *proc
-	for c := range pa.owed {
+	for c := pa.owed; c != nil; c = c.nextOwed {
 		if c.state != stateZombie || c.holder != (Key{}) || !covers(w, c) {
 			continue
 		}
@@ -565,7 +600,7 @@ func (e *Engine) markWaited(w *pendingWait) {
 	if !canCollectExit(w) {
 		return // a peek, or only stops/continues: cannot collect an exit
 	}
-	for c := range pa.owed {
+	for c := pa.owed; c != nil; c = c.nextOwed {
 		if covers(w, c) {
 			pa.waited = true
 			return
@@ -737,7 +772,7 @@ func (e *Engine) reap(p *proc, t uint64, by ReapedBy, reaper Key, method string,
 	}
 	owner := p.owner
 	pa := e.parentOf(owner)
-	delete(pa.owed, p)
+	unlink(p)
 	if by != ReapedByAutoreap {
 		if by != ReapedByUnseen {
 			pa.reaped++
@@ -796,9 +831,7 @@ func (e *Engine) forget(p *proc) {
 	} else {
 		delete(e.older, p.key)
 	}
-	if pa := e.parentRef(p.owner); pa != nil {
-		delete(pa.owed, p)
-	}
+	unlink(p)
 	if len(e.spare) < 1024 {
 		e.spare = append(e.spare, p)
 	}
@@ -928,7 +961,7 @@ func (e *Engine) Summary(now uint64) Summary {
 			ZombieNSP50: pa.zombieNS.quantile(0.50), ZombieNSP99: pa.zombieNS.quantile(0.99),
 		}
 		// Outstanding zombies count towards the time their parent owes.
-		for c := range pa.owed {
+		for c := pa.owed; c != nil; c = c.nextOwed {
 			if c.state == stateZombie && now > maxU64(c.zombieTime, c.ownedSince) {
 				d := now - maxU64(c.zombieTime, c.ownedSince)
 				st.ZombieNSTotal += d

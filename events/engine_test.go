@@ -666,3 +666,33 @@ func TestRecordsAreCopies(t *testing.T) {
 		t.Log("records are not reused (allowed)")
 	}
 }
+
+// TestNotifyWithoutExitEvent: the kernel side sends no exit event in the
+// ordinary case (no autoreap, exit signal SIGCHLD, not traced): the
+// notification alone makes the zombie, and a parent's own notification
+// dates its death (exit_notify reparents its children just before it).
+func TestNotifyWithoutExitEvent(t *testing.T) {
+	sub := castSub
+	par := actor{100, 1_000, "parent"}
+	ch := actor{101, 2_000, "child"}
+	orphan := actor{102, 3_000, "orphan"}
+	steps := []step{
+		evFork(ms(0), ch, par),
+		evFork(ms(1), orphan, par),
+		evNotify(ms(10), ch, par, CLDExited, 3),
+		wait4(ms(20), par, -1, WNOHANG), ret4(ms(20.01), par, ch.pid, WNOHANG, 3<<8),
+		evNotify(ms(50), par, castShell, CLDExited, 0), // the parent dies; orphan still runs
+		evNotify(ms(80), orphan, sub, CLDExited, 0),    // to the subreaper: reparented
+		wait4(ms(90), sub, -1, WNOHANG), ret4(ms(90.01), sub, orphan.pid, WNOHANG, 0),
+	}
+	forModes(t, bothModes, func(t *testing.T, m Mode) {
+		r := play(t, m, steps)
+		r.wantReap(ch, reapWant{by: ReapedByParent, zombie: r.pick(span(10, 20), span(10, 20.01)), time: r.pick(ms(20), ms(20.01))})
+		expect(t, "child exit code", r.one(RecordExit, ch).Status, Status{Code: 3})
+		rp := r.one(RecordReparent, orphan)
+		expect(t, "reparent old", rp.OldPPID, par.pid)
+		expect(t, "reparent new", rp.NewPPID, sub.pid)
+		expectTime(t, "reparent time = the parent's death", rp.Time, ms(50))
+		r.wantReap(orphan, reapWant{by: ReapedByReaper, reaper: sub.pid, zombie: r.pick(span(80, 90), span(80, 90.01)), time: r.pick(ms(90), ms(90.01))})
+	})
+}

@@ -186,6 +186,9 @@ type mode struct {
 var modes = []mode{
 	{"light", tracer.Config{Filter: true}},
 	{"exact", tracer.Config{Filter: true, Exact: true}},
+	// Exit events for every process (the default sends them only where the
+	// notification cannot tell everything): the engine must agree.
+	{"light-exit-events", tracer.Config{Filter: true, AllExits: true}},
 }
 
 // trace runs argv as a child of this (subreaper) process under the tracer,

@@ -29,6 +29,9 @@ type Config struct {
 	RingBufferBytes int
 	// FollowMax bounds the follow map; 0: 65536.
 	FollowMax int
+	// AllExits sends an exit event for every process (by default only when
+	// the SIGCHLD notification cannot carry everything: one event in five).
+	AllExits bool
 	// LiveFallback forces the pre-6.16 exit program (group death from
 	// signal->live) even where the tracepoint passes group_dead.
 	LiveFallback bool
@@ -91,6 +94,13 @@ func Open(cfg Config) (*Tracer, error) {
 	}
 	if err := spec.Variables[zombietraceVarFilterEnabled].Set(filter); err != nil {
 		return nil, fmt.Errorf("setting filter_enabled: %w", err)
+	}
+	var allExits uint32
+	if cfg.AllExits {
+		allExits = 1
+	}
+	if err := spec.Variables[zombietraceVarAllExits].Set(allExits); err != nil {
+		return nil, fmt.Errorf("setting all_exits: %w", err)
 	}
 
 	t := &Tracer{cfg: cfg, exitProg: zombietraceProgHandleExit}

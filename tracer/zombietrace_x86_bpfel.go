@@ -133,6 +133,7 @@ const (
 	zombietraceProgHandleSignal     = "handle_signal"
 	zombietraceProgHandleWait       = "handle_wait"
 	zombietraceProgListZombies      = "list_zombies"
+	zombietraceVarAllExits          = "all_exits"
 	zombietraceVarFilterEnabled     = "filter_enabled"
 	zombietraceVarUnusedCounter     = "unused_counter"
 	zombietraceVarUnusedEvent       = "unused_event"
@@ -215,6 +216,7 @@ type zombietraceMapSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type zombietraceVariableSpecs struct {
+	AllExits          *ebpf.VariableSpec `ebpf:"all_exits"`
 	FilterEnabled     *ebpf.VariableSpec `ebpf:"filter_enabled"`
 	UnusedCounter     *ebpf.VariableSpec `ebpf:"unused_counter"`
 	UnusedEvent       *ebpf.VariableSpec `ebpf:"unused_event"`
@@ -266,6 +268,7 @@ func (m *zombietraceMaps) Close() error {
 //
 // It can be passed to loadZombietraceObjects or ebpf.CollectionSpec.LoadAndAssign.
 type zombietraceVariables struct {
+	AllExits          *ebpf.Variable `ebpf:"all_exits"`
 	FilterEnabled     *ebpf.Variable `ebpf:"filter_enabled"`
 	UnusedCounter     *ebpf.Variable `ebpf:"unused_counter"`
 	UnusedEvent       *ebpf.Variable `ebpf:"unused_event"`

@@ -43,6 +43,7 @@ func outputFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "exact-waits", Usage: "also trace wait4/waitid returns for exact reap times (slows every syscall a little)"},
 		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "show forks and execs too"},
 		&cli.StringFlag{Name: "ready-file", Hidden: true, Usage: "write this file once every program is attached"},
+		&cli.BoolFlag{Name: "exit-events", Hidden: true, Usage: "an exit event for every process, not only where the notification cannot tell"},
 		&cli.DurationFlag{Name: "poll", Hidden: true, Usage: "how long the reader sleeps on an empty ring buffer (default 50ms)"},
 		&cli.StringFlag{Name: "cpuprofile", Hidden: true, Usage: "write a CPU profile of the session"},
 		&cli.DurationFlag{Name: "stats-interval", Hidden: true, Usage: "also write --stats-file this often"},

@@ -75,6 +75,7 @@ func openSession(c *cli.Context, cfg sessionConfig) (*session, error) {
 		RingBufferBytes: mib << 20,
 		LiveFallback:    c.Bool("live-fallback"),
 		PollInterval:    c.Duration("poll"),
+		AllExits:        c.Bool("exit-events"),
 	})
 	if err != nil {
 		s.out.Close()

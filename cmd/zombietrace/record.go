@@ -1,0 +1,239 @@
+//go:build linux
+
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
+
+	"github.com/zombietrace/zombietrace/events"
+	"github.com/zombietrace/zombietrace/output"
+	"github.com/zombietrace/zombietrace/procfs"
+	"github.com/zombietrace/zombietrace/recording"
+	"github.com/zombietrace/zombietrace/tracer"
+)
+
+func recordCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "record",
+		Usage: "record the lifecycle events to a file for later analysis (zombietrace report)",
+		Description: "The file (docs/format.md) is flushed at least every second: a killed recorder or a full disk\n" +
+			"leaves it readable up to its last frame. --max-size stops recording cleanly when reached (no rotation).",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "the recording `FILE`", Required: true},
+			&cli.DurationFlag{Name: "duration", Aliases: []string{"d"}, Usage: "stop after `D`"},
+			&cli.StringFlag{Name: "max-size", Usage: "stop cleanly at `SIZE` (e.g. 100M, 2G)"},
+			&cli.IntFlag{Name: "pid", Aliases: []string{"p"}, Usage: "only `PID` and its descendants"},
+			&cli.StringFlag{Name: "comm", Usage: "reports of this recording show only processes (or parents) matching `RE`"},
+			&cli.BoolFlag{Name: "exact-waits", Usage: "also trace wait4/waitid returns for exact reap times"},
+			&cli.IntFlag{Name: "ringbuf-mib", Value: 16, Usage: "ring buffer size in `MiB` (a power of two)"},
+			&cli.StringFlag{Name: "ready-file", Hidden: true},
+			&cli.StringFlag{Name: "stats-file", Hidden: true},
+			&cli.DurationFlag{Name: "stats-interval", Hidden: true},
+			&cli.StringFlag{Name: "cpuprofile", Hidden: true},
+			&cli.DurationFlag{Name: "poll", Hidden: true},
+			&cli.BoolFlag{Name: "exit-events", Hidden: true},
+			&cli.BoolFlag{Name: "live-fallback", Hidden: true},
+		},
+		Action: recordAction,
+	}
+}
+
+func parseSize(s string) (int64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	mult := int64(1)
+	switch strings.ToUpper(s[len(s)-1:]) {
+	case "K":
+		mult = 1 << 10
+	case "M":
+		mult = 1 << 20
+	case "G":
+		mult = 1 << 30
+	}
+	if mult > 1 {
+		s = s[:len(s)-1]
+	}
+	n, err := strconv.ParseInt(strings.TrimSuffix(strings.ToUpper(s), "B"), 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("--max-size %q: want a size like 100M", s)
+	}
+	if n*mult < 64<<10 {
+		return 0, fmt.Errorf("--max-size %q: at least 64K", s)
+	}
+	return n * mult, nil
+}
+
+func bootID() string {
+	b, _ := os.ReadFile("/proc/sys/kernel/random/boot_id")
+	return strings.TrimSpace(string(b))
+}
+
+// snapshot reads the process table for the recording's start.
+func snapshot() []recording.Proc {
+	all, _ := procfs.Default.All()
+	out := make([]recording.Proc, 0, len(all))
+	for _, p := range all {
+		cg, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(p.PID), "cgroup"))
+		out = append(out, recording.Proc{
+			PID: uint32(p.PID), PPID: uint32(p.PPID), StartNS: p.StartTicks * 1e7, // USER_HZ 100
+			State: string(p.State), Comm: p.Comm, Cmdline: procfs.Default.Cmdline(p.PID),
+			Cgroup: strings.TrimSpace(strings.TrimPrefix(string(cg), "0::")),
+		})
+	}
+	return out
+}
+
+func recordAction(c *cli.Context) error {
+	if c.Args().Len() > 0 {
+		return fmt.Errorf("record: unexpected argument %q", c.Args().First())
+	}
+	maxSize, err := parseSize(c.String("max-size"))
+	if err != nil {
+		return err
+	}
+	pid := c.Int("pid")
+	if c.IsSet("pid") {
+		if pid <= 0 {
+			return fmt.Errorf("--pid %d: not a process id", pid)
+		}
+		if _, err := procfs.Default.Stat(pid); err != nil {
+			return fmt.Errorf("--pid %d: no such process", pid)
+		}
+	}
+	path := c.String("output")
+	s, err := openSession(c, sessionConfig{filter: pid > 0, discard: true})
+	if err != nil {
+		return err
+	}
+	host, _ := os.Hostname()
+	hdr := recording.Header{
+		Host: host, Kernel: tracer.KernelRelease(), BootID: bootID(),
+		WallOffsetNS: s.clock.OffsetNS, StartNS: s.start, Tool: version,
+		CommandLine: os.Args, Mode: s.tr.Mode().String(), Filter: c.String("comm"),
+	}
+	w, err := recording.Create(path, hdr, snapshot(), maxSize)
+	if err != nil {
+		s.close()
+		return err
+	}
+	s.tap = func(ev *events.Event) { w.Add(ev) }
+	var seeded map[uint32]bool
+	if pid > 0 {
+		if seeded, err = seedFollow(s.tr, pid); err != nil {
+			s.close()
+			w.Close(nil)
+			return err
+		}
+	}
+	if err := s.seedZombies(func(ev *events.Event) bool {
+		return seeded == nil || seeded[ev.PID] || seeded[ev.PeerPID]
+	}); err != nil {
+		s.close()
+		w.Close(nil)
+		return err
+	}
+	if err := s.ready(c); err != nil {
+		s.close()
+		w.Close(nil)
+		return err
+	}
+	ctx, cancel := context.WithCancel(c.Context)
+	defer cancel()
+	if d := c.Duration("duration"); d > 0 {
+		ctx, cancel = context.WithTimeout(ctx, d)
+		defer cancel()
+	}
+	prog := newProgress(os.Stderr)
+	began := time.Now()
+	s.onIdle = func() {
+		if err := w.Tick(); err != nil {
+			cancel() // size limit or write error: stop cleanly
+		}
+		lost, _, _ := s.tr.Counters()
+		prog.show(w.Events(), w.Size(), lost, time.Since(began), false)
+	}
+	lerr := s.loop(ctx)
+	end := tracer.BootNow()
+	sum := s.eng.Summary(end)
+	full := errors.Is(w.Err(), recording.ErrFull)
+	werr := w.Err()
+	if full {
+		werr = nil
+	}
+	cerr := w.Close(&recording.StoredSummary{EndNS: end, Summary: sum, Events: w.Events(), Full: full})
+	lost, _, _ := s.tr.Counters()
+	prog.show(w.Events(), w.Size(), lost, time.Since(began), true)
+	s.w = output.Discard{}
+	ferr := s.finish()
+	perEvent := 0.0
+	if w.Events() > 0 {
+		perEvent = float64(w.Size()) / float64(w.Events())
+	}
+	note := ""
+	if full {
+		note = " (stopped at --max-size)"
+	}
+	fmt.Fprintf(os.Stderr, "recorded %d events (%.1f B/event, %s) in %s to %s, %d lost, %d zombies outstanding%s\n",
+		w.Events(), perEvent, humanBytes(w.Size()), time.Since(began).Round(time.Millisecond), path, lost, len(sum.Zombies), note)
+	for _, err := range []error{lerr, werr, cerr, ferr} {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+// progress prints the recorder's state on stderr: in place on a terminal,
+// every 10 s otherwise.
+type progress struct {
+	f    *os.File
+	tty  bool
+	last time.Time
+}
+
+func newProgress(f *os.File) *progress {
+	return &progress{f: f, tty: term.IsTerminal(int(f.Fd()))}
+}
+
+func (p *progress) show(events uint64, size int64, lost uint64, elapsed time.Duration, final bool) {
+	every := 10 * time.Second
+	if p.tty {
+		every = time.Second
+	}
+	if !final && time.Since(p.last) < every {
+		return
+	}
+	p.last = time.Now()
+	line := fmt.Sprintf("recording: %d events, %s, %d lost, %s", events, humanBytes(size), lost, elapsed.Round(time.Second))
+	switch {
+	case p.tty && final:
+		fmt.Fprintf(p.f, "\r\033[K")
+	case p.tty:
+		fmt.Fprintf(p.f, "\r\033[K%s", line)
+	case !final:
+		fmt.Fprintln(p.f, line)
+	}
+}
