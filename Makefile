@@ -58,6 +58,7 @@ unit:
 # fail rather than skip when CI=true).
 test: deps check-generated vet
 	$(GO) test -count=1 -timeout 20m ./...
+	$(GO) test -run '^$$' -fuzz FuzzReader -fuzztime 20s ./recording/
 
 # The performance benchmark (about 4 minutes): ratios, per-program cost, CPU,
 # memory, loss, accuracy, and bpftrace's cost for the same job.

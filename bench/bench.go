@@ -40,6 +40,7 @@ type Config struct {
 	GetppidN   int           // getppid calls per syscall run
 	Bpftrace   bool          // compare with bpftrace when it is installed
 	Soak       time.Duration // instead of the benchmark: storm this long, print RSS every minute
+	ReportN    int           // events in the report-speed recording (0: skip)
 	Log        io.Writer     // progress
 }
 
@@ -75,6 +76,10 @@ type Result struct {
 	RingbufRSSBytes          uint64             `json:"ringbuf_rss_bytes"`
 	RingbufBytes             uint64             `json:"ringbuf_bytes"`
 	AccuracyMaxErrorNS       uint64             `json:"accuracy_max_error_ns"`
+	ReportEvents             uint64             `json:"report_events"`
+	ReportSeconds            float64            `json:"report_seconds"`
+	ReportEventsPerSec       float64            `json:"report_events_per_sec"`
+	RecordBytesPerEvent      float64            `json:"record_bytes_per_event"`
 	Accuracy                 map[string]uint64  `json:"accuracy_max_error_ns_by_mode"`
 }
 
@@ -391,6 +396,11 @@ func (b *bencher) bench(ctx context.Context) (*Result, error) {
 	}
 	if err := b.memory(ctx, res); err != nil {
 		return nil, err
+	}
+	if cfg.ReportN > 0 {
+		if err := b.reportSpeed(ctx, res, cfg.ReportN); err != nil {
+			return nil, err
+		}
 	}
 	if cfg.Bpftrace {
 		if err := b.bpftrace(ctx, res, stormArgs); err != nil {

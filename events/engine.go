@@ -54,7 +54,7 @@ type proc struct {
 	holdStart  uint64
 	heldNS     uint64
 	tracerPID  uint32
-	inheritor  uint32 // the new parent the kernel named when it was reparented
+	inheritor  uint32  // the new parent the kernel named when it was reparented
 	ownerPa    *parent // the owner's record; p is on its owed list
 	prevOwed   *proc
 	nextOwed   *proc
@@ -135,7 +135,12 @@ type Engine struct {
 	lost     uint64
 	rec      Record
 	lastPa   *parent // a storm asks for the same parent again and again
+	window   uint64  // reaps and forks before this do not count in the stats
 }
+
+// CountFrom makes the per-parent statistics count only what happens from t
+// on (report --from); earlier events still build the state.
+func (e *Engine) CountFrom(t uint64) { e.window = t }
 
 // proc finds a process by identity: the newest incarnation of a pid is one
 // uint32 lookup away (struct keys hash slowly); older ones are in procs.
@@ -309,7 +314,9 @@ func (e *Engine) fork(ev *Event) {
 	p.task = ev.Task
 	p.nspid = ev.NSPID
 	pa := e.parentOf(p.parent)
-	pa.children++
+	if ev.Time >= e.window {
+		pa.children++
+	}
 	if pa.comm == ([16]byte{}) {
 		pa.setComm(ev.Comm) // a child starts with its parent's comm
 	}
@@ -773,7 +780,7 @@ func (e *Engine) reap(p *proc, t uint64, by ReapedBy, reaper Key, method string,
 	owner := p.owner
 	pa := e.parentOf(owner)
 	unlink(p)
-	if by != ReapedByAutoreap {
+	if by != ReapedByAutoreap && t >= e.window {
 		if by != ReapedByUnseen {
 			pa.reaped++
 		}
@@ -907,6 +914,40 @@ func (e *Engine) record(t RecordType, when uint64, p *proc) *Record {
 	return r
 }
 
+// ProcessView is a process the engine holds at some moment.
+type ProcessView struct {
+	PID         uint32
+	Start       uint64
+	PPID        uint32 // who owes its reap (the parent, or the reaper after reparenting)
+	ParentStart uint64
+	Comm        string
+	State       string // running, exited (not yet waitable), zombie, reaped (not yet freed)
+	ZombieSince uint64 // boot ns, for zombies
+	Preexisting bool
+	OwnerWaited bool
+	Reparented  bool
+}
+
+// Processes lists the processes the engine holds (seen in events and not
+// yet freed), in pid order.
+func (e *Engine) Processes() []ProcessView {
+	var out []ProcessView
+	names := [...]string{"running", "exited", "zombie", "reaped"}
+	e.eachProc(func(p *proc) {
+		v := ProcessView{PID: p.key.PID, Start: p.key.Start, PPID: p.owner.PID, ParentStart: p.owner.Start,
+			Comm: p.commStr, State: names[p.state], Preexisting: p.preexist, Reparented: p.inheritor != 0}
+		if p.state == stateZombie {
+			v.ZombieSince = p.zombieTime
+		}
+		if p.ownerPa != nil {
+			v.OwnerWaited = p.ownerPa.waited
+		}
+		out = append(out, v)
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].PID < out[j].PID })
+	return out
+}
+
 // Live is the number of process records held (not yet freed).
 func (e *Engine) Live() int { return len(e.byPID) + len(e.older) }
 
@@ -919,8 +960,8 @@ func (e *Engine) Summary(now uint64) Summary {
 		now = e.last
 	}
 	s := Summary{Processes: e.nprocs, LostEvents: e.lost}
-	if now > e.first && e.first != 0 {
-		s.DurationNS = now - e.first
+	if from := maxU64(e.first, e.window); now > from && from != 0 {
+		s.DurationNS = now - from
 	}
 	outstanding := make(map[Key]uint64)
 	e.eachProc(func(p *proc) {

@@ -34,15 +34,15 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // Header describes the recording (JSON in the file).
 type Header struct {
-	Host          string   `json:"host"`
-	Kernel        string   `json:"kernel"`
-	BootID        string   `json:"boot_id"`
-	WallOffsetNS  int64    `json:"wall_offset_ns"` // wall-clock ns = boot ns + this
-	StartNS       uint64   `json:"start_ns"`       // boot ns when recording started
-	Tool          string   `json:"tool"`           // zombietrace version
-	CommandLine   []string `json:"command_line"`
-	Mode          string   `json:"mode"` // light | exact
-	Filter        string   `json:"filter,omitempty"`
+	Host         string   `json:"host"`
+	Kernel       string   `json:"kernel"`
+	BootID       string   `json:"boot_id"`
+	WallOffsetNS int64    `json:"wall_offset_ns"` // wall-clock ns = boot ns + this
+	StartNS      uint64   `json:"start_ns"`       // boot ns when recording started
+	Tool         string   `json:"tool"`           // zombietrace version
+	CommandLine  []string `json:"command_line"`
+	Mode         string   `json:"mode"` // light | exact
+	Filter       string   `json:"filter,omitempty"`
 }
 
 // Proc is one line of the process table snapshot.

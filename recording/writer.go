@@ -27,6 +27,7 @@ type Writer struct {
 	batchMax int
 	lastSync time.Time
 	events   uint64
+	evBytes  int64
 	err      error
 }
 
@@ -83,10 +84,6 @@ func (w *Writer) write(b []byte) error {
 }
 
 func (w *Writer) frame(typ byte, payload []byte) error {
-	if w.maxSize > 0 && w.size+int64(frameHeaderSize+len(payload)) > w.maxSize-frameHeaderSize && typ == FrameEvents {
-		w.err = ErrFull
-		return w.err
-	}
 	hdr := make([]byte, frameHeaderSize, frameHeaderSize+len(payload))
 	binary.LittleEndian.PutUint32(hdr, uint32(len(payload)))
 	hdr[4] = typ
@@ -95,9 +92,24 @@ func (w *Writer) frame(typ byte, payload []byte) error {
 	return w.write(append(hdr, payload...))
 }
 
-// Add appends one event to the current batch.
+// reserve is kept below --max-size for the summary and end frames.
+const reserve = 16 << 10
+
+// maxEventBytes bounds one encoded event (an exec with a long filename).
+const maxEventBytes = 4096 + 128
+
+// Add appends one event to the current batch. At the size limit it writes
+// what it has and returns ErrFull without taking the event: every event
+// accepted is in the file.
 func (w *Writer) Add(ev *events.Event) error {
 	if w.err != nil {
+		return w.err
+	}
+	if w.maxSize > 0 && w.size+int64(frameHeaderSize+len(w.enc.buf)+maxEventBytes) > w.maxSize-reserve {
+		w.Flush()
+		if w.err == nil {
+			w.err = ErrFull
+		}
 		return w.err
 	}
 	w.enc.add(ev)
@@ -114,6 +126,9 @@ func (w *Writer) Flush() error {
 		return w.err
 	}
 	err := w.frame(FrameEvents, w.enc.buf)
+	if err == nil {
+		w.evBytes += int64(frameHeaderSize + len(w.enc.buf))
+	}
 	w.enc.reset(w.enc.last)
 	return err
 }
@@ -127,9 +142,11 @@ func (w *Writer) Tick() error {
 	return w.Flush()
 }
 
-// Events is how many events were added; Size the bytes written so far.
-func (w *Writer) Events() uint64 { return w.events }
-func (w *Writer) Size() int64    { return w.size }
+// Events is how many events were added; Size the bytes written so far;
+// EventBytes the part of it that holds events (frames included).
+func (w *Writer) Events() uint64    { return w.events }
+func (w *Writer) EventBytes() int64 { return w.evBytes }
+func (w *Writer) Size() int64       { return w.size }
 
 // Err is the error that stopped the writer, if any (ErrFull for --max-size).
 func (w *Writer) Err() error { return w.err }
@@ -143,7 +160,6 @@ func (w *Writer) Close(summary *StoredSummary) error {
 	}
 	if errors.Is(w.err, ErrFull) {
 		w.err = nil // the reserve below maxSize is for these
-		w.maxSize = 0
 	}
 	if summary != nil && w.err == nil {
 		sj, err := json.Marshal(summary)

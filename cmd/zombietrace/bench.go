@@ -29,6 +29,7 @@ func benchCommand() *cli.Command {
 			&cli.IntFlag{Name: "lifecycles", Value: 1_000_000, Usage: "lifecycles in the memory phase"},
 			&cli.IntFlag{Name: "getppid", Value: 2_000_000, Usage: "getppid calls per syscall run"},
 			&cli.BoolFlag{Name: "no-bpftrace", Usage: "skip the bpftrace comparison"},
+			&cli.IntFlag{Name: "report-events", Value: 10_000_000, Usage: "events in the report-speed recording (0: skip)"},
 			&cli.DurationFlag{Name: "soak", Usage: "instead: storm for `D` under one tracer, print RSS and goroutines every minute"},
 			&cli.BoolFlag{Name: "json", Usage: "print one JSON object"},
 		},
@@ -51,7 +52,8 @@ func benchAction(c *cli.Context) error {
 		Binary: self, Rounds: c.Int("rounds"), StormTime: c.Duration("storm-time"),
 		Workers: c.Int("workers"), Burst: c.Int("burst"), Lifecycles: c.Int("lifecycles"),
 		GetppidN: c.Int("getppid"), Bpftrace: !c.Bool("no-bpftrace"), Soak: c.Duration("soak"),
-		Log: os.Stderr,
+		ReportN: c.Int("report-events"),
+		Log:     os.Stderr,
 	})
 	if err != nil || res == nil {
 		return err
@@ -90,6 +92,10 @@ func printBench(w io.Writer, r *bench.Result) {
 		float64(r.RingbufRSSBytes)/(1<<20), r.RingbufBytes>>20, check(r.PeakRSSNoRingbufBytes <= 64<<20))
 	fmt.Fprintf(tw, "zombie time error vs the workload's clock\t%v (light %v, exact %v)\t<= 1ms\t%s\n",
 		time.Duration(r.AccuracyMaxErrorNS), time.Duration(r.Accuracy["light"]), time.Duration(r.Accuracy["exact"]), check(r.AccuracyMaxErrorNS <= 1e6))
+	if r.ReportEvents > 0 {
+		fmt.Fprintf(tw, "report over a recording of %d events\t%.2f s on one core (%.2fM events/s, %.1f B/event)\t<= 10 s for 10M\t%s\n",
+			r.ReportEvents, r.ReportSeconds, r.ReportEventsPerSec/1e6, r.RecordBytesPerEvent, check(r.ReportEventsPerSec >= 1e6))
+	}
 	tw.Flush()
 	fmt.Fprintf(w, "\nKERNEL COST PER INVOCATION (mean ns; goal <= 250 in light mode, below bpftrace)\n")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/urfave/cli/v2"
-	"golang.org/x/term"
+	"golang.org/x/sys/unix"
 
 	"github.com/zombietrace/zombietrace/events"
 	"github.com/zombietrace/zombietrace/output"
@@ -127,7 +127,9 @@ func recordAction(c *cli.Context) error {
 		s.close()
 		return err
 	}
-	s.tap = func(ev *events.Event) { w.Add(ev) }
+	// What the engine sees is exactly what the file holds: the stored summary
+	// must equal a report's.
+	s.tap = func(ev *events.Event) bool { return w.Add(ev) == nil }
 	var seeded map[uint32]bool
 	if pid > 0 {
 		if seeded, err = seedFollow(s.tr, pid); err != nil {
@@ -178,7 +180,7 @@ func recordAction(c *cli.Context) error {
 	ferr := s.finish()
 	perEvent := 0.0
 	if w.Events() > 0 {
-		perEvent = float64(w.Size()) / float64(w.Events())
+		perEvent = float64(w.EventBytes()) / float64(w.Events())
 	}
 	note := ""
 	if full {
@@ -215,7 +217,8 @@ type progress struct {
 }
 
 func newProgress(f *os.File) *progress {
-	return &progress{f: f, tty: term.IsTerminal(int(f.Fd()))}
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return &progress{f: f, tty: err == nil}
 }
 
 func (p *progress) show(events uint64, size int64, lost uint64, elapsed time.Duration, final bool) {

@@ -26,15 +26,20 @@ type session struct {
 	out    io.WriteCloser
 	count  uint64
 	// statsFile (hidden --stats-file) receives the session's own costs.
+	clock      output.Clock
+	start      uint64                   // boot ns when the session began
+	tap        func(*events.Event) bool // sees every event before the engine; false drops it (record at --max-size)
+	onIdle     func()                   // called when the ring buffer was drained
 	statsFile  string
 	statsEvery time.Duration
-	cpuReady  uint64 // CPU time used when tracing started (load and attach excluded)
-	stopProf  func()
+	cpuReady   uint64 // CPU time used when tracing started (load and attach excluded)
+	stopProf   func()
 }
 
 type sessionConfig struct {
 	filter    bool      // in-kernel follow filter
 	defaultTo io.Writer // where output goes without -o
+	discard   bool      // no live output (record): -o is not ours
 }
 
 type nopCloser struct{ io.Writer }
@@ -57,10 +62,12 @@ func openSession(c *cli.Context, cfg sessionConfig) (*session, error) {
 	if mib <= 0 || mib&(mib-1) != 0 {
 		return nil, fmt.Errorf("--ringbuf-mib %d: must be a power of two", mib)
 	}
-	switch path := c.String("output"); path {
-	case "":
+	switch path := c.String("output"); {
+	case cfg.discard:
+		s.out = nopCloser{io.Discard}
+	case path == "":
 		s.out = nopCloser{cfg.defaultTo}
-	case "-":
+	case path == "-":
 		s.out = nopCloser{os.Stdout}
 	default:
 		f, err := os.Create(path)
@@ -82,8 +89,12 @@ func openSession(c *cli.Context, cfg sessionConfig) (*session, error) {
 		return nil, err
 	}
 	s.tr = tr
-	clock := output.NewClock(time.Now().UnixNano(), tracer.BootNow())
-	if c.Bool("json") {
+	s.start = tracer.BootNow()
+	s.clock = output.NewClock(time.Now().UnixNano(), s.start)
+	clock := s.clock
+	if cfg.discard {
+		s.w = output.Discard{}
+	} else if c.Bool("json") {
 		s.w = output.NewJSONWriter(s.out, clock)
 	} else {
 		s.w = output.NewTextWriter(s.out, clock, c.Bool("verbose"))
@@ -93,7 +104,7 @@ func openSession(c *cli.Context, cfg sessionConfig) (*session, error) {
 			s.w.Record(r)
 		}
 	})
-	s.eng.Begin(tracer.BootNow())
+	s.eng.Begin(s.start)
 	if err := s.w.Start(output.Start{Version: version, Kernel: tracer.KernelRelease(), Mode: tr.Mode()}); err != nil {
 		s.close()
 		return nil, fmt.Errorf("writing output: %w", err)
@@ -109,7 +120,9 @@ func (s *session) seedZombies(keep func(*events.Event) bool) error {
 	}
 	for i := range zs {
 		if keep == nil || keep(&zs[i]) {
-			s.eng.Handle(&zs[i])
+			if s.tap == nil || s.tap(&zs[i]) {
+				s.eng.Handle(&zs[i])
+			}
 		}
 	}
 	return nil
@@ -138,9 +151,14 @@ func (s *session) loop(ctx context.Context) error {
 	var lastStats time.Time
 	return s.tr.Run(ctx, func(ev *events.Event) {
 		s.count++
-		s.eng.Handle(ev)
+		if s.tap == nil || s.tap(ev) {
+			s.eng.Handle(ev)
+		}
 	}, func() {
 		s.w.Flush()
+		if s.onIdle != nil {
+			s.onIdle()
+		}
 		// Soak runs read the session's costs while it runs.
 		if s.statsEvery > 0 && time.Since(lastStats) >= s.statsEvery {
 			lastStats = time.Now()

@@ -1,0 +1,666 @@
+//go:build linux
+
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"reflect"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/zombietrace/zombietrace/events"
+	"github.com/zombietrace/zombietrace/output"
+	"github.com/zombietrace/zombietrace/recording"
+)
+
+func reportCommand() *cli.Command {
+	common := func() []cli.Flag {
+		return []cli.Flag{
+			&cli.StringFlag{Name: "from", Usage: "start at `T` (RFC 3339 wall time, or an offset from the start like 5s)"},
+			&cli.StringFlag{Name: "to", Usage: "end at `T`"},
+			&cli.IntFlag{Name: "pid", Aliases: []string{"p"}, Usage: "only `PID` and its children"},
+			&cli.BoolFlag{Name: "json", Usage: "JSON (the same contract as trace --json)"},
+		}
+	}
+	summaryFlags := append(common(), &cli.BoolFlag{Name: "verify", Usage: "fail unless the summary equals the one the recorder computed live"})
+	return &cli.Command{
+		Name:      "report",
+		Usage:     "analyse a recording (no root needed)",
+		ArgsUsage: "FILE",
+		Flags:     summaryFlags,
+		Action:    reportSummaryAction,
+		Subcommands: []*cli.Command{
+			{Name: "explain", Usage: "one process's story: fork, exec, exit, notify, waits, reparenting, reap", ArgsUsage: "PID FILE",
+				Flags: common(), Action: reportExplainAction, OnUsageError: usageError},
+			{Name: "tree", Usage: "the process tree at a moment, zombies marked", ArgsUsage: "FILE",
+				Flags: append(common(), &cli.StringFlag{Name: "at", Usage: "the moment `T` (default: the end)"}), Action: reportTreeAction, OnUsageError: usageError},
+			{Name: "timeline", Usage: "a Chrome Trace Event / Perfetto JSON timeline", ArgsUsage: "FILE",
+				Flags: append(common(), &cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write it to `FILE`", Required: true}), Action: reportTimelineAction, OnUsageError: usageError},
+			{Name: "events", Usage: "the record stream, as text or JSON Lines", ArgsUsage: "FILE",
+				Flags: append(common(), &cli.StringFlag{Name: "type", Usage: "only records of `TYPE` (fork, exec, exit, reap, reparent, lost)"}), Action: reportEventsAction, OnUsageError: usageError},
+		},
+	}
+}
+
+// replay is a recording read through the engine.
+type replay struct {
+	rd      *recording.Reader
+	clock   output.Clock
+	eng     *events.Engine
+	end     uint64 // last event's time, or the stored end
+	damaged error  // a damaged tail: everything before it was replayed
+	comm    *regexp.Regexp
+	from    uint64
+	to      uint64
+	pid     uint32
+}
+
+func openRecording(path string) (*recording.Reader, func(), error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	rd, err := recording.NewReader(f)
+	if err != nil {
+		f.Close()
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return rd, func() { f.Close() }, nil
+}
+
+// parseWhen reads T as RFC 3339 wall time or an offset from the start.
+func parseWhen(s string, h recording.Header) (uint64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		ns := t.UnixNano() - h.WallOffsetNS
+		if ns < 0 {
+			return 0, fmt.Errorf("%s: before boot", s)
+		}
+		return uint64(ns), nil
+	}
+	d, err := time.ParseDuration(strings.TrimPrefix(s, "+"))
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("time %q: want RFC 3339 (2026-11-25T10:00:00Z) or an offset from the start (5s)", s)
+	}
+	return h.StartNS + uint64(d), nil
+}
+
+// loadReplay opens FILE (the last argument) and replays it up to --to
+// (or until, for tree --at), calling each for every record.
+func loadReplay(c *cli.Context, file string, until string, each func(*replay, *events.Record), raw func(*events.Event)) (*replay, error) {
+	rd, closeFile, err := openRecording(file)
+	if err != nil {
+		return nil, err
+	}
+	defer closeFile()
+	r := &replay{rd: rd, clock: output.Clock{OffsetNS: rd.Header.WallOffsetNS}}
+	if r.from, err = parseWhen(c.String("from"), rd.Header); err != nil {
+		return nil, err
+	}
+	if r.to, err = parseWhen(c.String("to"), rd.Header); err != nil {
+		return nil, err
+	}
+	if until != "" {
+		if r.to, err = parseWhen(until, rd.Header); err != nil {
+			return nil, err
+		}
+	}
+	if p := c.Int("pid"); p != 0 {
+		r.pid = uint32(p)
+	}
+	if rd.Header.Filter != "" {
+		if r.comm, err = regexp.Compile(rd.Header.Filter); err != nil {
+			return nil, fmt.Errorf("recording's --comm filter: %w", err)
+		}
+	}
+	mode := events.ModeLight
+	if rd.Header.Mode == "exact" {
+		mode = events.ModeExact
+	}
+	r.eng = events.NewEngine(mode, func(rec *events.Record) {
+		if each != nil && rec.Time >= r.from {
+			each(r, rec)
+		}
+	})
+	r.eng.Begin(rd.Header.StartNS)
+	if r.from > 0 {
+		r.eng.CountFrom(r.from)
+	}
+	r.end = rd.Header.StartNS
+	var ev events.Event
+	for {
+		err := rd.Next(&ev)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var oe *recording.OffsetError
+			if errors.As(err, &oe) {
+				r.damaged = err
+				break
+			}
+			return nil, err
+		}
+		if r.to > 0 && ev.Time > r.to && ev.Kind != events.KindZombie {
+			break
+		}
+		if raw != nil {
+			raw(&ev)
+		}
+		r.eng.Handle(&ev)
+		if ev.Kind != events.KindZombie && ev.Time > r.end {
+			r.end = ev.Time
+		}
+	}
+	if r.to > 0 {
+		r.end = r.to
+	} else if rd.Summary != nil && r.damaged == nil {
+		r.end = rd.Summary.EndNS
+	}
+	if r.damaged != nil {
+		fmt.Fprintf(os.Stderr, "zombietrace: warning: %s is damaged %v; reporting everything before it\n", file, r.damaged)
+	} else if !rd.Clean {
+		fmt.Fprintf(os.Stderr, "zombietrace: warning: %s has no end frame (the recorder was stopped abruptly); reporting what it holds\n", file)
+	}
+	return r, nil
+}
+
+func (r *replay) keep(rec *events.Record) bool {
+	if r.pid != 0 && rec.PID != r.pid && rec.PPID != r.pid && rec.ReaperPID != r.pid && rec.NewPPID != r.pid {
+		return false
+	}
+	if r.comm != nil && rec.Type != events.RecordLost && !r.comm.MatchString(rec.Comm) && !r.comm.MatchString(rec.ParentComm) {
+		return false
+	}
+	return true
+}
+
+func fileArg(c *cli.Context, want int) (string, error) {
+	if c.Args().Len() != want {
+		return "", fmt.Errorf("%s: want %d argument(s), got %d (see zombietrace report --help)", c.Command.FullName(), want, c.Args().Len())
+	}
+	return c.Args().Get(want - 1), nil
+}
+
+func reportSummaryAction(c *cli.Context) error {
+	file, err := fileArg(c, 1)
+	if err != nil {
+		return err
+	}
+	var zombieNS []uint64
+	r, err := loadReplay(c, file, "", func(r *replay, rec *events.Record) {
+		if rec.Type == events.RecordReap && rec.ReapedBy != events.ReapedByAutoreap && r.keep(rec) {
+			zombieNS = append(zombieNS, rec.ZombieNS)
+		}
+	}, nil)
+	if err != nil {
+		return err
+	}
+	sum := r.eng.Summary(r.end)
+	filterSummary(&sum, r)
+	whole := r.pid == 0 && r.from == 0 && r.to == 0 && r.comm == nil && r.damaged == nil
+	if c.Bool("verify") {
+		switch {
+		case r.rd.Summary == nil:
+			return fmt.Errorf("report --verify: %s holds no stored summary (the recorder did not end cleanly)", file)
+		case !whole:
+			return fmt.Errorf("report --verify: only the whole recording can be checked (no --from, --to, --pid or --comm)")
+		case !reflect.DeepEqual(sum, r.rd.Summary.Summary):
+			return fmt.Errorf("report --verify: the recomputed summary differs from the recorder's")
+		}
+		fmt.Fprintln(os.Stderr, "the summary equals the one the recorder computed live")
+	}
+	if c.Bool("json") {
+		w := output.NewJSONWriter(os.Stdout, r.clock)
+		w.Summary(&sum)
+		return w.Flush()
+	}
+	h := r.rd.Header
+	fmt.Printf("recording of %s (kernel %s, %s mode) by zombietrace %s\n", h.Host, h.Kernel, h.Mode, h.Tool)
+	fmt.Printf("from %s to %s (+%s)\n", r.clock.Wall(h.StartNS).Format(time.RFC3339), r.clock.Wall(r.end).Format(time.RFC3339),
+		output.Dur(r.end-h.StartNS))
+	w := output.NewTextWriter(os.Stdout, r.clock, false)
+	w.Summary(&sum)
+	w.Flush()
+	printHistogram(os.Stdout, zombieNS)
+	return nil
+}
+
+func filterSummary(s *events.Summary, r *replay) {
+	f := output.Filter{Comm: r.comm}
+	f.FilterSummary(s)
+	if r.pid == 0 {
+		return
+	}
+	zs := s.Zombies[:0]
+	for _, z := range s.Zombies {
+		if z.PID == r.pid || z.PPID == r.pid {
+			zs = append(zs, z)
+		}
+	}
+	s.Zombies = zs
+	ps := s.Parents[:0]
+	for _, p := range s.Parents {
+		if p.PID == r.pid {
+			ps = append(ps, p)
+		}
+	}
+	s.Parents = ps
+}
+
+// printHistogram shows the zombie times in decades with p50/p90/p99/max.
+func printHistogram(w io.Writer, ns []uint64) {
+	fmt.Fprintf(w, "\nZOMBIE TIME HISTOGRAM (%d reaps)\n", len(ns))
+	if len(ns) == 0 {
+		return
+	}
+	sort.Slice(ns, func(i, j int) bool { return ns[i] < ns[j] })
+	q := func(p float64) uint64 {
+		i := int(p*float64(len(ns))+0.999999) - 1
+		if i < 0 {
+			i = 0
+		}
+		return ns[i]
+	}
+	edges := []uint64{1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11}
+	labels := []string{"< 1us", "1-10us", "10-100us", "0.1-1ms", "1-10ms", "10-100ms", "0.1-1s", "1-10s", "10-100s", ">= 100s"}
+	counts := make([]int, len(labels))
+	for _, v := range ns {
+		i := sort.Search(len(edges), func(i int) bool { return v < edges[i] })
+		counts[i]++
+	}
+	maxc := 0
+	for _, c := range counts {
+		maxc = max(maxc, c)
+	}
+	for i, c := range counts {
+		if c == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "  %-9s %8d %s\n", labels[i], c, strings.Repeat("#", (c*40+maxc-1)/maxc))
+	}
+	fmt.Fprintf(w, "  p50 %s  p90 %s  p99 %s  max %s\n", output.Dur(q(0.5)), output.Dur(q(0.9)), output.Dur(q(0.99)), output.Dur(ns[len(ns)-1]))
+}
+
+func reportEventsAction(c *cli.Context) error {
+	file, err := fileArg(c, 1)
+	if err != nil {
+		return err
+	}
+	typ := c.String("type")
+	if typ != "" && !map[string]bool{"fork": true, "exec": true, "exit": true, "reap": true, "reparent": true, "lost": true}[typ] {
+		return fmt.Errorf("report events: --type %q: want fork, exec, exit, reap, reparent or lost", typ)
+	}
+	var w output.Writer
+	var werr error
+	r, err := loadReplay(c, file, "", func(r *replay, rec *events.Record) {
+		if w == nil {
+			if c.Bool("json") {
+				w = output.NewJSONWriter(os.Stdout, r.clock)
+			} else {
+				w = output.NewTextWriter(os.Stdout, r.clock, true)
+			}
+			if typ == "" {
+				// The whole stream: the same contract as trace --json.
+				mode := events.ModeLight
+				if r.rd.Header.Mode == "exact" {
+					mode = events.ModeExact
+				}
+				werr = w.Start(output.Start{Version: r.rd.Header.Tool, Kernel: r.rd.Header.Kernel, Mode: mode})
+			}
+		}
+		if (typ == "" || rec.Type.String() == typ) && r.keep(rec) && werr == nil {
+			werr = w.Record(rec)
+		}
+	}, nil)
+	if err != nil {
+		return err
+	}
+	if w != nil && typ == "" && werr == nil {
+		sum := r.eng.Summary(r.end)
+		filterSummary(&sum, r)
+		werr = w.Summary(&sum)
+	}
+	if w != nil {
+		if err := w.Flush(); err != nil {
+			return err
+		}
+	}
+	return werr
+}
+
+// explain tells one process's story.
+func reportExplainAction(c *cli.Context) error {
+	if c.Args().Len() != 2 {
+		return fmt.Errorf("report explain: want PID FILE")
+	}
+	pid64, err := strconv.ParseUint(c.Args().Get(0), 10, 32)
+	if err != nil || pid64 == 0 {
+		return fmt.Errorf("report explain: %q is not a pid", c.Args().Get(0))
+	}
+	pid := uint32(pid64)
+	type line struct {
+		t    uint64
+		text string
+	}
+	var lines []line
+	owners := map[uint32]bool{}
+	var zombieSince, reaped uint64
+	add := func(t uint64, format string, args ...any) {
+		lines = append(lines, line{t, fmt.Sprintf(format, args...)})
+	}
+	r, err := loadReplay(c, c.Args().Get(1), "", func(r *replay, rec *events.Record) {
+		if rec.PID != pid {
+			return
+		}
+		switch rec.Type {
+		case events.RecordFork:
+			add(rec.Time, "forked by %d (%s)", rec.PPID, rec.ParentComm)
+			owners[rec.PPID] = true
+		case events.RecordExec:
+			add(rec.Time, "exec %s", rec.Filename)
+		case events.RecordExit:
+			add(rec.Time, "exited (%s) and became a zombie: parent %d (%s) notified", output.StatusString(rec.Status), rec.PPID, rec.ParentComm)
+			owners[rec.PPID] = true
+			zombieSince, reaped = rec.Time, 0
+		case events.RecordReparent:
+			add(rec.Time, "reparented: parent %d died, inherited by %d", rec.OldPPID, rec.NewPPID)
+			owners[rec.NewPPID] = true
+		case events.RecordReap:
+			who := output.ReaperString(rec)
+			extra := ""
+			if rec.TracerPID != 0 {
+				extra = fmt.Sprintf("; a ptrace tracer %d held it %s first", rec.TracerPID, output.Dur(rec.HeldNS))
+			}
+			add(rec.Time, "reaped after %s as a zombie by %s (seen: %s)%s", output.Dur(rec.ZombieNS), who, rec.Method, extra)
+			reaped = rec.Time
+		}
+	}, func(ev *events.Event) {
+		switch {
+		case ev.Kind == events.KindWait && owners[ev.PID] && zombieSince != 0 && reaped == 0:
+			target := "any child"
+			if ev.Target == events.TargetPID {
+				target = fmt.Sprintf("pid %d", ev.PeerPID)
+			} else if ev.Target == events.TargetPGID {
+				target = "a process group"
+			}
+			opts := waitOptions(ev.Options)
+			add(ev.Time, "%d (%s) entered %s for %s%s", ev.PID, events.CommString(ev.Comm), ev.Syscall, target, opts)
+		case ev.Kind == events.KindNotify && ev.PID == pid && ev.Code > events.CLDDumped:
+			add(ev.Time, "stop/continue report (si_code %d) to %d", ev.Code, ev.PeerPID)
+		case ev.Kind == events.KindFree && ev.PID == pid:
+			add(ev.Time, "task released (RCU free)")
+		}
+	})
+	if err != nil {
+		return err
+	}
+	if len(lines) == 0 {
+		return fmt.Errorf("report explain: pid %d does not appear in the recording", pid)
+	}
+	h := r.rd.Header
+	for _, l := range lines {
+		fmt.Printf("%s  +%-10s %s\n", r.clock.Wall(l.t).Local().Format("15:04:05.000000"), output.Dur(l.t-min(l.t, h.StartNS)), l.text)
+	}
+	for _, v := range r.eng.Processes() {
+		if v.PID == pid && v.State == "zombie" {
+			waited := "it never entered a wait that could collect it"
+			if v.OwnerWaited {
+				waited = "it has waited for children, but not reaped this one"
+			}
+			fmt.Printf("still a zombie at the end (%s): %d owes the wait; %s\n", output.Dur(r.end-v.ZombieSince), v.PPID, waited)
+		}
+	}
+	return nil
+}
+
+func waitOptions(o uint32) string {
+	var parts []string
+	for _, f := range []struct {
+		bit  uint32
+		name string
+	}{{events.WNOHANG, "WNOHANG"}, {events.WUNTRACED, "WUNTRACED"}, {events.WCONTINUED, "WCONTINUED"},
+		{events.WNOWAIT, "WNOWAIT"}, {events.WALL, "__WALL"}, {events.WCLONE, "__WCLONE"}} {
+		if o&f.bit != 0 {
+			parts = append(parts, f.name)
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, "|") + ")"
+}
+
+// tree prints the process tree at --at, from the snapshot and the events.
+func reportTreeAction(c *cli.Context) error {
+	file, err := fileArg(c, 1)
+	if err != nil {
+		return err
+	}
+	r, err := loadReplay(c, file, c.String("at"), nil, nil)
+	if err != nil {
+		return err
+	}
+	type node struct {
+		pid, ppid uint32
+		label     string
+	}
+	nodes := map[uint32]*node{}
+	seen := map[uint32]bool{}
+	for _, v := range r.eng.Processes() {
+		if v.State == "reaped" {
+			seen[v.PID] = true
+			continue
+		}
+		label := fmt.Sprintf("%d %s", v.PID, v.Comm)
+		if v.State == "zombie" {
+			waited := "never waited"
+			if v.OwnerWaited {
+				waited = "has waited"
+			}
+			est := ""
+			if v.Preexisting {
+				est = ">= "
+			}
+			label += fmt.Sprintf(" <defunct> zombie for %s%s, %d owes the wait (%s)", est, output.Dur(r.end-min(r.end, v.ZombieSince)), v.PPID, waited)
+		}
+		nodes[v.PID] = &node{v.PID, v.PPID, label}
+		seen[v.PID] = true
+	}
+	for _, p := range r.rd.Procs {
+		if seen[p.PID] {
+			continue
+		}
+		label := fmt.Sprintf("%d %s", p.PID, p.Comm)
+		if p.State == "Z" {
+			label += " <defunct> (zombie at start)"
+		}
+		nodes[p.PID] = &node{p.PID, p.PPID, label}
+	}
+	children := map[uint32][]uint32{}
+	var roots []uint32
+	for pid, n := range nodes {
+		if _, ok := nodes[n.ppid]; ok && n.ppid != pid {
+			children[n.ppid] = append(children[n.ppid], pid)
+		} else {
+			roots = append(roots, pid)
+		}
+	}
+	sortU := func(s []uint32) { sort.Slice(s, func(i, j int) bool { return s[i] < s[j] }) }
+	sortU(roots)
+	fmt.Printf("process tree at %s (+%s)\n", r.clock.Wall(r.end).Format(time.RFC3339Nano), output.Dur(r.end-min(r.end, r.rd.Header.StartNS)))
+	var walk func(pid uint32, prefix string, last bool, depth int)
+	walk = func(pid uint32, prefix string, last bool, depth int) {
+		branch, next := "├─ ", "│  "
+		if last {
+			branch, next = "└─ ", "   "
+		}
+		if depth == 0 {
+			branch, next = "", ""
+		}
+		fmt.Printf("%s%s%s\n", prefix, branch, nodes[pid].label)
+		kids := children[pid]
+		sortU(kids)
+		for i, k := range kids {
+			walk(k, prefix+next, i == len(kids)-1, depth+1)
+		}
+	}
+	for _, root := range roots {
+		if r.pid != 0 && root != r.pid && !under(r.pid, root, children) {
+			continue
+		}
+		walk(root, "", true, 0)
+	}
+	return nil
+}
+
+func under(pid, root uint32, children map[uint32][]uint32) bool {
+	for _, k := range children[root] {
+		if k == pid || under(pid, k, children) {
+			return true
+		}
+	}
+	return false
+}
+
+// traceEvent is one Chrome Trace Event (ui.perfetto.dev, chrome://tracing).
+type traceEvent struct {
+	Name string         `json:"name"`
+	Cat  string         `json:"cat,omitempty"`
+	Ph   string         `json:"ph"`
+	Ts   float64        `json:"ts"` // microseconds from the recording's start
+	Dur  float64        `json:"dur,omitempty"`
+	Pid  uint32         `json:"pid"` // the parent at fork: tracks are grouped by parent
+	Tid  uint32         `json:"tid"` // the process
+	S    string         `json:"s,omitempty"`
+	Args map[string]any `json:"args,omitempty"`
+}
+
+// timeline writes one track per process: a running span, a zombie span and
+// the reap as an instant naming the reaper.
+func reportTimelineAction(c *cli.Context) error {
+	file, err := fileArg(c, 1)
+	if err != nil {
+		return err
+	}
+	out, err := os.Create(c.String("output"))
+	if err != nil {
+		return fmt.Errorf("report timeline: %w", err)
+	}
+	defer out.Close()
+	type track struct {
+		group   uint32
+		comm    string
+		started uint64
+		exited  uint64
+		named   bool
+	}
+	var (
+		base   uint64
+		tracks = map[events.Key]*track{}
+		groups = map[uint32]bool{}
+		first  = true
+		werr   error
+	)
+	us := func(t uint64) float64 { return float64(int64(t)-int64(base)) / 1e3 }
+	emit := func(te traceEvent) {
+		if werr != nil {
+			return
+		}
+		b, err := jsonMarshal(te)
+		if err != nil {
+			werr = err
+			return
+		}
+		if !first {
+			out.WriteString(",\n")
+		}
+		first = false
+		_, werr = out.Write(b)
+	}
+	out.WriteString(`{"displayTimeUnit":"ms","traceEvents":[` + "\n")
+	getTrack := func(rec *events.Record) *track {
+		k := events.Key{PID: rec.PID, Start: rec.Start}
+		tr := tracks[k]
+		if tr == nil {
+			tr = &track{group: rec.PPID, comm: rec.Comm, started: base}
+			tracks[k] = tr
+		}
+		if !tr.named {
+			tr.named = true
+			emit(traceEvent{Name: "thread_name", Ph: "M", Pid: tr.group, Tid: rec.PID, Args: map[string]any{"name": fmt.Sprintf("%s %d", rec.Comm, rec.PID)}})
+			if !groups[tr.group] {
+				groups[tr.group] = true
+				emit(traceEvent{Name: "process_name", Ph: "M", Pid: tr.group, Args: map[string]any{"name": fmt.Sprintf("children of %d", tr.group)}})
+			}
+		}
+		return tr
+	}
+	r, err := loadReplay(c, file, "", func(r *replay, rec *events.Record) {
+		if base == 0 {
+			base = r.rd.Header.StartNS
+		}
+		if !r.keep(rec) {
+			return
+		}
+		switch rec.Type {
+		case events.RecordFork:
+			tr := getTrack(rec)
+			tr.started = rec.Time
+		case events.RecordExec:
+			tr := getTrack(rec)
+			tr.comm = rec.Comm
+			emit(traceEvent{Name: "exec " + rec.Filename, Cat: "exec", Ph: "i", S: "t", Ts: us(rec.Time), Pid: tr.group, Tid: rec.PID})
+		case events.RecordExit:
+			tr := getTrack(rec)
+			tr.exited = rec.Time
+			emit(traceEvent{Name: tr.comm, Cat: "running", Ph: "X", Ts: us(tr.started), Dur: us(rec.Time) - us(tr.started), Pid: tr.group, Tid: rec.PID,
+				Args: map[string]any{"exit": output.StatusString(rec.Status)}})
+		case events.RecordReparent:
+			tr := getTrack(rec)
+			emit(traceEvent{Name: fmt.Sprintf("reparented to %d", rec.NewPPID), Cat: "reparent", Ph: "i", S: "t", Ts: us(rec.Time), Pid: tr.group, Tid: rec.PID})
+		case events.RecordReap:
+			tr := getTrack(rec)
+			if rec.ZombieNS > 0 {
+				emit(traceEvent{Name: "zombie", Cat: "zombie", Ph: "X", Ts: us(rec.Time - rec.ZombieNS), Dur: float64(rec.ZombieNS) / 1e3, Pid: tr.group, Tid: rec.PID,
+					Args: map[string]any{"zombie_ms": float64(rec.ZombieNS) / 1e6, "owed_by": rec.PPID}})
+			}
+			emit(traceEvent{Name: "reaped by " + output.ReaperString(rec), Cat: "reap", Ph: "i", S: "t", Ts: us(rec.Time), Pid: tr.group, Tid: rec.PID,
+				Args: map[string]any{"reaped_by": string(rec.ReapedBy), "reaper_pid": rec.ReaperPID, "reaper_comm": rec.ReaperComm, "uncertain": rec.Uncertain}})
+			delete(tracks, events.Key{PID: rec.PID, Start: rec.Start})
+		}
+	}, nil)
+	if err != nil {
+		return err
+	}
+	// Zombies still outstanding at the end: an open span up to the end.
+	for _, v := range r.eng.Processes() {
+		if v.State != "zombie" {
+			continue
+		}
+		grp := v.PPID
+		if tr := tracks[events.Key{PID: v.PID, Start: v.Start}]; tr != nil {
+			grp = tr.group
+		}
+		emit(traceEvent{Name: "zombie (outstanding)", Cat: "zombie", Ph: "X", Ts: us(v.ZombieSince), Dur: us(r.end) - us(v.ZombieSince), Pid: grp, Tid: v.PID,
+			Args: map[string]any{"owed_by": v.PPID, "preexisting": v.Preexisting}})
+	}
+	out.WriteString("\n]}\n")
+	if werr != nil {
+		return werr
+	}
+	return out.Close()
+}
+
+func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
