@@ -604,3 +604,19 @@ int list_zombies(struct bpf_iter__task *ctx)
 	bpf_seq_write(ctx->meta->seq, &e, sizeof(e));
 	return 0;
 }
+
+/* Child subreapers (PR_SET_CHILD_SUBREAPER): the kernel gives orphans to the
+ * nearest one; /proc does not show the flag. Writes their tgids. */
+SEC("iter/task")
+int list_subreapers(struct bpf_iter__task *ctx)
+{
+	struct task_struct *t = ctx->task;
+	if (!t || t->pid != t->tgid)
+		return 0;
+	struct signal_struct *sig = t->signal;
+	if (!sig || !BPF_CORE_READ_BITFIELD_PROBED(sig, is_child_subreaper))
+		return 0;
+	__u32 pid = t->tgid;
+	bpf_seq_write(ctx->meta->seq, &pid, sizeof(pid));
+	return 0;
+}

@@ -25,6 +25,11 @@ func (m Mode) String() string {
 // maxLastWaits bounds the exact mode's per-thread wait arguments.
 const maxLastWaits = 1 << 16
 
+// MaxParents bounds the per-parent table: a host where every short-lived
+// shell forks once would grow it without end. Past it, parents that owe
+// nothing are evicted (their statistics are dropped and counted).
+const MaxParents = 1 << 16
+
 type state uint8
 
 const (
@@ -136,6 +141,29 @@ type Engine struct {
 	rec      Record
 	lastPa   *parent // a storm asks for the same parent again and again
 	window   uint64  // reaps and forks before this do not count in the stats
+	evicted  uint64  // parents dropped from the bounded table
+	maxPa    int
+}
+
+// evictParents drops parents that owe nothing, dead ones first, until the
+// table is at three quarters of its bound.
+func (e *Engine) evictParents() {
+	target := e.maxPa * 3 / 4
+	for _, deadOnly := range []bool{true, false} {
+		for k, pa := range e.parents {
+			if len(e.parents) <= target {
+				return
+			}
+			if pa.nowed != 0 || (deadOnly && pa.deathTime == 0) {
+				continue
+			}
+			delete(e.parents, k)
+			if e.lastPa == pa {
+				e.lastPa = nil
+			}
+			e.evicted++
+		}
+	}
 }
 
 // CountFrom makes the per-parent statistics count only what happens from t
@@ -186,6 +214,7 @@ func NewEngine(mode Mode, emit func(*Record)) *Engine {
 		parents:  make(map[Key]*parent),
 		blocked:  make(map[uint32]*pendingWait),
 		lastWait: make(map[uint32]pendingWait),
+		maxPa:    MaxParents,
 	}
 }
 
@@ -250,6 +279,9 @@ func (pa *parent) setComm(c [16]byte) {
 func (e *Engine) parentOf(k Key) *parent {
 	pa := e.parentRef(k)
 	if pa == nil {
+		if len(e.parents) >= e.maxPa {
+			e.evictParents()
+		}
 		pa = &parent{key: k}
 		if p := e.proc(k); p != nil {
 			pa.comm, pa.commStr = p.comm, p.commStr
@@ -948,6 +980,16 @@ func (e *Engine) Processes() []ProcessView {
 	return out
 }
 
+// HasReaped reports whether the process with this pid reaped a zombie.
+func (e *Engine) HasReaped(pid uint32) bool {
+	for k, pa := range e.parents {
+		if k.PID == pid && pa.reaped > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // Live is the number of process records held (not yet freed).
 func (e *Engine) Live() int { return len(e.byPID) + len(e.older) }
 
@@ -959,7 +1001,7 @@ func (e *Engine) Summary(now uint64) Summary {
 	if now == 0 {
 		now = e.last
 	}
-	s := Summary{Processes: e.nprocs, LostEvents: e.lost}
+	s := Summary{Processes: e.nprocs, LostEvents: e.lost, ParentsEvicted: e.evicted}
 	if from := maxU64(e.first, e.window); now > from && from != 0 {
 		s.DurationNS = now - from
 	}

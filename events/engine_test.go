@@ -696,3 +696,42 @@ func TestNotifyWithoutExitEvent(t *testing.T) {
 		r.wantReap(orphan, reapWant{by: ReapedByReaper, reaper: sub.pid, zombie: r.pick(span(80, 90), span(80, 90.01)), time: r.pick(ms(90), ms(90.01))})
 	})
 }
+
+// TestParentTableBounded: a parent per process (every short-lived shell forks
+// once) must not grow the table without end; evictions are counted and no
+// parent that owes a zombie is dropped.
+func TestParentTableBounded(t *testing.T) {
+	e := NewEngine(ModeLight, nil)
+	e.maxPa = 1000
+	owing := actor{99, 5, "owing"}
+	zombie := actor{98, 6, "zombie"}
+	for _, s := range []step{evFork(ms(0), zombie, owing), evNotify(ms(1), zombie, owing, CLDExited, 0)} {
+		ev := s.ev
+		e.Handle(&ev)
+	}
+	for i := 0; i < 5000; i++ {
+		par := actor{uint32(10000 + 2*i), uint64(1000 + i), "sh"}
+		kid := actor{uint32(10001 + 2*i), uint64(1000 + i), "true"}
+		for _, s := range []step{
+			evFork(ms(float64(i)), kid, par),
+			evNotify(ms(float64(i)+0.1), kid, par, CLDExited, 0),
+			wait4(ms(float64(i)+0.2), par, -1, 0),
+			evFree(ms(float64(i)+0.3), kid),
+			evNotify(ms(float64(i)+0.4), par, castShell, CLDExited, 0),
+			evFree(ms(float64(i)+0.5), par),
+		} {
+			ev := s.ev
+			e.Handle(&ev)
+		}
+	}
+	if len(e.parents) > 1000 {
+		t.Fatalf("%d parents held, bound 1000", len(e.parents))
+	}
+	s := e.Summary(0)
+	if s.ParentsEvicted == 0 {
+		t.Error("no eviction counted")
+	}
+	if _, ok := e.parents[Key{owing.pid, owing.start}]; !ok || len(s.Zombies) != 1 {
+		t.Errorf("the parent owing a zombie was evicted (zombies %+v)", s.Zombies)
+	}
+}

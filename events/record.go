@@ -69,8 +69,11 @@ type Summary struct {
 	DurationNS uint64
 	Processes  uint64
 	LostEvents uint64
-	Zombies    []Zombie
-	Parents    []ParentStats
+	// ParentsEvicted counts parents dropped from the bounded table (their
+	// statistics are missing from Parents).
+	ParentsEvicted uint64
+	Zombies        []Zombie
+	Parents        []ParentStats
 }
 
 // Zombie is an outstanding zombie.

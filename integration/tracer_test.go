@@ -141,3 +141,15 @@ time.sleep(30)
 		t.Errorf("estimated age %v, want about 100ms", age)
 	}
 }
+
+// The subreaper iterator finds this test process (it is a child subreaper).
+func TestSubreapers(t *testing.T) {
+	requireBPF(t)
+	srs, err := tracer.Subreapers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !srs[uint32(os.Getpid())] {
+		t.Fatalf("this process (%d) is a subreaper but not listed: %v", os.Getpid(), srs)
+	}
+}

@@ -173,6 +173,7 @@ type SummaryJSON struct {
 	DurationNS uint64       `json:"duration_ns"`
 	Processes  uint64       `json:"processes"`
 	LostEvents uint64       `json:"lost_events"`
+	Evicted    uint64       `json:"parents_evicted,omitempty"`
 	Zombies    []ZombieJSON `json:"zombies"`
 	Parents    []ParentJSON `json:"parents"`
 }
@@ -208,7 +209,7 @@ type ParentJSON struct {
 // ToJSON converts a summary to its contract form.
 func ToJSON(s *events.Summary) SummaryJSON {
 	out := SummaryJSON{Type: "summary", DurationNS: s.DurationNS, Processes: s.Processes,
-		LostEvents: s.LostEvents, Zombies: []ZombieJSON{}, Parents: []ParentJSON{}}
+		LostEvents: s.LostEvents, Evicted: s.ParentsEvicted, Zombies: []ZombieJSON{}, Parents: []ParentJSON{}}
 	for _, z := range s.Zombies {
 		out.Zombies = append(out.Zombies, ZombieJSON{z.PID, z.Start, z.PPID, z.Comm, z.AgeNS, z.Preexisting, z.Uncertain})
 	}

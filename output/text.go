@@ -138,6 +138,9 @@ func (t *TextWriter) Summary(s *events.Summary) error {
 	if s.LostEvents > 0 {
 		fmt.Fprintf(w, "WARNING: %d events were lost; records open at the time are marked uncertain\n", s.LostEvents)
 	}
+	if s.ParentsEvicted > 0 {
+		fmt.Fprintf(w, "NOTE: %d parents that owed nothing were dropped from the bounded parent table (%d max)\n", s.ParentsEvicted, events.MaxParents)
+	}
 	fmt.Fprintf(w, "\nPARENTS (by zombie time)\n")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "PID\tCOMM\tCHILDREN\tINHERITED\tREAPED\tAUTOREAPED\tOUTSTANDING\tWAITED\tZOMBIE TOTAL\tMAX\tP50\tP99")

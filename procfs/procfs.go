@@ -19,7 +19,11 @@ type Proc struct {
 	Comm       string // from stat, up to 15 bytes
 	StartTicks uint64 // field 22: clock ticks after boot
 	Threads    int
+	Flags      uint64 // field 9: PF_* flags
 }
+
+// PFKthread marks a kernel thread in Proc.Flags.
+const PFKthread = 0x00200000
 
 // Root is where proc is mounted (tests may point it elsewhere).
 type Root string
@@ -54,6 +58,9 @@ func parseStat(pid int, b []byte) (Proc, error) {
 	var err error
 	if p.PPID, err = strconv.Atoi(f[1]); err != nil {
 		return Proc{}, fmt.Errorf("parsing /proc/%d/stat ppid: %w", pid, err)
+	}
+	if p.Flags, err = strconv.ParseUint(f[6], 10, 64); err != nil {
+		return Proc{}, fmt.Errorf("parsing /proc/%d/stat flags: %w", pid, err)
 	}
 	if p.Threads, err = strconv.Atoi(f[17]); err != nil {
 		return Proc{}, fmt.Errorf("parsing /proc/%d/stat threads: %w", pid, err)
@@ -127,3 +134,57 @@ func (r Root) Cmdline(pid int) string {
 		return r
 	}, string(b)))
 }
+
+// Status is what /proc/PID/status and its neighbours say about signals,
+// namespaces and what the process is doing now.
+type Status struct {
+	NSpid   []int  // the pid in each pid namespace, outermost first
+	SigIgn  uint64 // ignored signals (bit n-1 for signal n)
+	SigCgt  uint64 // caught signals (a handler is installed)
+	Syscall int    // the syscall it is blocked in (/proc/PID/syscall), -1 if running or unknown
+	Wchan   string // the kernel function it sleeps in
+	PidNS   string // the pid namespace (readlink /proc/PID/ns/pid)
+}
+
+// ReadStatus reads a process's Status.
+func (r Root) ReadStatus(pid int) (Status, error) {
+	dir := filepath.Join(string(r), strconv.Itoa(pid))
+	b, err := os.ReadFile(filepath.Join(dir, "status"))
+	if err != nil {
+		return Status{}, err
+	}
+	st := Status{Syscall: -1}
+	for _, line := range strings.Split(string(b), "\n") {
+		k, v, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		v = strings.TrimSpace(v)
+		switch k {
+		case "NSpid":
+			for _, f := range strings.Fields(v) {
+				n, _ := strconv.Atoi(f)
+				st.NSpid = append(st.NSpid, n)
+			}
+		case "SigIgn":
+			st.SigIgn, _ = strconv.ParseUint(v, 16, 64)
+		case "SigCgt":
+			st.SigCgt, _ = strconv.ParseUint(v, 16, 64)
+		}
+	}
+	if sc, err := os.ReadFile(filepath.Join(dir, "syscall")); err == nil {
+		if f := strings.Fields(string(sc)); len(f) > 0 {
+			if n, err := strconv.Atoi(f[0]); err == nil {
+				st.Syscall = n
+			}
+		}
+	}
+	if w, err := os.ReadFile(filepath.Join(dir, "wchan")); err == nil {
+		st.Wchan = strings.TrimSpace(string(w))
+	}
+	st.PidNS, _ = os.Readlink(filepath.Join(dir, "ns", "pid"))
+	return st, nil
+}
+
+// HasSignal reports whether bit sig of a /proc signal mask is set.
+func HasSignal(mask uint64, sig int) bool { return sig > 0 && mask&(1<<(sig-1)) != 0 }

@@ -3,6 +3,7 @@
 package tracer
 
 import (
+	"encoding/binary"
 	"fmt"
 	"io"
 
@@ -68,4 +69,45 @@ func ListZombies() ([]events.Event, error) {
 	t := &Tracer{coll: coll}
 	defer t.Close()
 	return t.Zombies()
+}
+
+// Subreapers lists the processes marked as child subreapers now.
+func Subreapers() (map[uint32]bool, error) {
+	if err := Preflight(false); err != nil {
+		return nil, err
+	}
+	spec, err := loadZombietrace()
+	if err != nil {
+		return nil, fmt.Errorf("loading BPF object: %w", err)
+	}
+	for name := range spec.Programs {
+		if name != zombietraceProgListSubreapers {
+			delete(spec.Programs, name)
+		}
+	}
+	spec.Maps[zombietraceMapEvents].MaxEntries = 4096
+	coll, err := ebpf.NewCollection(spec)
+	if err != nil {
+		return nil, loadError(err)
+	}
+	defer coll.Close()
+	it, err := link.AttachIter(link.IterOptions{Program: coll.Programs[zombietraceProgListSubreapers]})
+	if err != nil {
+		return nil, fmt.Errorf("attaching subreaper iterator: %w", err)
+	}
+	defer it.Close()
+	rd, err := it.Open()
+	if err != nil {
+		return nil, fmt.Errorf("opening subreaper iterator: %w", err)
+	}
+	defer rd.Close()
+	buf, err := io.ReadAll(rd)
+	if err != nil {
+		return nil, fmt.Errorf("reading subreaper iterator: %w", err)
+	}
+	out := make(map[uint32]bool)
+	for ; len(buf) >= 4; buf = buf[4:] {
+		out[binary.LittleEndian.Uint32(buf)] = true
+	}
+	return out, nil
 }

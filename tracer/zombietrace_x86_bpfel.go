@@ -132,6 +132,7 @@ const (
 	zombietraceProgHandleFree       = "handle_free"
 	zombietraceProgHandleSignal     = "handle_signal"
 	zombietraceProgHandleWait       = "handle_wait"
+	zombietraceProgListSubreapers   = "list_subreapers"
 	zombietraceProgListZombies      = "list_zombies"
 	zombietraceVarAllExits          = "all_exits"
 	zombietraceVarFilterEnabled     = "filter_enabled"
@@ -199,6 +200,7 @@ type zombietraceProgramSpecs struct {
 	HandleFree     *ebpf.ProgramSpec `ebpf:"handle_free"`
 	HandleSignal   *ebpf.ProgramSpec `ebpf:"handle_signal"`
 	HandleWait     *ebpf.ProgramSpec `ebpf:"handle_wait"`
+	ListSubreapers *ebpf.ProgramSpec `ebpf:"list_subreapers"`
 	ListZombies    *ebpf.ProgramSpec `ebpf:"list_zombies"`
 }
 
@@ -296,6 +298,7 @@ type zombietracePrograms struct {
 	HandleFree     *ebpf.Program `ebpf:"handle_free"`
 	HandleSignal   *ebpf.Program `ebpf:"handle_signal"`
 	HandleWait     *ebpf.Program `ebpf:"handle_wait"`
+	ListSubreapers *ebpf.Program `ebpf:"list_subreapers"`
 	ListZombies    *ebpf.Program `ebpf:"list_zombies"`
 }
 
@@ -312,6 +315,7 @@ func (p *zombietracePrograms) Close() error {
 		p.HandleFree,
 		p.HandleSignal,
 		p.HandleWait,
+		p.ListSubreapers,
 		p.ListZombies,
 	)
 }

@@ -10,7 +10,7 @@ import (
 )
 
 func newApp() *cli.App {
-	commands := []*cli.Command{runCommand(), traceCommand(), psCommand(), recordCommand(), reportCommand(), benchCommand()}
+	commands := []*cli.Command{runCommand(), traceCommand(), psCommand(), recordCommand(), reportCommand(), reapCommand(), benchCommand()}
 	for _, c := range commands {
 		// A bad flag value is one line on stderr, not the help on stdout.
 		c.OnUsageError = usageError

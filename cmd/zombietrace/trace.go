@@ -24,6 +24,11 @@ func traceCommand() *cli.Command {
 			&cli.IntFlag{Name: "pid", Aliases: []string{"p"}, Usage: "only `PID` and its descendants (existing ones included)"},
 			&cli.StringFlag{Name: "comm", Usage: "only records whose process or parent command matches `RE`"},
 			&cli.DurationFlag{Name: "min-zombie", Usage: "only reap lines with a zombie time of at least `D` (the summary counts everything)"},
+			&cli.StringFlag{Name: "remediate", Usage: "apply `STRATEGY` (nudge, terminate, kill) to parents of zombies older than --min-zombie, one step per --remediate-interval"},
+			&cli.DurationFlag{Name: "remediate-interval", Value: time.Minute, Usage: "at most one remediation step per parent per `D`"},
+			&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "with --remediate: act (otherwise it says what it would do)"},
+			&cli.BoolFlag{Name: "force", Usage: "with --remediate: terminate even when the heir will not reap"},
+			&cli.StringFlag{Name: "audit", Usage: "with --remediate: append actions as JSON Lines to `FILE`"},
 		),
 		Action: traceAction,
 	}
@@ -58,6 +63,15 @@ func traceAction(c *cli.Context) error {
 	}); err != nil {
 		s.close()
 		return err
+	}
+	if c.IsSet("remediate") {
+		rem, err := newRemediator(c.String("remediate"), c.Duration("min-zombie"), c.Duration("remediate-interval"),
+			c.Bool("yes"), c.Bool("force"), c.String("audit"), s.eng)
+		if err != nil {
+			s.close()
+			return err
+		}
+		s.onIdle = rem.check
 	}
 	if err := s.ready(c); err != nil {
 		s.close()

@@ -1,0 +1,108 @@
+//go:build linux
+
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/zombietrace/zombietrace/events"
+	"github.com/zombietrace/zombietrace/remedy"
+	"github.com/zombietrace/zombietrace/tracer"
+)
+
+// remediator applies a remediation policy continuously during trace: at most
+// one step per parent per interval, escalating from a nudge up to the
+// strategy while zombies older than the threshold remain.
+type remediator struct {
+	strategy remedy.Strategy
+	minAge   time.Duration
+	interval time.Duration
+	act      bool
+	force    bool
+	pol      remedy.Policy
+	audit    io.Writer
+	log      io.Writer
+	eng      *events.Engine
+	last     map[uint32]time.Time
+	steps    map[uint32]int // steps already taken per parent
+	checked  time.Time
+}
+
+// check runs from the session's idle callback.
+func (r *remediator) check() {
+	if time.Since(r.checked) < time.Second {
+		return
+	}
+	r.checked = time.Now()
+	sum := r.eng.Summary(tracer.BootNow())
+	owed := map[uint32]int{}
+	for _, z := range sum.Zombies {
+		if time.Duration(z.AgeNS) >= r.minAge {
+			owed[z.PPID]++
+		}
+	}
+	for ppid := range r.steps {
+		if owed[ppid] == 0 {
+			delete(r.steps, ppid) // cleared: start over next time
+		}
+	}
+	for ppid, n := range owed {
+		if time.Since(r.last[ppid]) < r.interval {
+			continue
+		}
+		r.last[ppid] = time.Now()
+		r.step(int(ppid), n)
+	}
+}
+
+func (r *remediator) step(ppid, n int) {
+	t, err := remedy.Inspect(ppid, r.pol)
+	if err != nil {
+		fmt.Fprintf(r.log, "remediate: %d zombies of %d: %v\n", n, ppid, err)
+		return
+	}
+	want := remedy.Nudge
+	if r.steps[uint32(ppid)] > 0 && r.strategy >= remedy.Terminate {
+		want = remedy.Terminate // the nudge did not clear them
+	}
+	subreapers, _ := tracer.Subreapers()
+	heir, err := remedy.FindHeir(t, subreapers, func(pid int) bool { return r.eng.HasReaped(uint32(pid)) })
+	if err != nil {
+		fmt.Fprintf(r.log, "remediate: %d: %v\n", ppid, err)
+		return
+	}
+	opts := remedy.Options{Strategy: want, Grace: 0, Force: r.force, DryRun: !r.act, Audit: r.audit, Out: r.log}
+	if want == remedy.Terminate {
+		opts.Grace = 2 * time.Second
+	}
+	r.steps[uint32(ppid)]++
+	// The live session itself shows the reaps; Run only needs a watch to
+	// count them: without one it judges by /proc.
+	if _, err := remedy.RunStep(t, heir, opts); err != nil {
+		fmt.Fprintf(r.log, "remediate: %v\n", err)
+	}
+}
+
+func newRemediator(strategy string, minAge, interval time.Duration, act, force bool, auditPath string, eng *events.Engine) (*remediator, error) {
+	s, err := remedy.ParseStrategy(strategy)
+	if err != nil {
+		return nil, fmt.Errorf("--remediate: %w", err)
+	}
+	if minAge <= 0 {
+		return nil, fmt.Errorf("--remediate needs --min-zombie (how old a zombie must be to act on it)")
+	}
+	audit, err := openAudit(auditPath)
+	if err != nil {
+		return nil, err
+	}
+	r := &remediator{strategy: s, minAge: minAge, interval: interval, act: act, force: force,
+		pol: remedy.Policy{Self: os.Getpid()}, log: os.Stderr, eng: eng,
+		last: map[uint32]time.Time{}, steps: map[uint32]int{}}
+	if audit != nil {
+		r.audit = audit
+	}
+	return r, nil
+}
