@@ -119,8 +119,8 @@ func childrenOf(pid int) []int {
 		if i < 0 {
 			continue
 		}
-		f := strings.Fields(s[i+1:])
-		if len(f) > 2 && f[2] == strconv.Itoa(pid) {
+		f := strings.Fields(s[i+1:]) // state, ppid, pgrp, ...
+		if len(f) > 1 && f[1] == strconv.Itoa(pid) {
 			out = append(out, p)
 		}
 	}

@@ -33,7 +33,7 @@ type remediator struct {
 
 // check runs from the session's idle callback.
 func (r *remediator) check() {
-	if time.Since(r.checked) < time.Second {
+	if time.Since(r.checked) < min(time.Second, r.interval) {
 		return
 	}
 	r.checked = time.Now()

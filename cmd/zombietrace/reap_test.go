@@ -1,0 +1,318 @@
+//go:build linux
+
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// target starts a remediation scenario (testdata/remediation) and returns
+// its pids once its zombies exist. It is killed and reaped at cleanup.
+func target(t *testing.T, name string, args ...string) (map[string]json.RawMessage, *exec.Cmd) {
+	t.Helper()
+	src := filepath.Join(filepath.Dir(scenariosDir), "remediation", name)
+	argv := append([]string{python, src}, args...)
+	if strings.HasSuffix(name, ".c") {
+		exe := filepath.Join(t.TempDir(), strings.TrimSuffix(name, ".c"))
+		if out, err := exec.Command("cc", "-O2", "-Wall", "-pthread", "-o", exe, src).CombinedOutput(); err != nil {
+			t.Fatalf("compiling %s: %v\n%s", name, err, out)
+		}
+		argv = append([]string{exe}, args...)
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatalf("%s printed no pids: %v", name, err)
+	}
+	var v struct {
+		Pids map[string]json.RawMessage `json:"pids"`
+	}
+	if err := json.Unmarshal([]byte(line), &v); err != nil {
+		t.Fatalf("%s: %q: %v", name, line, err)
+	}
+	return v.Pids, cmd
+}
+
+func rawInt(t *testing.T, m map[string]json.RawMessage, k string) int {
+	t.Helper()
+	var v int
+	if err := json.Unmarshal(m[k], &v); err != nil {
+		t.Fatalf("%s: %v", k, err)
+	}
+	return v
+}
+
+func rawInts(t *testing.T, m map[string]json.RawMessage, k string) []int {
+	t.Helper()
+	var v []int
+	if err := json.Unmarshal(m[k], &v); err != nil {
+		t.Fatalf("%s: %v", k, err)
+	}
+	return v
+}
+
+func isZombie(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	return i > 0 && len(s) > i+2 && s[i+2] == 'Z'
+}
+
+func alive(pid int) bool { return unix.Kill(pid, 0) == nil && !isZombie(pid) }
+
+// reapOrphans reaps, while it runs, the zombies this (subreaper) process
+// inherits, sparing the children the test waits for itself.
+func reapOrphans(t *testing.T, spare ...int) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for ctx.Err() == nil {
+			for _, pid := range childrenOf(os.Getpid()) {
+				skip := false
+				for _, s := range spare {
+					skip = skip || s == pid
+				}
+				if !skip && isZombie(pid) {
+					var ws unix.WaitStatus
+					unix.Wait4(pid, &ws, unix.WNOHANG, nil)
+				}
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}()
+	return func() { cancel(); wg.Wait() }
+}
+
+func auditLines(t *testing.T, path string) []line {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return parseJSONL(t, string(b))
+}
+
+// SCENARIOS.md 8: a handler that reaps one child per signal is cleared by nudges.
+func TestReapNudgeClearsCoalescedSignals(t *testing.T) {
+	e2e(t)
+	pids, _ := target(t, "one_per_signal.c", "8")
+	parent := rawInt(t, pids, "parent")
+	var zombies []int
+	for _, c := range rawInts(t, pids, "children") {
+		if isZombie(c) {
+			zombies = append(zombies, c)
+		}
+	}
+	if len(zombies) == 0 {
+		t.Skip("no SIGCHLD coalesced this time")
+	}
+	audit := filepath.Join(t.TempDir(), "audit.jsonl")
+	r := zt(t, 60*time.Second, "reap", "--parent", itoa(parent), "--yes", "--audit", audit)
+	if r.code != 0 || !strings.Contains(r.stdout, "done: all") {
+		t.Fatalf("reap: %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	for _, z := range zombies {
+		if isZombie(z) {
+			t.Errorf("%d is still a zombie", z)
+		}
+	}
+	if !alive(parent) {
+		t.Error("a nudge must not end the parent")
+	}
+	lines := auditLines(t, audit)
+	last := lines[len(lines)-1]
+	if last.str("action") != "done" || last.int("zombies_after") != 0 {
+		t.Errorf("audit's last line %s", last)
+	}
+	byParent, _ := last["reaped_by"].(map[string]any)["parent"].(json.Number).Int64()
+	if int(byParent) < len(zombies)-1 {
+		t.Errorf("the tracer attributed %v of %d reaps to the parent: %s", byParent, len(zombies), last)
+	}
+	nudges := 0
+	for _, l := range lines {
+		if l.str("action") == "nudge" && l.str("signal") == "SIGCHLD" {
+			nudges++
+		}
+	}
+	if nudges < len(zombies) {
+		t.Errorf("%d nudges audited for %d zombies", nudges, len(zombies))
+	}
+}
+
+// A parent that never waits: a nudge does nothing, terminate hands its
+// zombies to this test process (the subreaper), which reaps them.
+func TestReapTerminateNeverWaiting(t *testing.T) {
+	e2e(t)
+	pids, cmd := target(t, "never_waits.py")
+	parent := rawInt(t, pids, "parent")
+	zombies := rawInts(t, pids, "children")
+	stop := reapOrphans(t, cmd.Process.Pid)
+	defer stop()
+	audit := filepath.Join(t.TempDir(), "audit.jsonl")
+	r := zt(t, 60*time.Second, "reap", "--parent", itoa(parent), "--strategy", "terminate", "--grace", "500ms", "--yes", "--audit", audit)
+	if r.code != 0 || !strings.Contains(r.stdout, "done: all") {
+		t.Fatalf("reap: %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "no effect") || !strings.Contains(r.stdout, "terminate:") {
+		t.Errorf("want a nudge without effect, then terminate:\n%s", r.stdout)
+	}
+	for _, z := range zombies {
+		if isZombie(z) {
+			t.Errorf("%d is still a zombie", z)
+		}
+	}
+	var term line
+	for _, l := range auditLines(t, audit) {
+		if l.str("action") == "terminate" {
+			term = l
+		}
+	}
+	if term == nil || term.int("zombies_after") != 0 || term.int("heir_pid") != int64(os.Getpid()) {
+		t.Errorf("terminate audit %s (heir should be this test, %d)", term, os.Getpid())
+	}
+}
+
+// Refusals: one line, non-zero, nothing signalled.
+func TestReapRefusals(t *testing.T) {
+	e2e(t)
+	pids, _ := target(t, "never_waits.py")
+	parent := rawInt(t, pids, "parent")
+	zombies := rawInts(t, pids, "children")
+	idle := exec.Command("sleep", "30") // a process without zombies
+	if err := idle.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { idle.Process.Kill(); idle.Wait() }()
+	start := func() uint64 {
+		b, _ := os.ReadFile("/proc/" + itoa(parent) + "/stat")
+		s := string(b)
+		f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+		n, _ := strconv.ParseUint(f[19], 10, 64)
+		return n
+	}()
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"pid 1", []string{"--parent", "1"}, "pid 1 of its pid namespace"},
+		{"kernel thread", []string{"--parent", "2"}, "kernel thread"},
+		{"gone", []string{"--parent", "999999"}, "no such process"},
+		{"itself and ancestors", []string{"--parent", itoa(os.Getpid())}, "zombietrace itself or one of its ancestors"},
+		{"no zombies", []string{"--parent", itoa(idle.Process.Pid)}, "holds no zombies"},
+		{"reused pid", []string{"--parent", itoa(parent) + ":" + strconv.FormatUint((start+500)*1e7, 10)}, "reused"},
+		{"protected", []string{"--parent", itoa(parent), "--protect", "never_waits.py", "--protect", "python3"}, "protected"},
+		{"bad strategy", []string{"--parent", itoa(parent), "--strategy", "nuke"}, "want nudge, terminate or kill"},
+	}
+	for _, c := range cases {
+		r := zt(t, 30*time.Second, append([]string{"reap", "--yes"}, c.args...)...)
+		if r.code == 0 || !strings.Contains(r.stderr, c.want) || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+			t.Errorf("%s: code %d stderr %q, want one line with %q", c.name, r.code, r.stderr, c.want)
+		}
+	}
+	if !alive(parent) {
+		t.Fatal("a refused reap signalled the parent")
+	}
+	for _, z := range zombies {
+		if !isZombie(z) {
+			t.Errorf("zombie %d vanished although every reap was refused", z)
+		}
+	}
+	// The dry run changes nothing either.
+	r := zt(t, 30*time.Second, "reap", "--parent", itoa(parent), "--strategy", "kill")
+	if r.code != 0 || !strings.Contains(r.stdout, "dry run") || !strings.Contains(r.stdout, "step 3: kill") {
+		t.Errorf("dry run: %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if !alive(parent) {
+		t.Fatal("the dry run signalled the parent")
+	}
+	for _, z := range zombies {
+		if !isZombie(z) {
+			t.Errorf("zombie %d vanished in a dry run", z)
+		}
+	}
+}
+
+// SCENARIOS.md 10: a container whose pid 1 never waits: terminating the
+// parent would only move the zombies; refused without --force.
+func TestReapRefusesUselessTerminate(t *testing.T) {
+	e2e(t)
+	pids, _ := target(t, "pidns_nowait.c")
+	parent := rawInt(t, pids, "parent")
+	zombies := rawInts(t, pids, "children")
+	r := zt(t, 60*time.Second, "reap", "--parent", itoa(parent), "--strategy", "terminate", "--grace", "300ms", "--yes")
+	if r.code == 0 || !strings.Contains(r.stderr, "will not reap them") {
+		t.Fatalf("want a refusal: %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if !alive(parent) {
+		t.Error("the parent was terminated although its heir never waits")
+	}
+	for _, z := range zombies {
+		if !isZombie(z) {
+			t.Errorf("zombie %d vanished", z)
+		}
+	}
+}
+
+// trace --remediate applies the nudge continuously.
+func TestTraceRemediate(t *testing.T) {
+	e2e(t)
+	pids, _ := target(t, "one_per_signal.c", "6")
+	parent := rawInt(t, pids, "parent")
+	var zombies []int
+	for _, c := range rawInts(t, pids, "children") {
+		if isZombie(c) {
+			zombies = append(zombies, c)
+		}
+	}
+	if len(zombies) == 0 {
+		t.Skip("no SIGCHLD coalesced this time")
+	}
+	audit := filepath.Join(t.TempDir(), "audit.jsonl")
+	r := zt(t, 60*time.Second, "trace", "--pid", itoa(parent), "--remediate", "nudge", "--min-zombie", "10ms",
+		"--remediate-interval", "200ms", "--yes", "--audit", audit, "--duration", "4s", "--json", "-o", "/dev/null")
+	if r.code != 0 {
+		t.Fatalf("trace --remediate: %d %s", r.code, r.stderr)
+	}
+	for _, z := range zombies {
+		if isZombie(z) {
+			t.Errorf("%d still a zombie after 4 s of remediation", z)
+		}
+	}
+	if !strings.Contains(r.stderr, "remediate: nudge") {
+		t.Errorf("no remediation reported:\n%s", r.stderr)
+	}
+	if _, err := os.Stat(audit); errors.Is(err, os.ErrNotExist) {
+		t.Error("no audit log")
+	}
+}
