@@ -16,37 +16,10 @@ import (
 	"github.com/zombietrace/zombietrace/tracer"
 )
 
-// ourPrograms counts the loaded programs that carry our names.
-func ourPrograms(t *testing.T) int {
-	t.Helper()
-	n := 0
-	id := ebpf.ProgramID(0)
-	for {
-		next, err := ebpf.ProgramGetNextID(id)
-		if errors.Is(err, os.ErrNotExist) {
-			return n
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		id = next
-		p, err := ebpf.NewProgramFromID(id)
-		if err != nil {
-			continue // gone meanwhile
-		}
-		info, err := p.Info()
-		p.Close()
-		if err == nil && (strings.HasPrefix(info.Name, "handle_") || strings.HasPrefix(info.Name, "enter_wait") ||
-			strings.HasPrefix(info.Name, "exit_wait") || info.Name == "list_zombies") {
-			n++
-		}
-	}
-}
-
-// Close leaves nothing loaded; exact mode loads the syscall programs too.
+// Close leaves nothing of ours loaded: the programs' IDs are gone (checked by
+// ID: other tests load programs with the same names in parallel).
 func TestCloseReleasesEverything(t *testing.T) {
 	requireBPF(t)
-	before := ourPrograms(t)
 	for _, m := range modes {
 		tr, err := tracer.Open(m.cfg)
 		if err != nil {
@@ -56,20 +29,40 @@ func TestCloseReleasesEverything(t *testing.T) {
 		if m.cfg.Exact {
 			want = 11
 		}
-		if got := ourPrograms(t) - before; got != want {
-			t.Errorf("%s: %d programs loaded, want %d", m.name, got, want)
+		var ids []ebpf.ProgramID
+		for name, p := range tr.Programs() {
+			info, err := p.Info()
+			if err != nil {
+				t.Fatal(err)
+			}
+			id, ok := info.ID()
+			if !ok {
+				t.Fatalf("%s: no program ID", name)
+			}
+			ids = append(ids, id)
+		}
+		if len(ids) != want {
+			t.Errorf("%s: %d programs loaded, want %d", m.name, len(ids), want)
 		}
 		if err := tr.Close(); err != nil {
 			t.Fatal(err)
 		}
-	}
-	// Program fds are released when the last reference goes.
-	deadline := time.Now().Add(5 * time.Second)
-	for ourPrograms(t) != before && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	if got := ourPrograms(t); got != before {
-		t.Errorf("%d programs left after Close, want %d", got, before)
+		deadline := time.Now().Add(5 * time.Second)
+		for _, id := range ids {
+			for {
+				p, err := ebpf.NewProgramFromID(id)
+				if errors.Is(err, os.ErrNotExist) {
+					break
+				}
+				if err == nil {
+					p.Close()
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("%s: program %d still loaded after Close", m.name, id)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		}
 	}
 }
 
