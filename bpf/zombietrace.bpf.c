@@ -39,6 +39,18 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* Set from Go before load. */
 const volatile __u32 filter_enabled = 0; /* 1: only followed processes */
 const volatile __u32 all_exits = 0;      /* 1: an exit event for every process */
+const volatile __u32 capture_stacks = 0; /* 1: the forking thread's user stack (--stacks) */
+
+#define MAX_STACK_DEPTH 127
+
+/* User stacks of fork call sites, by id (--stacks only: outside the default
+ * mode's cost budget). */
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__uint(value_size, MAX_STACK_DEPTH * sizeof(__u64));
+} stacks SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -229,6 +241,8 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 	e->nspid = ns_pid(child);
 	e->options = child->exit_signal;
 	e->code = parent->pid; /* the forking thread: it is not blocked in a wait */
+	/* Where in the parent's code the fork came from (frame-pointer unwind). */
+	e->status = capture_stacks ? bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK) : -1;
 	submit(e);
 	return 0;
 }

@@ -49,7 +49,7 @@ enum wait_target {
 /*
  * One record for every kind. Field use by kind:
  *            pid/start_ns/comm  peer_pid/peer_start   nspid          options        status       code
- * fork       child              real parent           child ns pid   exit signal    -            forking tid
+ * fork       child              real parent           child ns pid   exit signal    stack id     forking tid
  * exec       process            -                     -              -              -            old tid
  * exit       process            real parent           ns pid         exit signal    wait status  -
  * notify     current's process  receiver              si_pid         send result    si_status    si_code (1-6)

@@ -359,6 +359,7 @@ func (e *Engine) fork(ev *Event) {
 	}
 	r := e.record(RecordFork, ev.Time, p)
 	r.PPID = p.parent.PID
+	r.Callsite = ev.Callsite
 	e.emit(r)
 }
 

@@ -115,6 +115,7 @@ type Event struct {
 	Code      int32  // notify/wait_return: si_code; wait: the pid argument; exec: old tid
 	Comm      [16]byte
 	Filename  string // exec
+	Callsite  string // fork with --stacks: the parent's call stack, outermost first, ';'-separated
 	Count     uint64 // lost
 }
 

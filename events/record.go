@@ -42,6 +42,7 @@ type Record struct {
 	PPID       uint32 // fork: parent; exit: parent then; reap: parent at fork
 	ParentComm string // for --comm filtering
 	Filename   string // exec
+	Callsite   string // fork with --stacks: where in the parent's code it was forked
 
 	// exit
 	Status

@@ -138,6 +138,9 @@ func (j *JSONWriter) Record(r *events.Record) error {
 	switch r.Type {
 	case events.RecordFork:
 		b = appendUint(b, "ppid", uint64(r.PPID))
+		if r.Callsite != "" {
+			b = appendString(b, "callsite", r.Callsite)
+		}
 	case events.RecordExec:
 		b = appendString(b, "filename", r.Filename)
 	case events.RecordExit:

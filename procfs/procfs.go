@@ -188,3 +188,19 @@ func (r Root) ReadStatus(pid int) (Status, error) {
 
 // HasSignal reports whether bit sig of a /proc signal mask is set.
 func HasSignal(mask uint64, sig int) bool { return sig > 0 && mask&(1<<(sig-1)) != 0 }
+
+// Cgroup returns the process's cgroup v2 path ("0::" line), or the first
+// line of /proc/PID/cgroup on a v1-only host.
+func (r Root) Cgroup(pid int) string {
+	b, err := os.ReadFile(filepath.Join(string(r), strconv.Itoa(pid), "cgroup"))
+	if err != nil {
+		return ""
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	for _, l := range lines {
+		if rest, ok := strings.CutPrefix(l, "0::"); ok {
+			return rest
+		}
+	}
+	return lines[0]
+}

@@ -33,6 +33,7 @@ const (
 	hasCount                 // uvarint (lost)
 	hasTask                  // uvarint: reserved (task pointers are not written)
 	hasNSPIDZero             // nspid is 0 although the kind would default to pid
+	hasCallsite              // uvarint len + bytes (fork with --stacks)
 )
 
 type encoder struct {
@@ -114,6 +115,9 @@ func (e *encoder) add(ev *events.Event) {
 	if ev.Count != 0 {
 		present |= hasCount
 	}
+	if ev.Callsite != "" {
+		present |= hasCallsite
+	}
 	// Task pointers are not recorded: kernel addresses are no business of a
 	// file that travels, and identity is pid + start time.
 	b = append(b, byte(ev.Kind))
@@ -169,6 +173,10 @@ func (e *encoder) add(ev *events.Event) {
 	}
 	if present&hasCount != 0 {
 		b = binary.AppendUvarint(b, ev.Count)
+	}
+	if present&hasCallsite != 0 {
+		b = binary.AppendUvarint(b, uint64(len(ev.Callsite)))
+		b = append(b, ev.Callsite...)
 	}
 	e.buf = b
 	e.n++
@@ -390,6 +398,20 @@ func (d *decoder) next(ev *events.Event) error {
 		if ev.Task, err = d.uvarint(); err != nil {
 			return err
 		}
+	}
+	if present&hasCallsite != 0 {
+		n, err := d.uvarint()
+		if err != nil {
+			return err
+		}
+		if n > 64<<10 {
+			return fmt.Errorf("callsite of %d bytes", n)
+		}
+		c, err := d.bytes(n)
+		if err != nil {
+			return err
+		}
+		ev.Callsite = string(c)
 	}
 	return nil
 }

@@ -120,6 +120,7 @@ const (
 	zombietraceMapCounters          = "counters"
 	zombietraceMapEvents            = "events"
 	zombietraceMapFollow            = "follow"
+	zombietraceMapStacks            = "stacks"
 	zombietraceMapWaitArgs          = "wait_args"
 	zombietraceProgEnterWait4       = "enter_wait4"
 	zombietraceProgEnterWaitid      = "enter_waitid"
@@ -135,6 +136,7 @@ const (
 	zombietraceProgListSubreapers   = "list_subreapers"
 	zombietraceProgListZombies      = "list_zombies"
 	zombietraceVarAllExits          = "all_exits"
+	zombietraceVarCaptureStacks     = "capture_stacks"
 	zombietraceVarFilterEnabled     = "filter_enabled"
 	zombietraceVarUnusedCounter     = "unused_counter"
 	zombietraceVarUnusedEvent       = "unused_event"
@@ -211,6 +213,7 @@ type zombietraceMapSpecs struct {
 	Counters *ebpf.MapSpec `ebpf:"counters"`
 	Events   *ebpf.MapSpec `ebpf:"events"`
 	Follow   *ebpf.MapSpec `ebpf:"follow"`
+	Stacks   *ebpf.MapSpec `ebpf:"stacks"`
 	WaitArgs *ebpf.MapSpec `ebpf:"wait_args"`
 }
 
@@ -219,6 +222,7 @@ type zombietraceMapSpecs struct {
 // It can be passed ebpf.CollectionSpec.Assign.
 type zombietraceVariableSpecs struct {
 	AllExits          *ebpf.VariableSpec `ebpf:"all_exits"`
+	CaptureStacks     *ebpf.VariableSpec `ebpf:"capture_stacks"`
 	FilterEnabled     *ebpf.VariableSpec `ebpf:"filter_enabled"`
 	UnusedCounter     *ebpf.VariableSpec `ebpf:"unused_counter"`
 	UnusedEvent       *ebpf.VariableSpec `ebpf:"unused_event"`
@@ -254,6 +258,7 @@ type zombietraceMaps struct {
 	Counters *ebpf.Map `ebpf:"counters"`
 	Events   *ebpf.Map `ebpf:"events"`
 	Follow   *ebpf.Map `ebpf:"follow"`
+	Stacks   *ebpf.Map `ebpf:"stacks"`
 	WaitArgs *ebpf.Map `ebpf:"wait_args"`
 }
 
@@ -262,6 +267,7 @@ func (m *zombietraceMaps) Close() error {
 		m.Counters,
 		m.Events,
 		m.Follow,
+		m.Stacks,
 		m.WaitArgs,
 	)
 }
@@ -271,6 +277,7 @@ func (m *zombietraceMaps) Close() error {
 // It can be passed to loadZombietraceObjects or ebpf.CollectionSpec.LoadAndAssign.
 type zombietraceVariables struct {
 	AllExits          *ebpf.Variable `ebpf:"all_exits"`
+	CaptureStacks     *ebpf.Variable `ebpf:"capture_stacks"`
 	FilterEnabled     *ebpf.Variable `ebpf:"filter_enabled"`
 	UnusedCounter     *ebpf.Variable `ebpf:"unused_counter"`
 	UnusedEvent       *ebpf.Variable `ebpf:"unused_event"`

@@ -50,5 +50,9 @@ func outputFlags() []cli.Flag {
 		&cli.StringFlag{Name: "stats-file", Hidden: true, Usage: "write the session's own costs (JSON) here at the end"},
 		&cli.BoolFlag{Name: "live-fallback", Hidden: true, Usage: "use the pre-6.16 exit program (group death from signal->live)"},
 		&cli.IntFlag{Name: "ringbuf-mib", Value: 16, Usage: "ring buffer size in `MiB` (a power of two)"},
+		&cli.BoolFlag{Name: "stacks", Usage: "capture each fork's call site in the parent (user stack, frame pointers) for --by callsite"},
+		&cli.StringFlag{Name: "flame", Usage: "also write a flame graph of the zombie time to `FILE` (.svg, .html, .folded, .pb.gz)"},
+		&cli.StringFlag{Name: "by", Value: "comm", Usage: "with --flame: frame labels: comm, exe, cmdline or cgroup"},
+		&cli.StringFlag{Name: "weight", Value: "time", Usage: "with --flame: width: time or count"},
 	}
 }

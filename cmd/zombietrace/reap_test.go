@@ -270,6 +270,8 @@ func TestReapRefusesUselessTerminate(t *testing.T) {
 	pids, _ := target(t, "pidns_nowait.c")
 	parent := rawInt(t, pids, "parent")
 	zombies := rawInts(t, pids, "children")
+	// Killing the namespace's init tears it down: nothing outlives the test.
+	t.Cleanup(func() { unix.Kill(rawInt(t, pids, "init"), unix.SIGKILL) })
 	r := zt(t, 60*time.Second, "reap", "--parent", itoa(parent), "--strategy", "terminate", "--grace", "300ms", "--yes")
 	if r.code == 0 || !strings.Contains(r.stderr, "will not reap them") {
 		t.Fatalf("want a refusal: %d\n%s\n%s", r.code, r.stdout, r.stderr)

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -35,6 +34,7 @@ func recordCommand() *cli.Command {
 			&cli.IntFlag{Name: "pid", Aliases: []string{"p"}, Usage: "only `PID` and its descendants"},
 			&cli.StringFlag{Name: "comm", Usage: "reports of this recording show only processes (or parents) matching `RE`"},
 			&cli.BoolFlag{Name: "exact-waits", Usage: "also trace wait4/waitid returns for exact reap times"},
+			&cli.BoolFlag{Name: "stacks", Usage: "capture each fork's call site in the parent, for report flame --by callsite"},
 			&cli.IntFlag{Name: "ringbuf-mib", Value: 16, Usage: "ring buffer size in `MiB` (a power of two)"},
 			&cli.StringFlag{Name: "ready-file", Hidden: true},
 			&cli.StringFlag{Name: "stats-file", Hidden: true},
@@ -84,11 +84,10 @@ func snapshot() []recording.Proc {
 	all, _ := procfs.Default.All()
 	out := make([]recording.Proc, 0, len(all))
 	for _, p := range all {
-		cg, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(p.PID), "cgroup"))
 		out = append(out, recording.Proc{
 			PID: uint32(p.PID), PPID: uint32(p.PPID), StartNS: p.StartTicks * 1e7, // USER_HZ 100
 			State: string(p.State), Comm: p.Comm, Cmdline: procfs.Default.Cmdline(p.PID),
-			Cgroup: strings.TrimSpace(strings.TrimPrefix(string(cg), "0::")),
+			Cgroup: procfs.Default.Cgroup(p.PID),
 		})
 	}
 	return out

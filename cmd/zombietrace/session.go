@@ -8,12 +8,15 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/zombietrace/zombietrace/events"
+	"github.com/zombietrace/zombietrace/flame"
 	"github.com/zombietrace/zombietrace/output"
+	"github.com/zombietrace/zombietrace/symbolize"
 	"github.com/zombietrace/zombietrace/tracer"
 )
 
@@ -26,14 +29,19 @@ type session struct {
 	out    io.WriteCloser
 	count  uint64
 	// statsFile (hidden --stats-file) receives the session's own costs.
-	clock      output.Clock
-	start      uint64                   // boot ns when the session began
-	tap        func(*events.Event) bool // sees every event before the engine; false drops it (record at --max-size)
-	onIdle     func()                   // called when the ring buffer was drained
-	statsFile  string
-	statsEvery time.Duration
-	cpuReady   uint64 // CPU time used when tracing started (load and attach excluded)
-	stopProf   func()
+	clock       output.Clock
+	start       uint64                   // boot ns when the session began
+	tap         func(*events.Event) bool // sees every event before the engine; false drops it (record at --max-size)
+	onIdle      func()                   // called when the ring buffer was drained
+	sym         *symbolize.Symbolizer    // --stacks
+	callsites   map[callsiteKey]string
+	lineage     *lineage // --flame
+	flamePath   string
+	flameWeight string
+	statsFile   string
+	statsEvery  time.Duration
+	cpuReady    uint64 // CPU time used when tracing started (load and attach excluded)
+	stopProf    func()
 }
 
 type sessionConfig struct {
@@ -82,6 +90,7 @@ func openSession(c *cli.Context, cfg sessionConfig) (*session, error) {
 		RingBufferBytes: mib << 20,
 		LiveFallback:    c.Bool("live-fallback"),
 		PollInterval:    c.Duration("poll"),
+		Stacks:          c.Bool("stacks"),
 		AllExits:        c.Bool("exit-events"),
 	})
 	if err != nil {
@@ -89,6 +98,10 @@ func openSession(c *cli.Context, cfg sessionConfig) (*session, error) {
 		return nil, err
 	}
 	s.tr = tr
+	if c.Bool("stacks") {
+		s.sym = symbolize.New()
+		s.callsites = map[callsiteKey]string{}
+	}
 	s.start = tracer.BootNow()
 	s.clock = output.NewClock(time.Now().UnixNano(), s.start)
 	clock := s.clock
@@ -99,7 +112,22 @@ func openSession(c *cli.Context, cfg sessionConfig) (*session, error) {
 	} else {
 		s.w = output.NewTextWriter(s.out, clock, c.Bool("verbose"))
 	}
+	if path := c.String("flame"); path != "" && !cfg.discard {
+		if _, err := flame.Format(path); err != nil {
+			s.close()
+			return nil, fmt.Errorf("--flame: %w", err)
+		}
+		if s.lineage, err = newLineage(c.String("by")); err != nil {
+			s.close()
+			return nil, err
+		}
+		s.lineage.seedProc()
+		s.flamePath, s.flameWeight = path, c.String("weight")
+	}
 	s.eng = events.NewEngine(tr.Mode(), func(r *events.Record) {
+		if s.lineage != nil {
+			s.lineage.record(r)
+		}
 		if s.filter.Keep(r) {
 			s.w.Record(r)
 		}
@@ -151,6 +179,9 @@ func (s *session) loop(ctx context.Context) error {
 	var lastStats time.Time
 	return s.tr.Run(ctx, func(ev *events.Event) {
 		s.count++
+		if s.sym != nil && ev.Kind == events.KindFork && ev.Status >= 0 {
+			ev.Callsite = s.callsite(ev)
+		}
 		if s.tap == nil || s.tap(ev) {
 			s.eng.Handle(ev)
 		}
@@ -181,6 +212,37 @@ func (s *session) writeStats() error {
 	return nil
 }
 
+type callsiteKey struct {
+	id  int32
+	pid uint32
+}
+
+// callsite symbolizes a fork's stack in the forking process (read from its
+// maps while it lives: it forked a moment ago).
+func (s *session) callsite(ev *events.Event) string {
+	k := callsiteKey{ev.Status, ev.PeerPID}
+	if cs, ok := s.callsites[k]; ok {
+		return cs
+	}
+	ips, err := s.tr.Stack(ev.Status)
+	if err != nil {
+		return ""
+	}
+	if err := s.sym.Capture(int(ev.Code)); err != nil {
+		return ""
+	}
+	frames := s.sym.Resolve(int(ev.Code), ips)
+	for i, j := 0, len(frames)-1; i < j; i, j = i+1, j-1 {
+		frames[i], frames[j] = frames[j], frames[i] // outermost first
+	}
+	cs := strings.Join(frames, ";")
+	if len(s.callsites) > 1<<16 {
+		clear(s.callsites) // bounded: a fork storm from many binaries
+	}
+	s.callsites[k] = cs
+	return cs
+}
+
 // finish writes the summary and releases everything.
 func (s *session) finish() error {
 	if s.stopProf != nil {
@@ -192,6 +254,11 @@ func (s *session) finish() error {
 	sum := s.eng.Summary(tracer.BootNow())
 	s.filter.FilterSummary(&sum)
 	err := s.w.Summary(&sum)
+	if s.lineage != nil && err == nil {
+		s.lineage.outstanding(sum.Zombies)
+		host, _ := os.Hostname()
+		err = s.lineage.write(s.flamePath, s.flameWeight, "zombie time on "+host)
+	}
 	if ferr := s.w.Flush(); err == nil {
 		err = ferr
 	}

@@ -1,0 +1,239 @@
+//go:build linux
+
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/zombietrace/zombietrace/events"
+	"github.com/zombietrace/zombietrace/flame"
+	"github.com/zombietrace/zombietrace/procfs"
+	"github.com/zombietrace/zombietrace/recording"
+)
+
+// lineage keeps who descends from whom, to give each zombie its ancestry:
+// the host's root -> ... -> the parent that owed the wait -> the zombie.
+type lineage struct {
+	by    string // comm, exe, cmdline, cgroup
+	nodes map[uint32]*lnode
+	out   []flame.Sample
+}
+
+type lnode struct {
+	ppid     uint32
+	comm     string
+	exe      string
+	cmdline  string
+	cgroup   string
+	callsite string // where its parent forked it (--stacks)
+}
+
+func newLineage(by string) (*lineage, error) {
+	switch by {
+	case "", "comm", "exe", "cmdline", "cgroup", "callsite":
+	default:
+		return nil, fmt.Errorf("--by %q: want comm, exe, cmdline, cgroup or callsite", by)
+	}
+	if by == "" {
+		by = "comm"
+	}
+	return &lineage{by: by, nodes: map[uint32]*lnode{}}, nil
+}
+
+// seed adds the process table at the start (a recording's, or /proc's).
+func (l *lineage) seed(procs []recording.Proc) {
+	for _, p := range procs {
+		l.nodes[p.PID] = &lnode{ppid: p.PPID, comm: p.Comm, cmdline: p.Cmdline, cgroup: p.Cgroup}
+	}
+}
+
+func (l *lineage) seedProc() {
+	all, _ := procfs.Default.All()
+	for _, p := range all {
+		l.nodes[uint32(p.PID)] = &lnode{ppid: uint32(p.PPID), comm: p.Comm, cmdline: procfs.Default.Cmdline(p.PID),
+			cgroup: procfs.Default.Cgroup(p.PID)}
+	}
+}
+
+func (l *lineage) label(pid uint32, n *lnode) string {
+	if n == nil {
+		return fmt.Sprintf("pid %d", pid)
+	}
+	switch l.by {
+	case "exe", "callsite":
+		if n.exe != "" {
+			return n.exe
+		}
+	case "cmdline":
+		if n.cmdline != "" {
+			return n.cmdline
+		}
+		if n.exe != "" {
+			return n.exe
+		}
+	}
+	return n.comm
+}
+
+// frames walks up from pid to the root.
+func (l *lineage) frames(pid uint32) []string {
+	var rev []string
+	seen := map[uint32]bool{}
+	var top *lnode // the cgroup comes from the nearest ancestor that has one
+	for pid != 0 && !seen[pid] && len(rev) < 64 {
+		seen[pid] = true
+		n := l.nodes[pid]
+		rev = append(rev, l.label(pid, n))
+		if n == nil {
+			break
+		}
+		if top == nil && n.cgroup != "" {
+			top = n
+		}
+		pid = n.ppid
+	}
+	if l.by == "cgroup" {
+		cg := "(no cgroup)"
+		if n := top; n != nil && n.cgroup != "" {
+			cg = n.cgroup
+		}
+		rev = append(rev, cg)
+	}
+	out := make([]string, len(rev))
+	for i, f := range rev {
+		out[len(rev)-1-i] = f
+	}
+	return out
+}
+
+// record follows the tree through the engine's records and collects a
+// sample per zombie when it is reaped.
+func (l *lineage) record(rec *events.Record) {
+	switch rec.Type {
+	case events.RecordFork:
+		parent := l.nodes[rec.PPID]
+		n := &lnode{ppid: rec.PPID, comm: rec.Comm}
+		if parent != nil {
+			n.exe, n.cmdline, n.cgroup = parent.exe, parent.cmdline, parent.cgroup
+		}
+		n.callsite = rec.Callsite
+		l.nodes[rec.PID] = n
+	case events.RecordExec:
+		n := l.nodes[rec.PID]
+		if n == nil {
+			n = &lnode{}
+			l.nodes[rec.PID] = n
+		}
+		n.comm, n.exe, n.cmdline = rec.Comm, rec.Filename, ""
+	case events.RecordReap:
+		if rec.ReapedBy == events.ReapedByAutoreap || rec.ZombieNS == 0 {
+			return
+		}
+		l.add(rec.PID, rec.PPID, rec.Comm, rec.ZombieNS)
+	}
+}
+
+func (l *lineage) add(pid, ppid uint32, comm string, ns uint64) {
+	frames := l.frames(ppid)
+	if l.by == "callsite" {
+		// Which function of the parent spawned it: a leak profiler for children.
+		cs := "(no call site: --stacks was off, or no frame pointers)"
+		if n := l.nodes[pid]; n != nil && n.callsite != "" {
+			cs = n.callsite
+		}
+		frames = append(frames, strings.Split(cs, ";")...)
+	}
+	frames = append(frames, l.leaf(pid, comm))
+	l.out = append(l.out, flame.Sample{Frames: frames, ZombieNS: ns, Count: 1})
+}
+
+func (l *lineage) leaf(pid uint32, comm string) string {
+	if n := l.nodes[pid]; n != nil {
+		if lb := l.label(pid, n); lb != "" {
+			return lb
+		}
+	}
+	return comm
+}
+
+// outstanding adds the zombies still there at the end, with their age.
+func (l *lineage) outstanding(zs []events.Zombie) {
+	for _, z := range zs {
+		l.add(z.PID, z.PPID, z.Comm, z.AgeNS)
+	}
+}
+
+func (l *lineage) write(path string, weight string, title string) error {
+	write, err := flame.Format(path)
+	if err != nil {
+		return err
+	}
+	w := flame.WeightTime
+	switch weight {
+	case "", "time":
+	case "count":
+		w = flame.WeightCount
+	default:
+		return fmt.Errorf("--weight %q: want time or count", weight)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("flame: %w", err)
+	}
+	if err := write(f, l.out, flame.Options{Title: title, Weight: w,
+		Subtitle: fmt.Sprintf("%d zombies; frames: ancestry by %s, width: zombie %s", len(l.out), l.by, w)}); err != nil {
+		f.Close()
+		return fmt.Errorf("flame: %w", err)
+	}
+	return f.Close()
+}
+
+func flameFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "by", Value: "comm", Usage: "frames: comm, exe, cmdline, cgroup (the cgroup at the root), or callsite (the parent's fork call stack; record with --stacks)"},
+		&cli.StringFlag{Name: "weight", Value: "time", Usage: "width: time (zombie time) or count (zombies)"},
+	}
+}
+
+func reportFlameAction(c *cli.Context) error {
+	file, err := fileArg(c, 1)
+	if err != nil {
+		return err
+	}
+	if _, err := flame.Format(c.String("output")); err != nil {
+		return fmt.Errorf("report flame: %w", err)
+	}
+	lin, err := newLineage(c.String("by"))
+	if err != nil {
+		return err
+	}
+	seeded := false
+	r, err := loadReplay(c, file, "", func(r *replay, rec *events.Record) {
+		if !seeded {
+			seeded = true
+			lin.seed(r.rd.Procs)
+		}
+		if r.keep(rec) || rec.Type == events.RecordFork || rec.Type == events.RecordExec {
+			lin.record(rec)
+		}
+	}, nil)
+	if err != nil {
+		return err
+	}
+	if !seeded {
+		lin.seed(r.rd.Procs)
+	}
+	sum := r.eng.Summary(r.end)
+	filterSummary(&sum, r)
+	lin.outstanding(sum.Zombies)
+	title := fmt.Sprintf("zombie time on %s", r.rd.Header.Host)
+	if err := lin.write(c.String("output"), c.String("weight"), title); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "wrote %s: %d zombies\n", c.String("output"), len(lin.out))
+	return nil
+}
