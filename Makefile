@@ -7,7 +7,7 @@ GO        ?= go
 CLANG     ?= clang-14
 BIN       := zombietrace
 PYTHON    ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
-APT_PKGS  := clang-14 llvm libbpf-dev bpftool
+APT_PKGS  := clang-14 llvm libbpf-dev bpftool chromium
 GENERATED := tracer/zombietrace_x86_bpfel.go tracer/zombietrace_x86_bpfel.o
 
 .PHONY: all build deps generate check-generated vmlinux demo test unit vet bench clean
@@ -24,6 +24,7 @@ deps:
 	command -v llvm-strip >/dev/null || command -v llvm-strip-14 >/dev/null || missing="$$missing llvm"; \
 	test -e /usr/include/bpf/bpf_helpers.h || missing="$$missing libbpf-dev"; \
 	command -v bpftool >/dev/null || missing="$$missing bpftool"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PKGS) >/dev/null; \
