@@ -203,13 +203,13 @@ func TestFormatDuration(t *testing.T) {
 
 func TestCleanName(t *testing.T) {
 	for in, want := range map[string]string{
-		"":             UnknownFrame,
-		"ok 1":         "ok 1",
-		"a\nb\tc":      "a b c",
-		"bad\xffutf8":  "bad\uFFFDutf8",
-		"nul\x00x":     "nul\uFFFDx",
+		"":              UnknownFrame,
+		"ok 1":          "ok 1",
+		"a\nb\tc":       "a b c",
+		"bad\xffutf8":   "bad\uFFFDutf8",
+		"nul\x00x":      "nul\uFFFDx",
 		"nonchar\uFFFE": "nonchar\uFFFD",
-		"日本語 🧟":       "日本語 🧟",
+		"日本語 🧟":         "日本語 🧟",
 	} {
 		if got := cleanName(in); got != want {
 			t.Errorf("cleanName(%q) = %q, want %q", in, got, want)

@@ -46,8 +46,8 @@ func TestWriteFoldedMergeSortEscape(t *testing.T) {
 		{Frames: []string{"systemd 1", "sshd 800", "python3 4242", "sleep 4250"}, ZombieNS: 10, Count: 1},
 		{Frames: []string{"systemd 1", "cron 700", "sh 5000"}, ZombieNS: 5, Count: 1},
 		{Frames: []string{"systemd 1", "sshd 800", "python3 4242", "sleep 4250"}, ZombieNS: 32, Count: 2}, // merged
-		{Frames: []string{"systemd 1", "a;b 9", "x\ny 10"}, ZombieNS: 7, Count: 1},                         // escaped
-		{Frames: []string{"systemd 1", "zero 11"}, ZombieNS: 0, Count: 1},                                   // no time: left out
+		{Frames: []string{"systemd 1", "a;b 9", "x\ny 10"}, ZombieNS: 7, Count: 1},                        // escaped
+		{Frames: []string{"systemd 1", "zero 11"}, ZombieNS: 0, Count: 1},                                 // no time: left out
 		{Frames: nil, ZombieNS: 3},
 	}
 	var buf bytes.Buffer

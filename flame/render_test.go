@@ -87,7 +87,7 @@ func TestWriteHTML(t *testing.T) {
 		"<title>Incident &lt;script&gt;alert(1)&lt;/script&gt;</title>",
 		"host &#34;db1&#34; &amp; &lt;b&gt;friends&lt;/b&gt;",
 		`id="flame-svg"`, `id="flame-search"`, `id="flame-reset"`,
-		"host root is at the <b>top</b>",
+		"host root at the <b>top</b>",
 		"33m 34s", // total zombie time
 	} {
 		if !strings.Contains(doc, want) {
