@@ -54,6 +54,12 @@ type Result struct {
 	ExactRatioMedian         float64            `json:"exact_ratio_median"`
 	ExactRatioCILow          float64            `json:"exact_ratio_ci_low"`
 	ExactRatioCIHigh         float64            `json:"exact_ratio_ci_high"`
+	CPURatioMedian           float64            `json:"cpu_ratio_median"` // untraced CPU per lifecycle / traced (storm + tracer)
+	CPURatioCILow            float64            `json:"cpu_ratio_ci_low"`
+	CPURatioCIHigh           float64            `json:"cpu_ratio_ci_high"`
+	ExactCPURatioMedian      float64            `json:"exact_cpu_ratio_median"`
+	StealPercent             float64            `json:"host_steal_percent"` // CPU time the hypervisor gave to others during the rounds
+	EmptyProgNS              float64            `json:"empty_prog_ns"`      // an empty tp_btf program on sched_process_fork: the floor
 	SyscallNSUntraced        float64            `json:"syscall_ns_untraced"`
 	SyscallRatioMedian       float64            `json:"syscall_ratio_median"`
 	ExactSyscallRatioMedian  float64            `json:"exact_syscall_ratio_median"`
@@ -318,7 +324,8 @@ func (b *bencher) bench(ctx context.Context) (*Result, error) {
 	res := &Result{Rounds: cfg.Rounds, Accuracy: map[string]uint64{}}
 	stormArgs := []string{"storm", fmt.Sprint(cfg.Workers), fmt.Sprint(cfg.StormTime.Milliseconds())}
 	getppid := []string{"getppid", fmt.Sprint(cfg.GetppidN)}
-	var ratios, exactRatios, sysRatios, exactSysRatios, untracedRates, untracedSys []float64
+	var ratios, exactRatios, sysRatios, exactSysRatios, untracedRates, untracedSys, cpuRatios, exactCPURatios []float64
+	steal0, total0 := readSteal()
 	lightCosts, exactCosts := map[string]progCost{}, map[string]progCost{}
 	var lightCPU, lightEvents, lightLifecycles, lightStormCPU uint64
 
@@ -338,22 +345,36 @@ func (b *bencher) bench(ctx context.Context) (*Result, error) {
 		return s, g, st, costs, nil
 	}
 	for i := 0; i < cfg.Rounds; i++ {
-		u, err := b.stormRun(ctx, stormArgs...)
-		if err != nil {
-			return nil, err
+		var (
+			u, ug, l, lg, x, xg run
+			lst, xst            tracerStats
+			lc, xc              map[string]progCost
+		)
+		untraced := func() (err error) {
+			if u, err = b.stormRun(ctx, stormArgs...); err != nil {
+				return err
+			}
+			ug, err = b.stormRun(ctx, getppid...)
+			return err
 		}
-		ug, err := b.stormRun(ctx, getppid...)
-		if err != nil {
-			return nil, err
+		light := func() (err error) { l, lg, lst, lc, err = traced("light"); return err }
+		exact := func() (err error) { x, xg, xst, xc, err = traced("exact", "--exact-waits"); return err }
+		// Alternate the order so that drift of a noisy host cancels out.
+		order := []func() error{untraced, light, exact}
+		if i%2 == 1 {
+			order = []func() error{exact, light, untraced}
 		}
-		l, lg, lst, lc, err := traced("light")
-		if err != nil {
-			return nil, err
+		for _, f := range order {
+			if err := f(); err != nil {
+				return nil, err
+			}
 		}
-		x, xg, xst, xc, err := traced("exact", "--exact-waits")
-		if err != nil {
-			return nil, err
-		}
+		// CPU per lifecycle: the storm's own (BPF programs run in its context)
+		// plus the tracer's; time the hypervisor gave to other guests is in
+		// neither, so this is steadier than throughput on a shared host.
+		perLC := func(r run, tracer uint64) float64 { return float64(r.CPUNS+tracer) / float64(r.Lifecycles) }
+		cpuRatios = append(cpuRatios, perLC(u, 0)/perLC(l, lst.CPUNS))
+		exactCPURatios = append(exactCPURatios, perLC(u, 0)/perLC(x, xst.CPUNS))
 		untracedRates = append(untracedRates, u.rate())
 		ratios = append(ratios, l.rate()/u.rate())
 		exactRatios = append(exactRatios, x.rate()/u.rate())
@@ -370,9 +391,19 @@ func (b *bencher) bench(ctx context.Context) (*Result, error) {
 		res.Lifecycles += u.Lifecycles + l.Lifecycles + x.Lifecycles
 		res.Events += lst.Events + xst.Events
 		res.LostEvents += lst.LostEvents + xst.LostEvents
-		b.logf("round %2d/%d: untraced %6.0f/s  light %.3f  exact %.3f  getppid %.0f ns: light %.3f exact %.3f  lost %d",
-			i+1, cfg.Rounds, u.rate(), l.rate()/u.rate(), x.rate()/u.rate(), float64(ug.NS)/float64(ug.Calls),
+		b.logf("round %2d/%d: untraced %6.0f/s  light %.3f (cpu %.3f)  exact %.3f (cpu %.3f)  getppid %.0f ns: light %.3f exact %.3f  lost %d",
+			i+1, cfg.Rounds, u.rate(), l.rate()/u.rate(), cpuRatios[i], x.rate()/u.rate(), exactCPURatios[i], float64(ug.NS)/float64(ug.Calls),
 			float64(ug.NS)/float64(lg.NS), float64(ug.NS)/float64(xg.NS), lst.LostEvents+xst.LostEvents)
+	}
+	if steal1, total1 := readSteal(); total1 > total0 {
+		res.StealPercent = 100 * float64(steal1-steal0) / float64(total1-total0)
+	}
+	res.CPURatioMedian, res.CPURatioCILow, res.CPURatioCIHigh = medianCI(cpuRatios)
+	res.ExactCPURatioMedian, _, _ = medianCI(exactCPURatios)
+	if ns, err := emptyProgramCost(ctx, b, stormArgs); err == nil {
+		res.EmptyProgNS = ns
+	} else {
+		b.logf("empty-program calibration skipped: %v", err)
 	}
 	res.LifecyclesPerSecUntraced, _, _ = medianCI(untracedRates)
 	res.RatioMedian, res.RatioCILow, res.RatioCIHigh = medianCI(ratios)

@@ -81,6 +81,9 @@ func printBench(w io.Writer, r *bench.Result) {
 	fmt.Fprintf(tw, "traced/untraced, light (median, 95%% CI)\t%.3f [%.3f, %.3f]\t>= 0.98, CI low >= 0.96\t%s\n",
 		r.RatioMedian, r.RatioCILow, r.RatioCIHigh, check(r.RatioMedian >= 0.98 && r.RatioCILow >= 0.96))
 	fmt.Fprintf(tw, "traced/untraced, exact\t%.3f [%.3f, %.3f]\t\t\n", r.ExactRatioMedian, r.ExactRatioCILow, r.ExactRatioCIHigh)
+	fmt.Fprintf(tw, "CPU per lifecycle untraced/traced, light (storm + tracer)\t%.3f [%.3f, %.3f]\t(steadier than throughput on a shared host)\t\n", r.CPURatioMedian, r.CPURatioCILow, r.CPURatioCIHigh)
+	fmt.Fprintf(tw, "CPU per lifecycle untraced/traced, exact\t%.3f\t\t\n", r.ExactCPURatioMedian)
+	fmt.Fprintf(tw, "host CPU steal during the rounds\t%.1f %%\t(time the hypervisor gave to other guests)\t\n", r.StealPercent)
 	fmt.Fprintf(tw, "getppid %.0f ns: light ratio\t%.3f\t>= 0.98\t%s\n", r.SyscallNSUntraced, r.SyscallRatioMedian, check(r.SyscallRatioMedian >= 0.98))
 	fmt.Fprintf(tw, "getppid: exact ratio\t%.3f\t(syscall tracepoints slow every syscall)\t\n", r.ExactSyscallRatioMedian)
 	fmt.Fprintf(tw, "lifecycles / events\t%d / %d (%.1f events each)\t\t\n", r.Lifecycles, r.Events, r.EventsPerLifecycle)
@@ -97,7 +100,7 @@ func printBench(w io.Writer, r *bench.Result) {
 			r.ReportEvents, r.ReportSeconds, r.ReportEventsPerSec/1e6, r.RecordBytesPerEvent, check(r.ReportEventsPerSec >= 1e6))
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "\nKERNEL COST PER INVOCATION (mean ns; goal <= 250 in light mode, below bpftrace)\n")
+	fmt.Fprintf(w, "\nKERNEL COST PER INVOCATION (mean ns; goal <= 250 in light mode, below bpftrace; an empty program on the same hook: %.0f ns)\n", r.EmptyProgNS)
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "PROGRAM\tLIGHT\tEXACT\t\n")
 	var names []string

@@ -318,3 +318,36 @@ func TestTraceRemediate(t *testing.T) {
 		t.Error("no audit log")
 	}
 }
+
+// reap --auto finds the parents by comm and zombie count; a dry run first.
+func TestReapAuto(t *testing.T) {
+	e2e(t)
+	pids, _ := target(t, "one_per_signal.c", "6")
+	var zombies []int
+	for _, c := range rawInts(t, pids, "children") {
+		if isZombie(c) {
+			zombies = append(zombies, c)
+		}
+	}
+	if len(zombies) < 2 {
+		t.Skip("too few SIGCHLD coalesced this time")
+	}
+	parent := rawInt(t, pids, "parent")
+	r := zt(t, 60*time.Second, "reap", "--auto", "--comm", "^one_per_signal$", "--min-zombies", "2")
+	if r.code != 0 || !strings.Contains(r.stdout, "parent "+itoa(parent)) || !strings.Contains(r.stdout, "dry run") {
+		t.Fatalf("auto dry run: %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	r = zt(t, 60*time.Second, "reap", "--auto", "--comm", "^one_per_signal$", "--min-zombies", "2", "--min-zombie", "1ms", "--yes")
+	if r.code != 0 || !strings.Contains(r.stdout, "done: all") {
+		t.Fatalf("auto: %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	for _, z := range zombies {
+		if isZombie(z) {
+			t.Errorf("%d still a zombie", z)
+		}
+	}
+	r = zt(t, 60*time.Second, "reap", "--auto", "--comm", "^no-such-command$")
+	if r.code != 0 || !strings.Contains(r.stdout, "no parent holds zombies") {
+		t.Errorf("auto without match: %d %q", r.code, r.stdout)
+	}
+}
