@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -158,6 +160,10 @@ func (s *session) seedZombies(keep func(*events.Event) bool) error {
 
 // ready marks the start of tracing: every link is attached.
 func (s *session) ready(c *cli.Context) error {
+	// Loading parsed the kernel's BTF (tens of MB, garbage now): collect it
+	// before tracing, not during the first seconds of a busy host.
+	runtime.GC()
+	debug.FreeOSMemory()
 	s.cpuReady = cpuTime()
 	if p := c.String("cpuprofile"); p != "" {
 		stop, err := startProfile(p)
