@@ -13,23 +13,56 @@ import (
 	"github.com/zombietrace/zombietrace/events"
 )
 
-// Zombies lists the zombies that exist now (iter/task). Call it after Open:
-// attached first, then listed, so a zombie is seen either way; the engine
-// de-duplicates. Leaders whose threads still run (not yet waitable) are left out.
-func (t *Tracer) Zombies() ([]events.Event, error) {
-	it, err := link.AttachIter(link.IterOptions{Program: t.coll.Programs[zombietraceProgListZombies]})
+// readIter runs a task iterator program and returns what it wrote.
+func readIter(prog *ebpf.Program, what string) ([]byte, error) {
+	it, err := link.AttachIter(link.IterOptions{Program: prog})
 	if err != nil {
-		return nil, fmt.Errorf("attaching task iterator: %w", err)
+		return nil, fmt.Errorf("attaching %s iterator: %w", what, err)
 	}
 	defer it.Close()
 	rd, err := it.Open()
 	if err != nil {
-		return nil, fmt.Errorf("opening task iterator: %w", err)
+		return nil, fmt.Errorf("opening %s iterator: %w", what, err)
 	}
 	defer rd.Close()
 	buf, err := io.ReadAll(rd)
 	if err != nil {
-		return nil, fmt.Errorf("reading task iterator: %w", err)
+		return nil, fmt.Errorf("reading %s iterator: %w", what, err)
+	}
+	return buf, nil
+}
+
+// loadOnly loads one program of the object (and the maps, the ring buffer
+// shrunk): the one-shot iterators need nothing else attached.
+func loadOnly(name string) (*ebpf.Collection, error) {
+	if err := Preflight(false); err != nil {
+		return nil, err
+	}
+	spec, err := loadZombietrace()
+	if err != nil {
+		return nil, fmt.Errorf("loading BPF object: %w", err)
+	}
+	for p := range spec.Programs {
+		if p != name {
+			delete(spec.Programs, p)
+		}
+	}
+	spec.Maps[zombietraceMapEvents].MaxEntries = 4096
+	spec.Maps[zombietraceMapStacks].MaxEntries = 1
+	coll, err := ebpf.NewCollection(spec)
+	if err != nil {
+		return nil, loadError(err)
+	}
+	return coll, nil
+}
+
+// Zombies lists the zombies that exist now (iter/task). Call it after Open:
+// attached first, then listed, so a zombie is seen either way; the engine
+// de-duplicates. Leaders whose threads still run (not yet waitable) are left out.
+func (t *Tracer) Zombies() ([]events.Event, error) {
+	buf, err := readIter(t.coll.Programs[zombietraceProgListZombies], "task")
+	if err != nil {
+		return nil, err
 	}
 	var out []events.Event
 	for len(buf) >= eventSize {
@@ -49,22 +82,9 @@ func (t *Tracer) Zombies() ([]events.Event, error) {
 // ListZombies loads only the task iterator and lists the zombies that exist
 // now: the one-shot `zombietrace ps`, with no tracing attached.
 func ListZombies() ([]events.Event, error) {
-	if err := Preflight(false); err != nil {
+	coll, err := loadOnly(zombietraceProgListZombies)
+	if err != nil {
 		return nil, err
-	}
-	spec, err := loadZombietrace()
-	if err != nil {
-		return nil, fmt.Errorf("loading BPF object: %w", err)
-	}
-	for name := range spec.Programs {
-		if name != zombietraceProgListZombies {
-			delete(spec.Programs, name)
-		}
-	}
-	spec.Maps[zombietraceMapEvents].MaxEntries = 4096
-	coll, err := ebpf.NewCollection(spec)
-	if err != nil {
-		return nil, loadError(err)
 	}
 	t := &Tracer{coll: coll}
 	defer t.Close()
@@ -73,37 +93,14 @@ func ListZombies() ([]events.Event, error) {
 
 // Subreapers lists the processes marked as child subreapers now.
 func Subreapers() (map[uint32]bool, error) {
-	if err := Preflight(false); err != nil {
+	coll, err := loadOnly(zombietraceProgListSubreapers)
+	if err != nil {
 		return nil, err
 	}
-	spec, err := loadZombietrace()
-	if err != nil {
-		return nil, fmt.Errorf("loading BPF object: %w", err)
-	}
-	for name := range spec.Programs {
-		if name != zombietraceProgListSubreapers {
-			delete(spec.Programs, name)
-		}
-	}
-	spec.Maps[zombietraceMapEvents].MaxEntries = 4096
-	coll, err := ebpf.NewCollection(spec)
-	if err != nil {
-		return nil, loadError(err)
-	}
 	defer coll.Close()
-	it, err := link.AttachIter(link.IterOptions{Program: coll.Programs[zombietraceProgListSubreapers]})
+	buf, err := readIter(coll.Programs[zombietraceProgListSubreapers], "subreaper")
 	if err != nil {
-		return nil, fmt.Errorf("attaching subreaper iterator: %w", err)
-	}
-	defer it.Close()
-	rd, err := it.Open()
-	if err != nil {
-		return nil, fmt.Errorf("opening subreaper iterator: %w", err)
-	}
-	defer rd.Close()
-	buf, err := io.ReadAll(rd)
-	if err != nil {
-		return nil, fmt.Errorf("reading subreaper iterator: %w", err)
+		return nil, err
 	}
 	out := make(map[uint32]bool)
 	for ; len(buf) >= 4; buf = buf[4:] {
