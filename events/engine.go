@@ -25,6 +25,9 @@ func (m Mode) String() string {
 // maxLastWaits bounds the exact mode's per-thread wait arguments.
 const maxLastWaits = 1 << 16
 
+// maxOlder bounds the displaced incarnations waiting for their free event.
+const maxOlder = 1 << 16
+
 // MaxParents bounds the per-parent table: a host where every short-lived
 // shell forks once would grow it without end. Past it, parents that owe
 // nothing are evicted (their statistics are dropped and counted).
@@ -298,6 +301,15 @@ func (e *Engine) newProc(k Key, comm [16]byte) *proc {
 			e.reap(old, maxU64(e.last, old.zombieTime), ReapedByUnseen, Key{}, "pid-reused", true)
 		}
 		e.older[old.key] = old // its free event may still come
+		if len(e.older) > maxOlder {
+			// Frees lost with lost events would leave these forever.
+			for k, p := range e.older {
+				if p.state == stateReaped {
+					delete(e.older, k)
+					unlink(p)
+				}
+			}
+		}
 	}
 	// Until a fork or exit says otherwise, the ordinary exit signal.
 	var p *proc

@@ -18,10 +18,17 @@ import (
 // lineage keeps who descends from whom, to give each zombie its ancestry:
 // the host's root -> ... -> the parent that owed the wait -> the zombie.
 type lineage struct {
-	by    string // comm, exe, cmdline, cgroup
+	by    string // comm, exe, cmdline, cgroup, callsite
 	nodes map[uint32]*lnode
+	gone  []uint32                 // reaped processes, pruned when nodes grows large
+	agg   map[string]*flame.Sample // one sample per distinct stack: bounded by the stacks
 	out   []flame.Sample
+	n     int // zombies added
 }
+
+// maxNodes bounds the process table of a long session: past it, processes
+// already reaped are forgotten (their orphans' ancestry then ends there).
+const maxNodes = 1 << 18
 
 type lnode struct {
 	ppid     uint32
@@ -41,7 +48,7 @@ func newLineage(by string) (*lineage, error) {
 	if by == "" {
 		by = "comm"
 	}
-	return &lineage{by: by, nodes: map[uint32]*lnode{}}, nil
+	return &lineage{by: by, nodes: map[uint32]*lnode{}, agg: map[string]*flame.Sample{}}, nil
 }
 
 // seed adds the process table at the start (a recording's, or /proc's).
@@ -130,10 +137,16 @@ func (l *lineage) record(rec *events.Record) {
 		}
 		n.comm, n.exe, n.cmdline = rec.Comm, rec.Filename, ""
 	case events.RecordReap:
-		if rec.ReapedBy == events.ReapedByAutoreap || rec.ZombieNS == 0 {
-			return
+		if rec.ReapedBy != events.ReapedByAutoreap && rec.ZombieNS != 0 {
+			l.add(rec.PID, rec.PPID, rec.Comm, rec.ZombieNS)
 		}
-		l.add(rec.PID, rec.PPID, rec.Comm, rec.ZombieNS)
+		l.gone = append(l.gone, rec.PID)
+		if len(l.nodes) > maxNodes {
+			for _, pid := range l.gone {
+				delete(l.nodes, pid)
+			}
+			l.gone = l.gone[:0]
+		}
 	}
 }
 
@@ -148,7 +161,14 @@ func (l *lineage) add(pid, ppid uint32, comm string, ns uint64) {
 		frames = append(frames, strings.Split(cs, ";")...)
 	}
 	frames = append(frames, l.leaf(pid, comm))
-	l.out = append(l.out, flame.Sample{Frames: frames, ZombieNS: ns, Count: 1})
+	l.n++
+	key := strings.Join(frames, "\x00")
+	if s := l.agg[key]; s != nil {
+		s.ZombieNS += ns
+		s.Count++
+		return
+	}
+	l.agg[key] = &flame.Sample{Frames: frames, ZombieNS: ns, Count: 1}
 }
 
 func (l *lineage) leaf(pid uint32, comm string) string {
@@ -167,7 +187,16 @@ func (l *lineage) outstanding(zs []events.Zombie) {
 	}
 }
 
+func (l *lineage) samples() []flame.Sample {
+	out := make([]flame.Sample, 0, len(l.agg))
+	for _, s := range l.agg {
+		out = append(out, *s)
+	}
+	return out
+}
+
 func (l *lineage) write(path string, weight string, title string) error {
+	l.out = l.samples()
 	write, err := flame.Format(path)
 	if err != nil {
 		return err
@@ -185,7 +214,7 @@ func (l *lineage) write(path string, weight string, title string) error {
 		return fmt.Errorf("flame: %w", err)
 	}
 	if err := write(f, l.out, flame.Options{Title: title, Weight: w,
-		Subtitle: fmt.Sprintf("%d zombies; frames: ancestry by %s, width: zombie %s", len(l.out), l.by, w)}); err != nil {
+		Subtitle: fmt.Sprintf("%d zombies; frames: ancestry by %s, width: zombie %s", l.n, l.by, w)}); err != nil {
 		f.Close()
 		return fmt.Errorf("flame: %w", err)
 	}
@@ -234,6 +263,6 @@ func reportFlameAction(c *cli.Context) error {
 	if err := lin.write(c.String("output"), c.String("weight"), title); err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "wrote %s: %d zombies\n", c.String("output"), len(lin.out))
+	fmt.Fprintf(os.Stderr, "wrote %s: %d zombies\n", c.String("output"), lin.n)
 	return nil
 }
