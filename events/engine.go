@@ -128,24 +128,25 @@ type pendingWait struct {
 
 // Engine correlates events into records. It is not safe for concurrent use.
 type Engine struct {
-	mode     Mode
-	emit     func(*Record)
-	older    map[Key]*proc    // incarnations displaced by a newer process with their pid, until freed
-	byPID    map[uint32]*proc // the newest incarnation of each pid
-	spare    []*proc          // released records, reused (a fork storm allocates nothing)
-	parents  map[Key]*parent
-	blocked  map[uint32]*pendingWait // light mode: waits that are (probably) blocked, by tid
-	lastWait map[uint32]pendingWait  // exact mode: the wait each thread entered last
-	first    uint64
-	last     uint64
-	seq      uint64
-	nprocs   uint64
-	lost     uint64
-	rec      Record
-	lastPa   *parent // a storm asks for the same parent again and again
-	window   uint64  // reaps and forks before this do not count in the stats
-	evicted  uint64  // parents dropped from the bounded table
-	maxPa    int
+	mode      Mode
+	emit      func(*Record)
+	older     map[Key]*proc    // incarnations displaced by a newer process with their pid, until freed
+	byPID     map[uint32]*proc // the newest incarnation of each pid
+	spare     []*proc          // released records, reused (a fork storm allocates nothing)
+	parents   map[Key]*parent
+	blocked   map[uint32]*pendingWait // light mode: waits that are (probably) blocked, by tid
+	blockedBy map[Key][]*pendingWait  // the same, by waiting process
+	lastWait  map[uint32]pendingWait  // exact mode: the wait each thread entered last
+	first     uint64
+	last      uint64
+	seq       uint64
+	nprocs    uint64
+	lost      uint64
+	rec       Record
+	lastPa    *parent // a storm asks for the same parent again and again
+	window    uint64  // reaps and forks before this do not count in the stats
+	evicted   uint64  // parents dropped from the bounded table
+	maxPa     int
 }
 
 // evictParents drops parents that owe nothing, dead ones first, until the
@@ -210,14 +211,15 @@ func NewEngine(mode Mode, emit func(*Record)) *Engine {
 		emit = func(*Record) {}
 	}
 	return &Engine{
-		mode:     mode,
-		emit:     emit,
-		older:    make(map[Key]*proc),
-		byPID:    make(map[uint32]*proc),
-		parents:  make(map[Key]*parent),
-		blocked:  make(map[uint32]*pendingWait),
-		lastWait: make(map[uint32]pendingWait),
-		maxPa:    MaxParents,
+		mode:      mode,
+		emit:      emit,
+		older:     make(map[Key]*proc),
+		byPID:     make(map[uint32]*proc),
+		parents:   make(map[Key]*parent),
+		blocked:   make(map[uint32]*pendingWait),
+		blockedBy: make(map[Key][]*pendingWait),
+		lastWait:  make(map[uint32]pendingWait),
+		maxPa:     MaxParents,
 	}
 }
 
@@ -367,7 +369,7 @@ func (e *Engine) fork(ev *Event) {
 	e.setOwner(p, p.parent, ev.Time)
 	// The forking thread is running again: any wait it was blocked in ended.
 	if ev.Code > 0 {
-		delete(e.blocked, uint32(ev.Code))
+		e.unblock(uint32(ev.Code))
 	}
 	r := e.record(RecordFork, ev.Time, p)
 	r.PPID = p.parent.PID
@@ -564,11 +566,11 @@ func (e *Engine) stopNotify(ev *Event) {
 	if ev.Code == CLDContinued {
 		want = WCONTINUED
 	}
-	for tid, w := range e.blocked {
+	for _, w := range e.blockedBy[receiver] {
 		// A tracer sees ptrace stops regardless of WUNTRACED (wait_task_stopped).
 		asked := w.options&want != 0 || ev.Code == CLDTrapped
-		if w.waiter == receiver && asked && (w.target != TargetPID || w.pid == ev.PID || w.pid == ev.NSPID) {
-			delete(e.blocked, tid)
+		if asked && (w.target != TargetPID || w.pid == ev.PID || w.pid == ev.NSPID) {
+			e.unblock(w.tid)
 			return
 		}
 	}
@@ -692,7 +694,7 @@ func (e *Engine) wait(ev *Event) {
 		e.lastWait[w.tid] = w
 		return
 	}
-	delete(e.blocked, w.tid)
+	e.unblock(w.tid)
 	if !canCollectExit(&w) {
 		return
 	}
@@ -703,6 +705,7 @@ func (e *Engine) wait(ev *Event) {
 	if w.options&WNOHANG == 0 {
 		bw := w
 		e.blocked[w.tid] = &bw
+		e.blockedBy[w.waiter] = append(e.blockedBy[w.waiter], &bw)
 	}
 }
 
@@ -713,19 +716,23 @@ func (e *Engine) reapByBlockedWait(p *proc, t uint64) {
 		return
 	}
 	var best *pendingWait
-	for _, w := range e.blocked {
-		if w.waiter != p.owner || !canCollectExit(w) || !covers(w, p) {
+	for _, w := range e.blockedBy[p.owner] {
+		if !canCollectExit(w) || !covers(w, p) {
 			continue
 		}
-		if best == nil || w.time < best.time {
+		if best == nil || w.time < best.time || (w.time == best.time && w.tid < best.tid) {
 			best = w
 		}
 	}
 	if best == nil {
 		return
 	}
-	delete(e.blocked, best.tid)
-	e.reapBy(p, best.waiter, best.comm, t, "blocked-"+best.syscall.String(), best.target == TargetPGID)
+	e.unblock(best.tid)
+	method := MethodBlockedWait4
+	if best.syscall == WaitWaitid {
+		method = MethodBlockedWaitid
+	}
+	e.reapBy(p, best.waiter, best.comm, t, method, best.target == TargetPGID)
 }
 
 func (e *Engine) waitReturn(ev *Event) {
@@ -933,12 +940,39 @@ func (e *Engine) lostEvents(ev *Event) {
 }
 
 func (e *Engine) dropWaitsOf(k Key) {
-	for tid, w := range e.blocked {
-		if w.waiter == k {
-			delete(e.blocked, tid)
+	for _, w := range e.blockedBy[k] {
+		delete(e.blocked, w.tid)
+	}
+	delete(e.blockedBy, k)
+}
+
+// unblock ends the blocked wait of a thread, if any.
+func (e *Engine) unblock(tid uint32) {
+	w := e.blocked[tid]
+	if w == nil {
+		return
+	}
+	delete(e.blocked, tid)
+	ws := e.blockedBy[w.waiter]
+	for i, x := range ws {
+		if x == w {
+			ws[i] = ws[len(ws)-1]
+			ws = ws[:len(ws)-1]
+			break
 		}
 	}
+	if len(ws) == 0 {
+		delete(e.blockedBy, w.waiter)
+	} else {
+		e.blockedBy[w.waiter] = ws
+	}
 }
+
+// How a reap was seen (Record.Method), as constants: no string is built per reap.
+const (
+	MethodBlockedWait4  = "blocked-wait4"
+	MethodBlockedWaitid = "blocked-waitid"
+)
 
 func (e *Engine) commOf(k Key) string {
 	if p := e.proc(k); p != nil {
