@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
-	"io"
 	"os"
 	"time"
 
@@ -185,6 +184,3 @@ type StoredSummary struct {
 	Events  uint64         `json:"events"`
 	Full    bool           `json:"stopped_at_max_size"`
 }
-
-// discard is used by tests.
-var _ io.Writer = (*os.File)(nil)
