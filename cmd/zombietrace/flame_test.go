@@ -166,4 +166,12 @@ func TestLineage(t *testing.T) {
 	if _, err := newLineage("colour"); err == nil {
 		t.Error("--by colour accepted")
 	}
+	// --by cgroup: the container's cgroup at the root, inherited at fork.
+	l, _ := newLineage("cgroup")
+	l.seed([]recording.Proc{{PID: 1, Comm: "init", Cgroup: "/init.scope"}, {PID: 10, PPID: 1, Comm: "app", Cgroup: "/system.slice/app.service"}})
+	l.record(&events.Record{Type: events.RecordFork, PID: 20, PPID: 10, Comm: "app"})
+	l.record(&events.Record{Type: events.RecordReap, PID: 20, PPID: 10, Comm: "app", ZombieNS: 5, ReapedBy: events.ReapedByParent})
+	if s := l.samples(); len(s) != 1 || strings.Join(s[0].Frames, ";") != "/system.slice/app.service;init;app;app" {
+		t.Errorf("--by cgroup: %+v", s)
+	}
 }
