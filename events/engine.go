@@ -830,7 +830,10 @@ func (e *Engine) reap(p *proc, t uint64, by ReapedBy, reaper Key, method string,
 		zns = t - p.zombieTime
 	}
 	owner := p.owner
-	pa := e.parentOf(owner)
+	pa := p.ownerPa // linked while p is owed (never evicted then)
+	if pa == nil {
+		pa = e.parentOf(owner)
+	}
 	unlink(p)
 	if by != ReapedByAutoreap && t >= e.window {
 		if by != ReapedByUnseen {

@@ -37,11 +37,22 @@ func usageError(c *cli.Context, err error, isSubcommand bool) error {
 
 // Flags shared by the tracing commands.
 func outputFlags() []cli.Flag {
-	return []cli.Flag{
+	return append([]cli.Flag{
 		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the report to `FILE` (- for stdout)"},
 		&cli.BoolFlag{Name: "json", Usage: "JSON Lines (docs/json.md) instead of the human view"},
 		&cli.BoolFlag{Name: "exact-waits", Usage: "also trace wait4/waitid returns for exact reap times (slows every syscall a little)"},
 		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "show forks and execs too"},
+		&cli.BoolFlag{Name: "stacks", Usage: "capture each fork's call site in the parent (user stack, frame pointers) for --by callsite"},
+		&cli.StringFlag{Name: "flame", Usage: "also write a flame graph of the zombie time to `FILE` (.svg, .html, .folded, .pb.gz)"},
+		&cli.StringFlag{Name: "by", Value: "comm", Usage: "with --flame: frame labels: comm, exe, cmdline or cgroup"},
+		&cli.StringFlag{Name: "weight", Value: "time", Usage: "with --flame: width: time or count"},
+	}, sessionFlags()...)
+}
+
+// sessionFlags are read by openSession: every tracing command has them.
+func sessionFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.IntFlag{Name: "ringbuf-mib", Value: 16, Usage: "ring buffer size in `MiB` (a power of two)"},
 		&cli.StringFlag{Name: "ready-file", Hidden: true, Usage: "write this file once every program is attached"},
 		&cli.BoolFlag{Name: "exit-events", Hidden: true, Usage: "an exit event for every process, not only where the notification cannot tell"},
 		&cli.DurationFlag{Name: "poll", Hidden: true, Usage: "how long the reader sleeps on an empty ring buffer (default 50ms)"},
@@ -49,10 +60,5 @@ func outputFlags() []cli.Flag {
 		&cli.DurationFlag{Name: "stats-interval", Hidden: true, Usage: "also write --stats-file this often"},
 		&cli.StringFlag{Name: "stats-file", Hidden: true, Usage: "write the session's own costs (JSON) here at the end"},
 		&cli.BoolFlag{Name: "live-fallback", Hidden: true, Usage: "use the pre-6.16 exit program (group death from signal->live)"},
-		&cli.IntFlag{Name: "ringbuf-mib", Value: 16, Usage: "ring buffer size in `MiB` (a power of two)"},
-		&cli.BoolFlag{Name: "stacks", Usage: "capture each fork's call site in the parent (user stack, frame pointers) for --by callsite"},
-		&cli.StringFlag{Name: "flame", Usage: "also write a flame graph of the zombie time to `FILE` (.svg, .html, .folded, .pb.gz)"},
-		&cli.StringFlag{Name: "by", Value: "comm", Usage: "with --flame: frame labels: comm, exe, cmdline or cgroup"},
-		&cli.StringFlag{Name: "weight", Value: "time", Usage: "with --flame: width: time or count"},
 	}
 }

@@ -38,6 +38,23 @@ type psZombie struct {
 	ParentCount int    `json:"parent_zombies"`
 }
 
+// zombieAges estimates each zombie's age (ns) from the task iterator: the
+// scheduler's last run of the task, a lower bound of its exit.
+func zombieAges() (map[int]uint64, error) {
+	zs, err := tracer.ListZombies()
+	if err != nil {
+		return map[int]uint64{}, err
+	}
+	ages := make(map[int]uint64, len(zs))
+	now := tracer.BootNow()
+	for _, z := range zs {
+		if now > z.Time {
+			ages[int(z.PID)] = now - z.Time
+		}
+	}
+	return ages, nil
+}
+
 func psAction(c *cli.Context) error {
 	if c.Args().Len() > 0 {
 		return fmt.Errorf("ps: unexpected argument %q", c.Args().First())
@@ -48,18 +65,7 @@ func psAction(c *cli.Context) error {
 	}
 	// Ages come from the task iterator (the scheduler's last run of the task,
 	// a lower bound of its exit); without root, /proc gives no exit time.
-	ages := make(map[int]uint64)
-	ageErr := error(nil)
-	if zs, err := tracer.ListZombies(); err == nil {
-		now := tracer.BootNow()
-		for _, z := range zs {
-			if now > z.Time {
-				ages[int(z.PID)] = now - z.Time
-			}
-		}
-	} else {
-		ageErr = err
-	}
+	ages, ageErr := zombieAges()
 	var out []psZombie
 	perParent := make(map[int]int)
 	for _, p := range procs {

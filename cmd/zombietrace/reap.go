@@ -143,16 +143,9 @@ func autoTargets(c *cli.Context) ([]int, error) {
 		return nil, err
 	}
 	ages := map[int]uint64{}
-	if minAge := c.Duration("min-zombie"); minAge > 0 {
-		zs, err := tracer.ListZombies()
-		if err != nil {
+	if c.Duration("min-zombie") > 0 {
+		if ages, err = zombieAges(); err != nil {
 			return nil, err
-		}
-		now := tracer.BootNow()
-		for _, z := range zs {
-			if now > z.Time {
-				ages[int(z.PID)] = now - z.Time
-			}
 		}
 	}
 	count := map[int]int{}

@@ -27,7 +27,7 @@ func recordCommand() *cli.Command {
 		Usage: "record the lifecycle events to a file for later analysis (zombietrace report)",
 		Description: "The file (docs/format.md) is flushed at least every second: a killed recorder or a full disk\n" +
 			"leaves it readable up to its last frame. --max-size stops recording cleanly when reached (no rotation).",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "the recording `FILE`", Required: true},
 			&cli.DurationFlag{Name: "duration", Aliases: []string{"d"}, Usage: "stop after `D`"},
 			&cli.StringFlag{Name: "max-size", Usage: "stop cleanly at `SIZE` (e.g. 100M, 2G)"},
@@ -35,15 +35,7 @@ func recordCommand() *cli.Command {
 			&cli.StringFlag{Name: "comm", Usage: "reports of this recording show only processes (or parents) matching `RE`"},
 			&cli.BoolFlag{Name: "exact-waits", Usage: "also trace wait4/waitid returns for exact reap times"},
 			&cli.BoolFlag{Name: "stacks", Usage: "capture each fork's call site in the parent, for report flame --by callsite"},
-			&cli.IntFlag{Name: "ringbuf-mib", Value: 16, Usage: "ring buffer size in `MiB` (a power of two)"},
-			&cli.StringFlag{Name: "ready-file", Hidden: true},
-			&cli.StringFlag{Name: "stats-file", Hidden: true},
-			&cli.DurationFlag{Name: "stats-interval", Hidden: true},
-			&cli.StringFlag{Name: "cpuprofile", Hidden: true},
-			&cli.DurationFlag{Name: "poll", Hidden: true},
-			&cli.BoolFlag{Name: "exit-events", Hidden: true},
-			&cli.BoolFlag{Name: "live-fallback", Hidden: true},
-		},
+		}, sessionFlags()...),
 		Action: recordAction,
 	}
 }
@@ -101,14 +93,9 @@ func recordAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	pid := c.Int("pid")
-	if c.IsSet("pid") {
-		if pid <= 0 {
-			return fmt.Errorf("--pid %d: not a process id", pid)
-		}
-		if _, err := procfs.Default.Stat(pid); err != nil {
-			return fmt.Errorf("--pid %d: no such process", pid)
-		}
+	pid, err := pidFlag(c)
+	if err != nil {
+		return err
 	}
 	path := c.String("output")
 	s, err := openSession(c, sessionConfig{filter: pid > 0, discard: true})
@@ -129,17 +116,7 @@ func recordAction(c *cli.Context) error {
 	// What the engine sees is exactly what the file holds: the stored summary
 	// must equal a report's.
 	s.tap = func(ev *events.Event) bool { return w.Add(ev) == nil }
-	var seeded map[uint32]bool
-	if pid > 0 {
-		if seeded, err = seedFollow(s.tr, pid); err != nil {
-			s.close()
-			w.Close(nil)
-			return err
-		}
-	}
-	if err := s.seedZombies(func(ev *events.Event) bool {
-		return seeded == nil || seeded[ev.PID] || seeded[ev.PeerPID]
-	}); err != nil {
+	if err := s.seed(pid); err != nil {
 		s.close()
 		w.Close(nil)
 		return err

@@ -57,6 +57,7 @@ func reportCommand() *cli.Command {
 // replay is a recording read through the engine.
 type replay struct {
 	rd      *recording.Reader
+	mode    events.Mode
 	clock   output.Clock
 	eng     *events.Engine
 	end     uint64 // last event's time, or the stored end
@@ -127,11 +128,10 @@ func loadReplay(c *cli.Context, file string, until string, each func(*replay, *e
 			return nil, fmt.Errorf("recording's --comm filter: %w", err)
 		}
 	}
-	mode := events.ModeLight
-	if rd.Header.Mode == "exact" {
-		mode = events.ModeExact
+	if rd.Header.Mode == events.ModeExact.String() {
+		r.mode = events.ModeExact
 	}
-	r.eng = events.NewEngine(mode, func(rec *events.Record) {
+	r.eng = events.NewEngine(r.mode, func(rec *events.Record) {
 		if each != nil && rec.Time >= r.from {
 			each(r, rec)
 		}
@@ -316,11 +316,7 @@ func reportEventsAction(c *cli.Context) error {
 			}
 			if typ == "" {
 				// The whole stream: the same contract as trace --json.
-				mode := events.ModeLight
-				if r.rd.Header.Mode == "exact" {
-					mode = events.ModeExact
-				}
-				werr = w.Start(output.Start{Version: r.rd.Header.Tool, Kernel: r.rd.Header.Kernel, Mode: mode})
+				werr = w.Start(output.Start{Version: r.rd.Header.Tool, Kernel: r.rd.Header.Kernel, Mode: r.mode})
 			}
 		}
 		if (typ == "" || rec.Type.String() == typ) && r.keep(rec) && werr == nil {

@@ -38,29 +38,15 @@ func traceAction(c *cli.Context) error {
 	if c.Args().Len() > 0 {
 		return fmt.Errorf("trace: unexpected argument %q", c.Args().First())
 	}
-	pid := c.Int("pid")
-	var seeded map[uint32]bool
-	if c.IsSet("pid") {
-		if pid <= 0 {
-			return fmt.Errorf("--pid %d: not a process id", pid)
-		}
-		if _, err := procfs.Default.Stat(pid); err != nil {
-			return fmt.Errorf("--pid %d: no such process", pid)
-		}
+	pid, err := pidFlag(c)
+	if err != nil {
+		return err
 	}
 	s, err := openSession(c, sessionConfig{filter: pid > 0, defaultTo: os.Stdout})
 	if err != nil {
 		return err
 	}
-	if pid > 0 {
-		if seeded, err = seedFollow(s.tr, pid); err != nil {
-			s.close()
-			return err
-		}
-	}
-	if err := s.seedZombies(func(ev *events.Event) bool {
-		return seeded == nil || seeded[ev.PID] || seeded[ev.PeerPID]
-	}); err != nil {
+	if err := s.seed(pid); err != nil {
 		s.close()
 		return err
 	}
@@ -88,6 +74,36 @@ func traceAction(c *cli.Context) error {
 		return err
 	}
 	return s.finish()
+}
+
+// pidFlag reads --pid: 0 when not given, an error for a pid that is not there.
+func pidFlag(c *cli.Context) (int, error) {
+	if !c.IsSet("pid") {
+		return 0, nil
+	}
+	pid := c.Int("pid")
+	if pid <= 0 {
+		return 0, fmt.Errorf("--pid %d: not a process id", pid)
+	}
+	if _, err := procfs.Default.Stat(pid); err != nil {
+		return 0, fmt.Errorf("--pid %d: no such process", pid)
+	}
+	return pid, nil
+}
+
+// seed follows pid and its existing descendants (pid 0: the whole host) and
+// feeds the zombies that exist now among them.
+func (s *session) seed(pid int) error {
+	var seeded map[uint32]bool
+	if pid > 0 {
+		var err error
+		if seeded, err = seedFollow(s.tr, pid); err != nil {
+			return err
+		}
+	}
+	return s.seedZombies(func(ev *events.Event) bool {
+		return seeded == nil || seeded[ev.PID] || seeded[ev.PeerPID]
+	})
 }
 
 // seedFollow marks pid and its existing descendants as traced, and their
