@@ -83,7 +83,8 @@ type parent struct {
 	autoreaped uint64
 	waited     bool
 	deathTime  uint64
-	owed       *proc // the children it owes a reap (a list through proc.nextOwed)
+	owed       *proc   // the children it owes a reap (a list through proc.nextOwed)
+	samePID    *parent // another incarnation of this pid (parentTable)
 	nowed      int
 	zombieNS   durations
 }
@@ -133,9 +134,9 @@ type Engine struct {
 	older     map[Key]*proc    // incarnations displaced by a newer process with their pid, until freed
 	byPID     map[uint32]*proc // the newest incarnation of each pid
 	spare     []*proc          // released records, reused (a fork storm allocates nothing)
-	parents   map[Key]*parent
+	parents   parentTable
 	blocked   map[uint32]*pendingWait // light mode: waits that are (probably) blocked, by tid
-	blockedBy map[Key][]*pendingWait  // the same, by waiting process
+	blockedBy waitTable               // the same, by waiting process
 	lastWait  map[uint32]pendingWait  // exact mode: the wait each thread entered last
 	first     uint64
 	last      uint64
@@ -154,18 +155,22 @@ type Engine struct {
 func (e *Engine) evictParents() {
 	target := e.maxPa * 3 / 4
 	for _, deadOnly := range []bool{true, false} {
-		for k, pa := range e.parents {
-			if len(e.parents) <= target {
-				return
+		e.parents.each(func(pa *parent) bool {
+			if e.parents.len() <= target {
+				return false
 			}
 			if pa.nowed != 0 || (deadOnly && pa.deathTime == 0) {
-				continue
+				return true
 			}
-			delete(e.parents, k)
+			e.parents.remove(pa)
 			if e.lastPa == pa {
 				e.lastPa = nil
 			}
 			e.evicted++
+			return true
+		})
+		if e.parents.len() <= target {
+			return
 		}
 	}
 }
@@ -197,7 +202,7 @@ func (e *Engine) parentRef(k Key) *parent {
 	if pa := e.lastPa; pa != nil && pa.key == k {
 		return pa
 	}
-	pa := e.parents[k]
+	pa := e.parents.get(k)
 	if pa != nil {
 		e.lastPa = pa
 	}
@@ -215,9 +220,9 @@ func NewEngine(mode Mode, emit func(*Record)) *Engine {
 		emit:      emit,
 		older:     make(map[Key]*proc),
 		byPID:     make(map[uint32]*proc),
-		parents:   make(map[Key]*parent),
+		parents:   newParentTable(),
 		blocked:   make(map[uint32]*pendingWait),
-		blockedBy: make(map[Key][]*pendingWait),
+		blockedBy: newWaitTable(),
 		lastWait:  make(map[uint32]pendingWait),
 		maxPa:     MaxParents,
 	}
@@ -284,14 +289,14 @@ func (pa *parent) setComm(c [16]byte) {
 func (e *Engine) parentOf(k Key) *parent {
 	pa := e.parentRef(k)
 	if pa == nil {
-		if len(e.parents) >= e.maxPa {
+		if e.parents.len() >= e.maxPa {
 			e.evictParents()
 		}
 		pa = &parent{key: k}
 		if p := e.proc(k); p != nil {
 			pa.comm, pa.commStr = p.comm, p.commStr
 		}
-		e.parents[k] = pa
+		e.parents.put(pa)
 	}
 	return pa
 }
@@ -566,7 +571,10 @@ func (e *Engine) stopNotify(ev *Event) {
 	if ev.Code == CLDContinued {
 		want = WCONTINUED
 	}
-	for _, w := range e.blockedBy[receiver] {
+	for _, w := range e.blockedBy.of(receiver) {
+		if w.waiter != receiver {
+			continue
+		}
 		// A tracer sees ptrace stops regardless of WUNTRACED (wait_task_stopped).
 		asked := w.options&want != 0 || ev.Code == CLDTrapped
 		if asked && (w.target != TargetPID || w.pid == ev.PID || w.pid == ev.NSPID) {
@@ -703,9 +711,7 @@ func (e *Engine) wait(ev *Event) {
 		return
 	}
 	if w.options&WNOHANG == 0 {
-		bw := w
-		e.blocked[w.tid] = &bw
-		e.blockedBy[w.waiter] = append(e.blockedBy[w.waiter], &bw)
+		e.blocked[w.tid] = e.blockedBy.add(&w)
 	}
 }
 
@@ -716,8 +722,8 @@ func (e *Engine) reapByBlockedWait(p *proc, t uint64) {
 		return
 	}
 	var best *pendingWait
-	for _, w := range e.blockedBy[p.owner] {
-		if !canCollectExit(w) || !covers(w, p) {
+	for _, w := range e.blockedBy.of(p.owner) {
+		if w.waiter != p.owner || !canCollectExit(w) || !covers(w, p) {
 			continue
 		}
 		if best == nil || w.time < best.time || (w.time == best.time && w.tid < best.tid) {
@@ -727,6 +733,8 @@ func (e *Engine) reapByBlockedWait(p *proc, t uint64) {
 	if best == nil {
 		return
 	}
+	w := *best // unblock recycles it
+	best = &w
 	e.unblock(best.tid)
 	method := MethodBlockedWait4
 	if best.syscall == WaitWaitid {
@@ -943,10 +951,12 @@ func (e *Engine) lostEvents(ev *Event) {
 }
 
 func (e *Engine) dropWaitsOf(k Key) {
-	for _, w := range e.blockedBy[k] {
-		delete(e.blocked, w.tid)
+	for _, w := range append([]*pendingWait(nil), e.blockedBy.of(k)...) {
+		if w.waiter == k {
+			delete(e.blocked, w.tid)
+			e.blockedBy.remove(w)
+		}
 	}
-	delete(e.blockedBy, k)
 }
 
 // unblock ends the blocked wait of a thread, if any.
@@ -956,19 +966,7 @@ func (e *Engine) unblock(tid uint32) {
 		return
 	}
 	delete(e.blocked, tid)
-	ws := e.blockedBy[w.waiter]
-	for i, x := range ws {
-		if x == w {
-			ws[i] = ws[len(ws)-1]
-			ws = ws[:len(ws)-1]
-			break
-		}
-	}
-	if len(ws) == 0 {
-		delete(e.blockedBy, w.waiter)
-	} else {
-		e.blockedBy[w.waiter] = ws
-	}
+	e.blockedBy.remove(w)
 }
 
 // How a reap was seen (Record.Method), as constants: no string is built per reap.
@@ -1032,8 +1030,8 @@ func (e *Engine) Processes() []ProcessView {
 
 // HasReaped reports whether the process with this pid reaped a zombie.
 func (e *Engine) HasReaped(pid uint32) bool {
-	for k, pa := range e.parents {
-		if k.PID == pid && pa.reaped > 0 {
+	for pa := e.parents.m[pid]; pa != nil; pa = pa.samePID {
+		if pa.reaped > 0 {
 			return true
 		}
 	}
@@ -1078,9 +1076,10 @@ func (e *Engine) Summary(now uint64) Summary {
 		}
 		return a.PID < b.PID
 	})
-	for k, pa := range e.parents {
+	e.parents.each(func(pa *parent) bool {
+		k := pa.key
 		if pa.children == 0 && pa.inherited == 0 && outstanding[k] == 0 && pa.zombieNS.n == 0 {
-			continue
+			return true
 		}
 		comm := pa.commStr
 		if p := e.proc(k); p != nil {
@@ -1104,7 +1103,8 @@ func (e *Engine) Summary(now uint64) Summary {
 			}
 		}
 		s.Parents = append(s.Parents, st)
-	}
+		return true
+	})
 	sort.Slice(s.Parents, func(i, j int) bool {
 		a, b := s.Parents[i], s.Parents[j]
 		if a.ZombieNSTotal != b.ZombieNSTotal {

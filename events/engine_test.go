@@ -724,14 +724,14 @@ func TestParentTableBounded(t *testing.T) {
 			e.Handle(&ev)
 		}
 	}
-	if len(e.parents) > 1000 {
-		t.Fatalf("%d parents held, bound 1000", len(e.parents))
+	if e.parents.len() > 1000 {
+		t.Fatalf("%d parents held, bound 1000", e.parents.len())
 	}
 	s := e.Summary(0)
 	if s.ParentsEvicted == 0 {
 		t.Error("no eviction counted")
 	}
-	if _, ok := e.parents[Key{owing.pid, owing.start}]; !ok || len(s.Zombies) != 1 {
+	if e.parents.get(Key{owing.pid, owing.start}) == nil || len(s.Zombies) != 1 {
 		t.Errorf("the parent owing a zombie was evicted (zombies %+v)", s.Zombies)
 	}
 }

@@ -1,0 +1,45 @@
+package events
+
+import "testing"
+
+func TestParentTableIncarnations(t *testing.T) {
+	tb := newParentTable()
+	a, b, c := &parent{key: Key{7, 1}}, &parent{key: Key{7, 2}}, &parent{key: Key{8, 1}}
+	for _, pa := range []*parent{a, b, c} {
+		tb.put(pa)
+	}
+	if tb.len() != 3 || tb.get(Key{7, 1}) != a || tb.get(Key{7, 2}) != b || tb.get(Key{8, 1}) != c || tb.get(Key{7, 3}) != nil {
+		t.Fatalf("lookup by pid and start failed")
+	}
+	tb.remove(a) // not the chain's head
+	if tb.get(Key{7, 1}) != nil || tb.get(Key{7, 2}) != b || tb.len() != 2 {
+		t.Fatalf("removing an older incarnation broke the chain")
+	}
+	tb.remove(b)
+	if tb.get(Key{7, 2}) != nil || len(tb.m) != 1 || tb.len() != 1 {
+		t.Fatalf("removing the last incarnation left %d pids, len %d", len(tb.m), tb.len())
+	}
+	n := 0
+	tb.each(func(pa *parent) bool { n++; tb.remove(pa); return true })
+	if n != 1 || tb.len() != 0 {
+		t.Fatalf("each visited %d, %d left", n, tb.len())
+	}
+}
+
+func TestWaitTableMatchesWaiter(t *testing.T) {
+	wt := newWaitTable()
+	old := wt.add(&pendingWait{waiter: Key{5, 1}, tid: 5})
+	cur := wt.add(&pendingWait{waiter: Key{5, 2}, tid: 6})
+	if len(wt.of(Key{5, 2})) != 2 {
+		t.Fatalf("of returns every wait of the pid; callers match the start")
+	}
+	wt.remove(old)
+	wt.remove(cur)
+	if len(wt.m) != 0 {
+		t.Fatalf("%d pids left", len(wt.m))
+	}
+	// Blocking again reuses what was released.
+	if n := testing.AllocsPerRun(100, func() { wt.remove(wt.add(&pendingWait{waiter: Key{9, 1}})) }); n != 0 {
+		t.Errorf("%v allocations per blocked wait", n)
+	}
+}
