@@ -89,6 +89,9 @@ type Result struct {
 	Accuracy                 map[string]uint64  `json:"accuracy_max_error_ns_by_mode"`
 }
 
+// costRounds is how many storms per mode measure the programs' cost.
+const costRounds = 3
+
 type run struct {
 	Lifecycles uint64 `json:"lifecycles"`
 	NS         uint64 `json:"ns"`
@@ -131,17 +134,23 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err := b.buildWorkload(); err != nil {
 		return nil, err
 	}
-	// Run-time statistics for the per-program cost; switched off again when
-	// the descriptor closes, even if we crash.
-	stats, err := ebpf.EnableStats(uint32(unix.BPF_STATS_RUN_TIME))
-	if err != nil {
-		return nil, fmt.Errorf("enabling BPF run-time statistics: %w", err)
-	}
-	defer stats.Close()
 	if cfg.Soak > 0 {
 		return nil, b.soak(ctx)
 	}
 	return b.bench(ctx)
+}
+
+// withStats runs f with the kernel's BPF run-time statistics on. They are off
+// while throughput is measured: they add two clock reads to every program
+// run, which a user's tracer does not pay. The descriptor switches them off
+// when it closes, even if we crash.
+func withStats(f func() error) error {
+	stats, err := ebpf.EnableStats(uint32(unix.BPF_STATS_RUN_TIME))
+	if err != nil {
+		return fmt.Errorf("enabling BPF run-time statistics: %w", err)
+	}
+	defer stats.Close()
+	return f()
 }
 
 func (b *bencher) logf(format string, args ...any) {
@@ -348,7 +357,6 @@ func (b *bencher) bench(ctx context.Context) (*Result, error) {
 		var (
 			u, ug, l, lg, x, xg run
 			lst, xst            tracerStats
-			lc, xc              map[string]progCost
 		)
 		untraced := func() (err error) {
 			if u, err = b.stormRun(ctx, stormArgs...); err != nil {
@@ -357,8 +365,8 @@ func (b *bencher) bench(ctx context.Context) (*Result, error) {
 			ug, err = b.stormRun(ctx, getppid...)
 			return err
 		}
-		light := func() (err error) { l, lg, lst, lc, err = traced("light"); return err }
-		exact := func() (err error) { x, xg, xst, xc, err = traced("exact", "--exact-waits"); return err }
+		light := func() (err error) { l, lg, lst, _, err = traced("light"); return err }
+		exact := func() (err error) { x, xg, xst, _, err = traced("exact", "--exact-waits"); return err }
 		// Alternate the order so that drift of a noisy host cancels out.
 		order := []func() error{untraced, light, exact}
 		if i%2 == 1 {
@@ -382,8 +390,6 @@ func (b *bencher) bench(ctx context.Context) (*Result, error) {
 		// A syscall ratio is throughput too: untraced time / traced time.
 		sysRatios = append(sysRatios, float64(ug.NS)/float64(lg.NS))
 		exactSysRatios = append(exactSysRatios, float64(ug.NS)/float64(xg.NS))
-		addCosts(lightCosts, lc)
-		addCosts(exactCosts, xc)
 		lightCPU += lst.CPUNS
 		lightEvents += lst.Events
 		lightLifecycles += l.Lifecycles
@@ -400,10 +406,34 @@ func (b *bencher) bench(ctx context.Context) (*Result, error) {
 	}
 	res.CPURatioMedian, res.CPURatioCILow, res.CPURatioCIHigh = medianCI(cpuRatios)
 	res.ExactCPURatioMedian, _, _ = medianCI(exactCPURatios)
-	if ns, err := emptyProgramCost(ctx, b, stormArgs); err == nil {
-		res.EmptyProgNS = ns
-	} else {
-		b.logf("empty-program calibration skipped: %v", err)
+	// Per-program cost: storms under each mode with run-time statistics on.
+	err := withStats(func() error {
+		for i := 0; i < costRounds; i++ {
+			for _, mode := range []struct {
+				costs map[string]progCost
+				args  []string
+			}{{lightCosts, nil}, {exactCosts, []string{"--exact-waits"}}} {
+				_, _, _, c, err := traced("cost", mode.args...)
+				if err != nil {
+					return err
+				}
+				addCosts(mode.costs, c)
+			}
+		}
+		if ns, err := emptyProgramCost(ctx, b, stormArgs); err == nil {
+			res.EmptyProgNS = ns
+		} else {
+			b.logf("empty-program calibration skipped: %v", err)
+		}
+		if cfg.Bpftrace {
+			if err := b.bpftrace(ctx, res, stormArgs); err != nil {
+				b.logf("bpftrace comparison skipped: %v", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	res.LifecyclesPerSecUntraced, _, _ = medianCI(untracedRates)
 	res.RatioMedian, res.RatioCILow, res.RatioCIHigh = medianCI(ratios)
@@ -431,11 +461,6 @@ func (b *bencher) bench(ctx context.Context) (*Result, error) {
 	if cfg.ReportN > 0 {
 		if err := b.reportSpeed(ctx, res, cfg.ReportN); err != nil {
 			return nil, err
-		}
-	}
-	if cfg.Bpftrace {
-		if err := b.bpftrace(ctx, res, stormArgs); err != nil {
-			b.logf("bpftrace comparison skipped: %v", err)
 		}
 	}
 	return res, nil
