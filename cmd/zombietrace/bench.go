@@ -22,7 +22,7 @@ func benchCommand() *cli.Command {
 		Name:  "bench",
 		Usage: "measure what tracing costs: fork storm traced vs untraced, per-program ns, CPU, memory, loss, accuracy",
 		Flags: []cli.Flag{
-			&cli.IntFlag{Name: "rounds", Value: 15, Usage: "interleaved untraced/light/exact rounds (15 resolve ~2 % here)"},
+			&cli.IntFlag{Name: "rounds", Value: 30, Usage: "interleaved untraced/light/exact rounds (at least 15; per-round ratios spread ±6-10 % on a shared host)"},
 			&cli.DurationFlag{Name: "storm-time", Value: time.Second, Usage: "length of one storm run"},
 			&cli.IntFlag{Name: "workers", Value: runtime.NumCPU(), Usage: "storm workers"},
 			&cli.IntFlag{Name: "burst", Value: 3000, Usage: "children exiting together in the burst phase"},
