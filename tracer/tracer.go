@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 	"time"
 	"unsafe"
 
@@ -65,6 +66,7 @@ type Tracer struct {
 	events   *ebpf.Map
 	follow   *ebpf.Map
 	counters *ebpf.Map
+	linksMu  sync.Mutex // Detach and Reattach may run beside Run
 	links    []link.Link
 	rd       *ringbuf.Reader
 	exitProg string
@@ -188,6 +190,39 @@ func (t *Tracer) attach() error {
 			return fmt.Errorf("attaching syscalls:%s: %w", p.hook, err)
 		}
 		t.links = append(t.links, l)
+	}
+	return nil
+}
+
+// Detach removes every link: the programs stay loaded and the reader open,
+// but nothing fires. The benchmark alternates detached and attached windows
+// of one running tracer.
+func (t *Tracer) Detach() error {
+	t.linksMu.Lock()
+	defer t.linksMu.Unlock()
+	var first error
+	for _, l := range t.links {
+		if err := l.Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	t.links = nil
+	return first
+}
+
+// Reattach attaches the programs again after Detach.
+func (t *Tracer) Reattach() error {
+	t.linksMu.Lock()
+	defer t.linksMu.Unlock()
+	if len(t.links) > 0 {
+		return nil
+	}
+	if err := t.attach(); err != nil {
+		for _, l := range t.links {
+			l.Close()
+		}
+		t.links = nil
+		return err
 	}
 	return nil
 }
@@ -341,10 +376,12 @@ func (t *Tracer) Close() error {
 	if t.rd != nil {
 		keep(t.rd.Close())
 	}
+	t.linksMu.Lock()
 	for _, l := range t.links {
 		keep(l.Close())
 	}
 	t.links = nil
+	t.linksMu.Unlock()
 	if t.coll != nil {
 		t.coll.Close()
 		t.coll = nil
