@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"syscall"
 	"time"
@@ -32,7 +33,8 @@ var stormSource []byte
 // Config of a benchmark run.
 type Config struct {
 	Binary     string        // the zombietrace executable to measure
-	Rounds     int           // interleaved untraced/light/exact rounds
+	Rounds     int           // interleaved untraced/light/exact rounds, a tracer started for each
+	Windows    int           // detached/attached window pairs of one running tracer, per mode
 	StormTime  time.Duration // one storm run
 	Workers    int           // storm workers
 	Burst      int           // children exiting together in the burst phase
@@ -46,47 +48,56 @@ type Config struct {
 
 // Result is the benchmark's JSON object.
 type Result struct {
-	Rounds                   int                `json:"rounds"`
-	LifecyclesPerSecUntraced float64            `json:"lifecycles_per_sec_untraced"`
-	RatioMedian              float64            `json:"ratio_median"`
-	RatioCILow               float64            `json:"ratio_ci_low"`
-	RatioCIHigh              float64            `json:"ratio_ci_high"`
-	ExactRatioMedian         float64            `json:"exact_ratio_median"`
-	ExactRatioCILow          float64            `json:"exact_ratio_ci_low"`
-	ExactRatioCIHigh         float64            `json:"exact_ratio_ci_high"`
-	CPURatioMedian           float64            `json:"cpu_ratio_median"` // untraced CPU per lifecycle / traced (storm + tracer)
-	CPURatioCILow            float64            `json:"cpu_ratio_ci_low"`
-	CPURatioCIHigh           float64            `json:"cpu_ratio_ci_high"`
-	ExactCPURatioMedian      float64            `json:"exact_cpu_ratio_median"`
-	StealPercent             float64            `json:"host_steal_percent"` // CPU time the hypervisor gave to others during the rounds
-	EmptyProgNS              float64            `json:"empty_prog_ns"`      // an empty tp_btf program on sched_process_fork: the floor
-	SyscallNSUntraced        float64            `json:"syscall_ns_untraced"`
-	SyscallRatioMedian       float64            `json:"syscall_ratio_median"`
-	ExactSyscallRatioMedian  float64            `json:"exact_syscall_ratio_median"`
-	ProgNS                   map[string]float64 `json:"prog_ns"`
-	ExactProgNS              map[string]float64 `json:"exact_prog_ns"`
-	BpftraceProgNS           map[string]float64 `json:"bpftrace_prog_ns"`
-	BpftraceRatioMedian      float64            `json:"bpftrace_ratio,omitempty"`
-	Lifecycles               uint64             `json:"lifecycles"`
-	Events                   uint64             `json:"events"`
-	EventsPerLifecycle       float64            `json:"events_per_lifecycle"`
-	LostEvents               uint64             `json:"lost_events"`
-	BurstChildren            int                `json:"burst_children"`
-	BurstLost                uint64             `json:"burst_lost_events"`
-	CPUNSPerEvent            float64            `json:"cpu_ns_per_event"`
-	CPUNSPerLifecycle        float64            `json:"cpu_ns_per_lifecycle"`
-	CPUShareOfStorm          float64            `json:"cpu_share_of_storm"`
-	MemoryLifecycles         uint64             `json:"memory_lifecycles"`
-	PeakRSSBytes             uint64             `json:"peak_rss_bytes"`
-	PeakRSSNoRingbufBytes    uint64             `json:"peak_rss_without_ringbuf_bytes"`
-	RingbufRSSBytes          uint64             `json:"ringbuf_rss_bytes"`
-	RingbufBytes             uint64             `json:"ringbuf_bytes"`
-	AccuracyMaxErrorNS       uint64             `json:"accuracy_max_error_ns"`
-	ReportEvents             uint64             `json:"report_events"`
-	ReportSeconds            float64            `json:"report_seconds"`
-	ReportEventsPerSec       float64            `json:"report_events_per_sec"`
-	RecordBytesPerEvent      float64            `json:"record_bytes_per_event"`
-	Accuracy                 map[string]uint64  `json:"accuracy_max_error_ns_by_mode"`
+	Rounds                   int     `json:"rounds"`
+	WindowPairs              int     `json:"window_pairs"`
+	LifecyclesPerSecUntraced float64 `json:"lifecycles_per_sec_untraced"`
+	// Throughput ratios from the windows: one running tracer, detached and
+	// attached in alternate windows of one storm.
+	RatioMedian      float64 `json:"ratio_median"`
+	RatioCILow       float64 `json:"ratio_ci_low"`
+	RatioCIHigh      float64 `json:"ratio_ci_high"`
+	ExactRatioMedian float64 `json:"exact_ratio_median"`
+	ExactRatioCILow  float64 `json:"exact_ratio_ci_low"`
+	ExactRatioCIHigh float64 `json:"exact_ratio_ci_high"`
+	// The same from the rounds: a storm untraced, then under a freshly
+	// started tracer, seconds apart.
+	RoundsRatioMedian       float64            `json:"rounds_ratio_median"`
+	RoundsRatioCILow        float64            `json:"rounds_ratio_ci_low"`
+	RoundsRatioCIHigh       float64            `json:"rounds_ratio_ci_high"`
+	RoundsExactRatioMedian  float64            `json:"rounds_exact_ratio_median"`
+	CPURatioMedian          float64            `json:"cpu_ratio_median"` // untraced CPU per lifecycle / traced (storm + tracer)
+	CPURatioCILow           float64            `json:"cpu_ratio_ci_low"`
+	CPURatioCIHigh          float64            `json:"cpu_ratio_ci_high"`
+	ExactCPURatioMedian     float64            `json:"exact_cpu_ratio_median"`
+	StealPercent            float64            `json:"host_steal_percent"` // CPU time the hypervisor gave to others during the rounds
+	EmptyProgNS             float64            `json:"empty_prog_ns"`      // an empty tp_btf program on sched_process_fork: the floor
+	SyscallNSUntraced       float64            `json:"syscall_ns_untraced"`
+	SyscallRatioMedian      float64            `json:"syscall_ratio_median"`
+	ExactSyscallRatioMedian float64            `json:"exact_syscall_ratio_median"`
+	ProgNS                  map[string]float64 `json:"prog_ns"`
+	ExactProgNS             map[string]float64 `json:"exact_prog_ns"`
+	BpftraceProgNS          map[string]float64 `json:"bpftrace_prog_ns"`
+	BpftraceRatioMedian     float64            `json:"bpftrace_ratio,omitempty"`
+	Lifecycles              uint64             `json:"lifecycles"`
+	Events                  uint64             `json:"events"`
+	EventsPerLifecycle      float64            `json:"events_per_lifecycle"`
+	LostEvents              uint64             `json:"lost_events"`
+	BurstChildren           int                `json:"burst_children"`
+	BurstLost               uint64             `json:"burst_lost_events"`
+	CPUNSPerEvent           float64            `json:"cpu_ns_per_event"`
+	CPUNSPerLifecycle       float64            `json:"cpu_ns_per_lifecycle"`
+	CPUShareOfStorm         float64            `json:"cpu_share_of_storm"`
+	MemoryLifecycles        uint64             `json:"memory_lifecycles"`
+	PeakRSSBytes            uint64             `json:"peak_rss_bytes"`
+	PeakRSSNoRingbufBytes   uint64             `json:"peak_rss_without_ringbuf_bytes"`
+	RingbufRSSBytes         uint64             `json:"ringbuf_rss_bytes"`
+	RingbufBytes            uint64             `json:"ringbuf_bytes"`
+	AccuracyMaxErrorNS      uint64             `json:"accuracy_max_error_ns"`
+	ReportEvents            uint64             `json:"report_events"`
+	ReportSeconds           float64            `json:"report_seconds"`
+	ReportEventsPerSec      float64            `json:"report_events_per_sec"`
+	RecordBytesPerEvent     float64            `json:"record_bytes_per_event"`
+	Accuracy                map[string]uint64  `json:"accuracy_max_error_ns_by_mode"`
 }
 
 // costRounds is how many storms per mode measure the programs' cost.
@@ -195,6 +206,7 @@ func (b *bencher) stormRun(ctx context.Context, args ...string) (run, error) {
 // tracerProc is zombietrace trace running as a child, as a user runs it.
 type tracerProc struct {
 	cmd   *exec.Cmd
+	ready string
 	stats string
 	progs map[ebpf.ProgramID]string
 }
@@ -214,7 +226,7 @@ func (b *bencher) startTracer(ctx context.Context, name string, args ...string) 
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	t := &tracerProc{cmd: cmd, stats: stats}
+	t := &tracerProc{cmd: cmd, ready: ready, stats: stats}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		if _, err := os.Stat(ready); err == nil {
@@ -436,8 +448,11 @@ func (b *bencher) bench(ctx context.Context) (*Result, error) {
 		return nil, err
 	}
 	res.LifecyclesPerSecUntraced, _, _ = medianCI(untracedRates)
-	res.RatioMedian, res.RatioCILow, res.RatioCIHigh = medianCI(ratios)
-	res.ExactRatioMedian, res.ExactRatioCILow, res.ExactRatioCIHigh = medianCI(exactRatios)
+	res.RoundsRatioMedian, res.RoundsRatioCILow, res.RoundsRatioCIHigh = medianCI(ratios)
+	res.RoundsExactRatioMedian, _, _ = medianCI(exactRatios)
+	if err := b.windowPhase(ctx, res); err != nil {
+		return nil, err
+	}
 	res.SyscallNSUntraced, _, _ = medianCI(untracedSys)
 	res.SyscallRatioMedian, _, _ = medianCI(sysRatios)
 	res.ExactSyscallRatioMedian, _, _ = medianCI(exactSysRatios)
@@ -464,6 +479,38 @@ func (b *bencher) bench(ctx context.Context) (*Result, error) {
 		}
 	}
 	return res, nil
+}
+
+// windowPhase measures both modes in windows (see windows).
+func (b *bencher) windowPhase(ctx context.Context, res *Result) error {
+	res.WindowPairs = b.cfg.Windows
+	if b.cfg.Windows <= 0 {
+		res.RatioMedian, res.RatioCILow, res.RatioCIHigh = res.RoundsRatioMedian, res.RoundsRatioCILow, res.RoundsRatioCIHigh
+		res.ExactRatioMedian = res.RoundsExactRatioMedian
+		return nil
+	}
+	for _, mode := range []struct {
+		name              string
+		args              []string
+		median, low, high *float64
+	}{
+		{"light", nil, &res.RatioMedian, &res.RatioCILow, &res.RatioCIHigh},
+		{"exact", []string{"--exact-waits"}, &res.ExactRatioMedian, &res.ExactRatioCILow, &res.ExactRatioCIHigh},
+	} {
+		// Lifecycles of detached windows have no events: only losses count
+		// towards the totals.
+		ratios, lifecycles, st, err := b.windows(ctx, "windows-"+mode.name, b.cfg.Windows, mode.args...)
+		if err != nil {
+			return fmt.Errorf("windows (%s): %w", mode.name, err)
+		}
+		*mode.median, *mode.low, *mode.high = medianCI(ratios)
+		res.LostEvents += st.LostEvents
+		sorted := append([]float64(nil), ratios...)
+		sort.Float64s(sorted)
+		b.logf("windows (%s): %d pairs over %d lifecycles, attached/detached %.3f [%.3f, %.3f] (pairs %.3f-%.3f), %d events, %d lost",
+			mode.name, len(ratios), lifecycles, *mode.median, *mode.low, *mode.high, sorted[0], sorted[len(sorted)-1], st.Events, st.LostEvents)
+	}
+	return nil
 }
 
 func (b *bencher) burst(ctx context.Context, res *Result) error {

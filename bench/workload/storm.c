@@ -5,6 +5,9 @@
  *   storm WORKERS MILLIS   workers fork -> child _exit -> waitpid, as fast as
  *                          the machine goes: {"lifecycles":N,"ns":T,"cpu_ns":C}
  *                          (cpu_ns: the storm's own user+sys, children included)
+ *   live WORKERS           the same storm until stdin closes; each line read on
+ *                          stdin is answered with the lifecycles so far:
+ *                          {"lifecycles":N,"ns":T} (T: CLOCK_MONOTONIC)
  *   burst N                N children block on a pipe, exit together when it
  *                          closes, and are reaped 50 ms later: {"lifecycles":N,...}
  *   getppid N              N getppid() calls: {"calls":N,"ns":T}
@@ -85,6 +88,50 @@ static int storm(int workers, long millis)
 	return 0;
 }
 
+/* Workers count in their own cache line, so that sampling does not slow them. */
+#define SLOT 8
+
+static int live(int workers)
+{
+	volatile uint64_t *shm = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (shm == MAP_FAILED)
+		return perror("mmap"), 1;
+	volatile uint64_t *stop = &shm[0];
+	volatile uint64_t *counts = &shm[SLOT];
+	for (int w = 0; w < workers; w++) {
+		pid_t pid = fork();
+		if (pid < 0)
+			return perror("fork"), 1;
+		if (pid == 0) {
+			while (!*stop) {
+				pid_t c = fork();
+				if (c == 0)
+					_exit(0);
+				if (c < 0)
+					continue;
+				while (waitpid(c, NULL, 0) < 0 && errno == EINTR)
+					;
+				counts[w * SLOT]++;
+			}
+			_exit(0);
+		}
+	}
+	char line[64];
+	while (fgets(line, sizeof(line), stdin)) {
+		uint64_t total = 0;
+		for (int w = 0; w < workers; w++)
+			total += counts[w * SLOT];
+		printf("{\"lifecycles\":%llu,\"ns\":%llu}\n", (unsigned long long)total,
+		       (unsigned long long)now_ns(CLOCK_MONOTONIC));
+		fflush(stdout);
+	}
+	*stop = 1; /* workers finish their lifecycle and exit: nothing is orphaned */
+	for (int w = 0; w < workers; w++)
+		while (wait(NULL) < 0 && errno == EINTR)
+			;
+	return 0;
+}
+
 static int burst(int n)
 {
 	int p[2];
@@ -158,12 +205,14 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	if (argc >= 4 && !strcmp(argv[1], "storm"))
 		return storm(atoi(argv[2]), atol(argv[3]));
+	if (argc >= 3 && !strcmp(argv[1], "live"))
+		return live(atoi(argv[2]));
 	if (argc >= 3 && !strcmp(argv[1], "burst"))
 		return burst(atoi(argv[2]));
 	if (argc >= 3 && !strcmp(argv[1], "getppid"))
 		return getppid_loop(atol(argv[2]));
 	if (argc >= 4 && !strcmp(argv[1], "accuracy"))
 		return accuracy(atol(argv[2]), atoi(argv[3]));
-	fprintf(stderr, "usage: storm storm WORKERS MILLIS | burst N | getppid N | accuracy DELAY_US N\n");
+	fprintf(stderr, "usage: storm storm WORKERS MILLIS | live WORKERS | burst N | getppid N | accuracy DELAY_US N\n");
 	return 2;
 }

@@ -1,0 +1,161 @@
+//go:build linux
+
+package bench
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Window timing: a toggle is followed by settle (the tracer drains what the
+// previous state left within one 100 ms poll, and the caches of the new
+// state warm up), then one measured window.
+const (
+	windowSettle = 250 * time.Millisecond
+	windowLength = 400 * time.Millisecond
+)
+
+// liveStorm is the storm workload's live mode: it storms until stdin
+// closes and answers each line with the lifecycles so far.
+type liveStorm struct {
+	cmd *exec.Cmd
+	in  io.WriteCloser
+	out *bufio.Reader
+}
+
+type sample struct {
+	Lifecycles uint64 `json:"lifecycles"`
+	NS         uint64 `json:"ns"`
+}
+
+func (b *bencher) startLiveStorm(ctx context.Context) (*liveStorm, error) {
+	cmd := exec.CommandContext(ctx, b.storm, "live", fmt.Sprint(b.cfg.Workers))
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting the live storm: %w", err)
+	}
+	return &liveStorm{cmd: cmd, in: in, out: bufio.NewReader(out)}, nil
+}
+
+func (s *liveStorm) sample() (sample, error) {
+	var v sample
+	if _, err := io.WriteString(s.in, "\n"); err != nil {
+		return v, fmt.Errorf("live storm: %w", err)
+	}
+	line, err := s.out.ReadBytes('\n')
+	if err != nil {
+		return v, fmt.Errorf("live storm: %w", err)
+	}
+	return v, json.Unmarshal(line, &v)
+}
+
+// stop ends the storm: its workers finish their lifecycle and are reaped.
+func (s *liveStorm) stop() error {
+	s.in.Close()
+	return s.cmd.Wait()
+}
+
+// rate measures the lifecycles per second of one window.
+func (s *liveStorm) rate() (float64, error) {
+	a, err := s.sample()
+	if err != nil {
+		return 0, err
+	}
+	time.Sleep(windowLength)
+	z, err := s.sample()
+	if err != nil {
+		return 0, err
+	}
+	return float64(z.Lifecycles-a.Lifecycles) / (float64(z.NS-a.NS) / 1e9), nil
+}
+
+// setState detaches (SIGUSR1) or attaches (SIGUSR2) the tracer's programs
+// and waits for its acknowledgement in the ready file.
+func (t *tracerProc) setState(attached bool) error {
+	sig, want := syscall.SIGUSR1, "detached"
+	if attached {
+		sig, want = syscall.SIGUSR2, "attached"
+	}
+	if err := t.cmd.Process.Signal(sig); err != nil {
+		return err
+	}
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
+		if b, err := os.ReadFile(t.ready); err == nil && strings.HasSuffix(strings.TrimSpace(string(b)), want) {
+			return nil
+		}
+	}
+	return fmt.Errorf("the tracer did not acknowledge %s in 10 s", want)
+}
+
+// windows runs one continuous storm under one tracer (`trace --json -o
+// /dev/null`, as a user runs it) whose programs are detached and attached in
+// alternate windows, in ABBA order: traced/untraced pairs a second apart
+// instead of rounds minutes apart, which a shared host's drift spoils. The
+// tracer's CPU falls in the attached windows: it drains every 100 ms, within
+// the settle time of the next window.
+func (b *bencher) windows(ctx context.Context, name string, pairs int, args ...string) (ratios []float64, lifecycles uint64, st tracerStats, err error) {
+	t, err := b.startTracer(ctx, name, append([]string{"--json", "-o", "/dev/null", "--pause-signals"}, args...)...)
+	if err != nil {
+		return nil, 0, st, err
+	}
+	storm, err := b.startLiveStorm(ctx)
+	if err != nil {
+		t.stop()
+		return nil, 0, st, err
+	}
+	ratios, werr := func() ([]float64, error) {
+		measure := func(attached bool) (float64, error) {
+			if err := t.setState(attached); err != nil {
+				return 0, err
+			}
+			time.Sleep(windowSettle)
+			return storm.rate()
+		}
+		for i := 0; i < pairs; i++ {
+			order := []bool{false, true}
+			if i%2 == 1 {
+				order = []bool{true, false}
+			}
+			var rates [2]float64
+			for _, attached := range order {
+				r, err := measure(attached)
+				if err != nil {
+					return nil, err
+				}
+				if attached {
+					rates[1] = r
+				} else {
+					rates[0] = r
+				}
+			}
+			ratios = append(ratios, rates[1]/rates[0])
+		}
+		return ratios, nil
+	}()
+	if last, err := storm.sample(); err == nil {
+		lifecycles = last.Lifecycles
+	}
+	serr := storm.stop()
+	st, _, terr := t.stop()
+	for _, e := range []error{werr, serr, terr} {
+		if e != nil {
+			return nil, 0, st, e
+		}
+	}
+	return ratios, lifecycles, st, nil
+}
