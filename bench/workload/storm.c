@@ -49,6 +49,19 @@ static uint64_t cpu_ns(void)
 	return t;
 }
 
+/* One fork -> child _exit -> waitpid; 0 when the fork failed. */
+static int lifecycle(void)
+{
+	pid_t c = fork();
+	if (c == 0)
+		_exit(0);
+	if (c < 0)
+		return 0;
+	while (waitpid(c, NULL, 0) < 0 && errno == EINTR)
+		;
+	return 1;
+}
+
 static int storm(int workers, long millis)
 {
 	/* Each worker counts into shared memory: the parent reports the total. */
@@ -63,16 +76,8 @@ static int storm(int workers, long millis)
 			return perror("fork"), 1;
 		if (pid == 0) {
 			uint64_t n = 0;
-			while (now_ns(CLOCK_MONOTONIC) < end) {
-				pid_t c = fork();
-				if (c == 0)
-					_exit(0);
-				if (c < 0)
-					continue;
-				while (waitpid(c, NULL, 0) < 0 && errno == EINTR)
-					;
-				n++;
-			}
+			while (now_ns(CLOCK_MONOTONIC) < end)
+				n += lifecycle();
 			counts[w] = n;
 			_exit(0);
 		}
@@ -103,16 +108,8 @@ static int live(int workers)
 		if (pid < 0)
 			return perror("fork"), 1;
 		if (pid == 0) {
-			while (!*stop) {
-				pid_t c = fork();
-				if (c == 0)
-					_exit(0);
-				if (c < 0)
-					continue;
-				while (waitpid(c, NULL, 0) < 0 && errno == EINTR)
-					;
-				counts[w * SLOT]++;
-			}
+			while (!*stop)
+				counts[w * SLOT] += lifecycle();
 			_exit(0);
 		}
 	}
