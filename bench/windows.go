@@ -15,11 +15,11 @@ import (
 	"time"
 )
 
-// Window timing: a toggle is followed by settle (the tracer drains what the
-// previous state left within one 100 ms poll, and the caches of the new
-// state warm up), then one measured window.
+// Window timing: a toggle is followed by settle (longer than the tracer's
+// 250 ms poll: it drains what the previous state left, and the caches of the
+// new state warm up), then one measured window.
 const (
-	windowSettle = 250 * time.Millisecond
+	windowSettle = 400 * time.Millisecond
 	windowLength = 400 * time.Millisecond
 )
 
@@ -106,7 +106,7 @@ func (t *tracerProc) setState(attached bool) error {
 // /dev/null`, as a user runs it) whose programs are detached and attached in
 // alternate windows, in ABBA order: traced/untraced pairs a second apart
 // instead of rounds minutes apart, which a shared host's drift spoils. The
-// tracer's CPU falls in the attached windows: it drains every 100 ms, within
+// tracer's CPU falls in the attached windows: it drains every 250 ms, within
 // the settle time of the next window.
 func (b *bencher) windows(ctx context.Context, name string, pairs int, args ...string) (ratios []float64, lifecycles uint64, st tracerStats, err error) {
 	t, err := b.startTracer(ctx, name, append([]string{"--json", "-o", "/dev/null", "--pause-signals"}, args...)...)

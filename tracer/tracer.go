@@ -40,9 +40,11 @@ type Config struct {
 	// signal->live) even where the tracepoint passes group_dead.
 	LiveFallback bool
 	// PollInterval is how long the reader sleeps when the buffer is empty
-	// (events are submitted without wakeups); 0: 100 ms. Each wakeup starts
-	// with cold caches: per fork-storm lifecycle the tracer spent 1550 ns at
-	// 50 ms, 1270 ns at 100 ms and 1250 ns at 200 ms.
+	// (events are submitted without wakeups); 0: 250 ms. Each wakeup has a
+	// cost (cold caches, the Go runtime's sysmon busy again): per fork-storm
+	// lifecycle the tracer spent 1550 ns at 50 ms, 1270 at 100 ms; in another
+	// hour 1150 at 100 ms and 1050 at 250 ms. The 16 MiB ring buffer holds
+	// seconds of a fork storm.
 	PollInterval time.Duration
 }
 
@@ -86,7 +88,7 @@ func Open(cfg Config) (*Tracer, error) {
 		cfg.FollowMax = 65536
 	}
 	if cfg.PollInterval == 0 {
-		cfg.PollInterval = 100 * time.Millisecond
+		cfg.PollInterval = 250 * time.Millisecond
 	}
 	spec, err := loadZombietrace()
 	if err != nil {

@@ -55,7 +55,7 @@ func sessionFlags() []cli.Flag {
 		&cli.IntFlag{Name: "ringbuf-mib", Value: 16, Usage: "ring buffer size in `MiB` (a power of two)"},
 		&cli.StringFlag{Name: "ready-file", Hidden: true, Usage: "write this file once every program is attached"},
 		&cli.BoolFlag{Name: "exit-events", Hidden: true, Usage: "an exit event for every process, not only where the notification cannot tell"},
-		&cli.DurationFlag{Name: "poll", Hidden: true, Usage: "how long the reader sleeps on an empty ring buffer (default 100ms)"},
+		&cli.DurationFlag{Name: "poll", Hidden: true, Usage: "how long the reader sleeps on an empty ring buffer (default 250ms)"},
 		&cli.StringFlag{Name: "cpuprofile", Hidden: true, Usage: "write a CPU profile of the session"},
 		&cli.DurationFlag{Name: "stats-interval", Hidden: true, Usage: "also write --stats-file this often"},
 		&cli.StringFlag{Name: "stats-file", Hidden: true, Usage: "write the session's own costs (JSON) here at the end"},
