@@ -197,6 +197,9 @@ var modes = []mode{
 func trace(t *testing.T, cfg tracer.Config, argv []string) *result {
 	t.Helper()
 	requireBPF(t)
+	if cfg.PollInterval == 0 {
+		cfg.PollInterval = 20 * time.Millisecond // the default 250 ms only slows the tests
+	}
 	tr, err := tracer.Open(cfg)
 	if err != nil {
 		t.Fatalf("opening tracer: %v", err)
@@ -230,7 +233,10 @@ func trace(t *testing.T, cfg tracer.Config, argv []string) *result {
 	}
 	reapAll(t)
 	// Everything is reaped now; reaps no syscall shows are only known from
-	// the free event, which lazy RCU can delay by seconds.
+	// the free event, which lazy RCU can delay by seconds. First let the
+	// reader catch up: an engine that has not read the exits yet shows no
+	// zombies either.
+	time.Sleep(3 * cfg.PollInterval)
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
 		mu.Lock()
