@@ -296,15 +296,13 @@ static __always_inline int on_group_exit(struct task_struct *p, __u32 extra_flag
 {
 	struct task_struct *leader = p->group_leader;
 	struct task_struct *rp = leader->real_parent;
-	__u32 ptgid = rp->tgid;
-	__u64 pstart = leader_start(rp);
 
 	if (filter_enabled) {
 		if (!(follow_flags(p->tgid) & FOLLOW_TRACE))
 			return 0;
 		/* After reparenting the inheritor owes the reap: keep its waits. */
-		if (!(follow_flags(ptgid) & FOLLOW_TRACE))
-			follow_add(ptgid, pstart, FOLLOW_OWES);
+		if (!(follow_flags(rp->tgid) & FOLLOW_TRACE))
+			follow_add(rp->tgid, leader_start(rp), FOLLOW_OWES);
 	}
 	/*
 	 * The ordinary case needs no exit event: the SIGCHLD notification that
@@ -316,6 +314,9 @@ static __always_inline int on_group_exit(struct task_struct *p, __u32 extra_flag
 	bool autoreap = will_autoreap(leader);
 	if (!autoreap && leader->exit_signal == SIGCHLD && !leader->ptrace && !extra_flags && !all_exits)
 		return 0;
+	/* Read only for the event: the common exit above needs no parent fields. */
+	__u32 ptgid = rp->tgid;
+	__u64 pstart = leader_start(rp);
 
 	struct event *e = reserve();
 	if (!e)
