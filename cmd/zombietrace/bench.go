@@ -82,7 +82,7 @@ func printBench(w io.Writer, r *bench.Result) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "MEASURE\tVALUE\tGOAL\t\n")
 	fmt.Fprintf(tw, "fork+exit+wait, untraced\t%.0f lifecycles/s\t\t\n", r.LifecyclesPerSecUntraced)
-	fmt.Fprintf(tw, "traced/untraced, light (median, 95%% CI; %d window pairs)\t%.3f [%.3f, %.3f]\t>= 0.98, CI low >= 0.96\t%s\n",
+	fmt.Fprintf(tw, "traced/untraced, light (median, 95%% CI; %d window pairs)\t%.4f [%.4f, %.4f]\t>= 0.98, CI low >= 0.96\t%s\n",
 		r.WindowPairs, r.RatioMedian, r.RatioCILow, r.RatioCIHigh, check(r.RatioMedian >= 0.98 && r.RatioCILow >= 0.96))
 	fmt.Fprintf(tw, "traced/untraced, exact (windows)\t%.3f [%.3f, %.3f]\t\t\n", r.ExactRatioMedian, r.ExactRatioCILow, r.ExactRatioCIHigh)
 	fmt.Fprintf(tw, "traced/untraced, light (%d rounds, a tracer started for each)\t%.3f [%.3f, %.3f]\t\t\n", r.Rounds, r.RoundsRatioMedian, r.RoundsRatioCILow, r.RoundsRatioCIHigh)
