@@ -25,9 +25,6 @@ func (m Mode) String() string {
 // maxLastWaits bounds the exact mode's per-thread wait arguments.
 const maxLastWaits = 1 << 16
 
-// maxOlder bounds the displaced incarnations waiting for their free event.
-const maxOlder = 1 << 16
-
 // MaxParents bounds the per-parent table: a host where every short-lived
 // shell forks once would grow it without end. Past it, parents that owe
 // nothing are evicted (their statistics are dropped and counted).
@@ -131,7 +128,6 @@ type pendingWait struct {
 type Engine struct {
 	mode      Mode
 	emit      func(*Record)
-	older     map[Key]*proc    // incarnations displaced by a newer process with their pid, until freed
 	byPID     map[uint32]*proc // the newest incarnation of each pid
 	spare     []*proc          // released records, reused (a fork storm allocates nothing)
 	parents   parentTable
@@ -179,21 +175,19 @@ func (e *Engine) evictParents() {
 // on (report --from); earlier events still build the state.
 func (e *Engine) CountFrom(t uint64) { e.window = t }
 
-// proc finds a process by identity: the newest incarnation of a pid is one
-// uint32 lookup away (struct keys hash slowly); older ones are in procs.
+// proc finds a process by identity: one uint32 lookup (struct keys hash
+// slowly), then the start time. A pid holds one incarnation: a newer process
+// with the pid ends the record of the older one (newProc).
 func (e *Engine) proc(k Key) *proc {
 	if p := e.byPID[k.PID]; p != nil && p.key == k {
 		return p
 	}
-	return e.older[k]
+	return nil
 }
 
 // eachProc visits every process not yet freed.
 func (e *Engine) eachProc(f func(*proc)) {
 	for _, p := range e.byPID {
-		f(p)
-	}
-	for _, p := range e.older {
 		f(p)
 	}
 }
@@ -218,7 +212,6 @@ func NewEngine(mode Mode, emit func(*Record)) *Engine {
 	return &Engine{
 		mode:      mode,
 		emit:      emit,
-		older:     make(map[Key]*proc),
 		byPID:     make(map[uint32]*proc),
 		parents:   newParentTable(),
 		blocked:   make(map[uint32]*pendingWait),
@@ -307,16 +300,10 @@ func (e *Engine) newProc(k Key, comm [16]byte) *proc {
 		if old.state != stateReaped {
 			e.reap(old, maxU64(e.last, old.zombieTime), ReapedByUnseen, Key{}, "pid-reused", true)
 		}
-		e.older[old.key] = old // its free event may still come
-		if len(e.older) > maxOlder {
-			// Frees lost with lost events would leave these forever.
-			for k, p := range e.older {
-				if p.state == stateReaped {
-					delete(e.older, k)
-					unlink(p)
-				}
-			}
-		}
+		// Nothing is left to learn about it: its free event only closes
+		// records. Keeping it for that event held one record in 1,500 of a
+		// fork storm for good: lazy RCU delayed some frees past minutes here.
+		e.forget(old)
 	}
 	// Until a fork or exit says otherwise, the ordinary exit signal.
 	var p *proc
@@ -898,8 +885,6 @@ func (e *Engine) free(ev *Event) {
 func (e *Engine) forget(p *proc) {
 	if e.byPID[p.key.PID] == p {
 		delete(e.byPID, p.key.PID)
-	} else {
-		delete(e.older, p.key)
 	}
 	unlink(p)
 	if len(e.spare) < 1024 {
@@ -1039,7 +1024,7 @@ func (e *Engine) HasReaped(pid uint32) bool {
 }
 
 // Live is the number of process records held (not yet freed).
-func (e *Engine) Live() int { return len(e.byPID) + len(e.older) }
+func (e *Engine) Live() int { return len(e.byPID) }
 
 // Lost is the number of events the kernel reported lost.
 func (e *Engine) Lost() uint64 { return e.lost }
