@@ -41,17 +41,6 @@ const volatile __u32 filter_enabled = 0; /* 1: only followed processes */
 const volatile __u32 all_exits = 0;      /* 1: an exit event for every process */
 const volatile __u32 capture_stacks = 0; /* 1: the forking thread's user stack (--stacks) */
 
-#define MAX_STACK_DEPTH 127
-
-/* User stacks of fork call sites, by id (--stacks only: outside the default
- * mode's cost budget). */
-struct {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
-	__uint(value_size, MAX_STACK_DEPTH * sizeof(__u64));
-} stacks SEC(".maps");
-
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 16 << 20); /* resized from Go */
@@ -89,6 +78,7 @@ struct {
 /* Make sure bpf2go emits these types. */
 const struct event *unused_event __attribute__((unused));
 const struct exec_event *unused_exec_event __attribute__((unused));
+const struct fork_stack_event *unused_fork_stack_event __attribute__((unused));
 const struct follow_entry *unused_follow_entry __attribute__((unused));
 const enum event_kind *unused_event_kind __attribute__((unused));
 const enum event_flag *unused_event_flag __attribute__((unused));
@@ -235,9 +225,22 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 			follow_add(ptgid, pstart, FOLLOW_OWES);
 	}
 
-	struct event *e = reserve_at();
-	if (!e)
-		return 0;
+	struct event *e;
+	struct fork_stack_event *se = NULL;
+	if (capture_stacks) {
+		/* --stacks only: outside the default mode's cost budget. */
+		se = bpf_ringbuf_reserve(&events, sizeof(*se), 0);
+		if (!se) {
+			count(COUNTER_LOST);
+			return 0;
+		}
+		e = &se->ev;
+		__builtin_memset(e, 0, sizeof(*e));
+	} else {
+		e = reserve_at();
+		if (!e)
+			return 0;
+	}
 	/* copy_process() stamped the child with the boot clock a moment ago:
 	 * that is the fork's time, without another clock read (~55 ns here). */
 	e->ts = child->start_boottime;
@@ -252,8 +255,13 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 	e->nspid = ns_pid(child);
 	e->options = child->exit_signal;
 	e->code = parent->pid; /* the forking thread: it is not blocked in a wait */
-	/* Where in the parent's code the fork came from (frame-pointer unwind). */
-	e->status = capture_stacks ? bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK) : -1;
+	e->status = -1;
+	if (se) {
+		/* Where in the parent's code the fork came from (frame-pointer
+		 * unwind); frames past the copied ones are not read. */
+		long n = bpf_get_stack(ctx, se->ips, sizeof(se->ips), BPF_F_USER_STACK);
+		e->status = n < 0 ? n : n / sizeof(__u64);
+	}
 	submit(e);
 	return 0;
 }

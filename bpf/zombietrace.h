@@ -49,7 +49,7 @@ enum wait_target {
 /*
  * One record for every kind. Field use by kind:
  *            pid/start_ns/comm  peer_pid/peer_start   nspid          options        status       code
- * fork       child              real parent           child ns pid   exit signal    stack id     forking tid
+ * fork       child              real parent           child ns pid   exit signal    stack frames forking tid
  * exec       process            -                     -              -              -            old tid
  * exit       process            real parent           ns pid         exit signal    wait status  -
  * notify     current's process  receiver              si_pid         send result    si_status    si_code (1-6)
@@ -83,6 +83,16 @@ struct event {
 struct exec_event {
 	struct event ev;
 	__u8 filename[EXEC_FILENAME_LEN];
+};
+
+#define FORK_STACK_DEPTH 127
+
+/* A fork with --stacks: the forking thread's user stack travels with the
+ * event (no stack map: its buckets collide, and a collision lost the call
+ * site). ev.status is the number of frames in ips, or a negative error. */
+struct fork_stack_event {
+	struct event ev;
+	__u64 ips[FORK_STACK_DEPTH];
 };
 
 /* follow map value flags */

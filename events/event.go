@@ -116,7 +116,10 @@ type Event struct {
 	Comm      [16]byte
 	Filename  string // exec
 	Callsite  string // fork with --stacks: the parent's call stack, outermost first, ';'-separated
-	Count     uint64 // lost
+	// Stack is a live fork's user stack (--stacks), innermost first, as the
+	// kernel unwound it: Callsite is made from it. Not recorded.
+	Stack []uint64
+	Count uint64 // lost
 }
 
 // Key identifies a process: pids are reused, pid + start time is not.

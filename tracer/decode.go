@@ -11,8 +11,9 @@ import (
 )
 
 var (
-	eventSize     = int(unsafe.Sizeof(zombietraceEvent{}))
-	execEventSize = int(unsafe.Sizeof(zombietraceExecEvent{}))
+	eventSize      = int(unsafe.Sizeof(zombietraceEvent{}))
+	execEventSize  = int(unsafe.Sizeof(zombietraceExecEvent{}))
+	stackEventSize = int(unsafe.Sizeof(zombietraceForkStackEvent{}))
 )
 
 var errShortRecord = errors.New("short ring buffer record")
@@ -24,7 +25,16 @@ func decode(b []byte, ev *events.Event) error {
 		return fmt.Errorf("%w: %d bytes, want %d", errShortRecord, len(b), eventSize)
 	}
 	raw := (*zombietraceEvent)(unsafe.Pointer(&b[0]))
+	stack := ev.Stack[:0] // kept across events: --stacks does not allocate per fork
 	convert(raw, ev)
+	ev.Stack = stack
+	if raw.Kind == uint32(zombietraceEventKindEVENT_FORK) && len(b) >= stackEventSize {
+		x := (*zombietraceForkStackEvent)(unsafe.Pointer(&b[0]))
+		if n := int(raw.Status); n > 0 {
+			ev.Stack = append(stack, x.Ips[:min(n, len(x.Ips))]...)
+		}
+		return nil
+	}
 	if raw.Kind == uint32(zombietraceEventKindEVENT_EXEC) {
 		if len(b) < execEventSize {
 			return fmt.Errorf("%w: exec record of %d bytes, want %d", errShortRecord, len(b), execEventSize)

@@ -20,9 +20,10 @@ func TestEmbeddedObjectMatchesGoTypes(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, size := range map[string]uintptr{
-		"event":        unsafe.Sizeof(zombietraceEvent{}),
-		"exec_event":   unsafe.Sizeof(zombietraceExecEvent{}),
-		"follow_entry": unsafe.Sizeof(zombietraceFollowEntry{}),
+		"event":            unsafe.Sizeof(zombietraceEvent{}),
+		"exec_event":       unsafe.Sizeof(zombietraceExecEvent{}),
+		"fork_stack_event": unsafe.Sizeof(zombietraceForkStackEvent{}),
+		"follow_entry":     unsafe.Sizeof(zombietraceFollowEntry{}),
 	} {
 		var s *btf.Struct
 		if err := spec.Types.TypeByName(name, &s); err != nil {
@@ -67,6 +68,38 @@ func TestDecode(t *testing.T) {
 	}
 	if err := decode(b[:eventSize], &ev); !errors.Is(err, errShortRecord) {
 		t.Fatalf("short exec record: %v", err)
+	}
+}
+
+// A fork with --stacks carries its stack: as many frames as status says,
+// never more than were copied; a failed unwind (negative status) has none.
+func TestDecodeForkStack(t *testing.T) {
+	var raw zombietraceForkStackEvent
+	raw.Ev.Kind = uint32(zombietraceEventKindEVENT_FORK)
+	raw.Ev.Pid = 42
+	raw.Ips[0], raw.Ips[1], raw.Ips[2], raw.Ips[3] = 0x401000, 0x402000, 0x403000, 0xdead
+	b := unsafe.Slice((*byte)(unsafe.Pointer(&raw)), unsafe.Sizeof(raw))
+	var ev events.Event
+	for _, c := range []struct {
+		status int32
+		want   int
+	}{{3, 3}, {-14, 0}, {1000, len(raw.Ips)}, {0, 0}} {
+		raw.Ev.Status = c.status
+		if err := decode(b, &ev); err != nil {
+			t.Fatal(err)
+		}
+		if ev.Kind != events.KindFork || ev.PID != 42 || len(ev.Stack) != c.want {
+			t.Errorf("status %d: kind %v pid %d, %d frames, want %d", c.status, ev.Kind, ev.PID, len(ev.Stack), c.want)
+		}
+	}
+	raw.Ev.Status = 3
+	decode(b, &ev)
+	if ev.Stack[0] != 0x401000 || ev.Stack[2] != 0x403000 {
+		t.Errorf("frames %#x", ev.Stack)
+	}
+	// The plain fork record of the default mode: no stack.
+	if err := decode(b[:eventSize], &ev); err != nil || len(ev.Stack) != 0 {
+		t.Errorf("plain fork: %v, %d frames", err, len(ev.Stack))
 	}
 }
 

@@ -31,7 +31,8 @@ type Config struct {
 	// FollowMax bounds the follow map; 0: 65536.
 	FollowMax int
 	// Stacks captures the forking thread's user stack at every fork
-	// (bpf_get_stackid): the fork call sites of --stacks. Costs more.
+	// (bpf_get_stack into the fork's record, Event.Stack): the fork call
+	// sites of --stacks. Costs more.
 	Stacks bool
 	// AllExits sends an exit event for every process (by default only when
 	// the SIGCHLD notification cannot carry everything: one event in five).
@@ -106,8 +107,6 @@ func Open(cfg Config) (*Tracer, error) {
 	var stacks uint32
 	if cfg.Stacks {
 		stacks = 1
-	} else {
-		spec.Maps[zombietraceMapStacks].MaxEntries = 1 // stack maps preallocate
 	}
 	if err := spec.Variables[zombietraceVarCaptureStacks].Set(stacks); err != nil {
 		return nil, fmt.Errorf("setting capture_stacks: %w", err)
@@ -264,16 +263,6 @@ func (t *Tracer) Follow(pid uint32, start uint64, flags FollowFlags) error {
 		return fmt.Errorf("following pid %d: %w", pid, err)
 	}
 	return nil
-}
-
-// Stack returns the user-space return addresses of a fork call site
-// (innermost first), by the stack id of a fork event (Event.Status).
-func (t *Tracer) Stack(id int32) ([]uint64, error) {
-	var ips [127]uint64
-	if err := t.coll.Maps[zombietraceMapStacks].Lookup(uint32(id), &ips); err != nil {
-		return nil, fmt.Errorf("reading stack %d: %w", id, err)
-	}
-	return ips[:], nil
 }
 
 // Counters returns the per-CPU counters summed: events lost because the ring

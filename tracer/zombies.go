@@ -48,7 +48,6 @@ func loadOnly(name string) (*ebpf.Collection, error) {
 		}
 	}
 	spec.Maps[zombietraceMapEvents].MaxEntries = 4096
-	spec.Maps[zombietraceMapStacks].MaxEntries = 1
 	coll, err := ebpf.NewCollection(spec)
 	if err != nil {
 		return nil, loadError(err)

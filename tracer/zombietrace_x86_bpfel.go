@@ -88,6 +88,12 @@ const (
 	zombietraceFollowFlagFOLLOW_CHILDREN zombietraceFollowFlag = 4
 )
 
+type zombietraceForkStackEvent struct {
+	_   structs.HostLayout
+	Ev  zombietraceEvent
+	Ips [127]uint64
+}
+
 type zombietraceWaitArgs struct {
 	_          structs.HostLayout
 	Addr       uint64
@@ -117,36 +123,36 @@ const (
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
-	zombietraceMapCounters          = "counters"
-	zombietraceMapEvents            = "events"
-	zombietraceMapFollow            = "follow"
-	zombietraceMapStacks            = "stacks"
-	zombietraceMapWaitArgs          = "wait_args"
-	zombietraceProgEnterWait4       = "enter_wait4"
-	zombietraceProgEnterWaitid      = "enter_waitid"
-	zombietraceProgExitWait4        = "exit_wait4"
-	zombietraceProgExitWaitid       = "exit_waitid"
-	zombietraceProgHandleExec       = "handle_exec"
-	zombietraceProgHandleExit       = "handle_exit"
-	zombietraceProgHandleExitLive   = "handle_exit_live"
-	zombietraceProgHandleFork       = "handle_fork"
-	zombietraceProgHandleFree       = "handle_free"
-	zombietraceProgHandleSignal     = "handle_signal"
-	zombietraceProgHandleWait       = "handle_wait"
-	zombietraceProgListSubreapers   = "list_subreapers"
-	zombietraceProgListZombies      = "list_zombies"
-	zombietraceVarAllExits          = "all_exits"
-	zombietraceVarCaptureStacks     = "capture_stacks"
-	zombietraceVarFilterEnabled     = "filter_enabled"
-	zombietraceVarUnusedCounter     = "unused_counter"
-	zombietraceVarUnusedEvent       = "unused_event"
-	zombietraceVarUnusedEventFlag   = "unused_event_flag"
-	zombietraceVarUnusedEventKind   = "unused_event_kind"
-	zombietraceVarUnusedExecEvent   = "unused_exec_event"
-	zombietraceVarUnusedFollowEntry = "unused_follow_entry"
-	zombietraceVarUnusedFollowFlag  = "unused_follow_flag"
-	zombietraceVarUnusedWaitSyscall = "unused_wait_syscall"
-	zombietraceVarUnusedWaitTarget  = "unused_wait_target"
+	zombietraceMapCounters             = "counters"
+	zombietraceMapEvents               = "events"
+	zombietraceMapFollow               = "follow"
+	zombietraceMapWaitArgs             = "wait_args"
+	zombietraceProgEnterWait4          = "enter_wait4"
+	zombietraceProgEnterWaitid         = "enter_waitid"
+	zombietraceProgExitWait4           = "exit_wait4"
+	zombietraceProgExitWaitid          = "exit_waitid"
+	zombietraceProgHandleExec          = "handle_exec"
+	zombietraceProgHandleExit          = "handle_exit"
+	zombietraceProgHandleExitLive      = "handle_exit_live"
+	zombietraceProgHandleFork          = "handle_fork"
+	zombietraceProgHandleFree          = "handle_free"
+	zombietraceProgHandleSignal        = "handle_signal"
+	zombietraceProgHandleWait          = "handle_wait"
+	zombietraceProgListSubreapers      = "list_subreapers"
+	zombietraceProgListZombies         = "list_zombies"
+	zombietraceVarAllExits             = "all_exits"
+	zombietraceVarCaptureStacks        = "capture_stacks"
+	zombietraceVarFilterEnabled        = "filter_enabled"
+	zombietraceVarUnusedCounter        = "unused_counter"
+	zombietraceVarUnusedEvent          = "unused_event"
+	zombietraceVarUnusedEventFlag      = "unused_event_flag"
+	zombietraceVarUnusedEventKind      = "unused_event_kind"
+	zombietraceVarUnusedExecEvent      = "unused_exec_event"
+	zombietraceVarUnusedFollowEntry    = "unused_follow_entry"
+	zombietraceVarUnusedFollowFlag     = "unused_follow_flag"
+	zombietraceVarUnusedForkStackEvent = "unused_fork_stack_event"
+	zombietraceVarUnusedWaitSyscall    = "unused_wait_syscall"
+	zombietraceVarUnusedWaitTarget     = "unused_wait_target"
 )
 
 // loadZombietrace returns the embedded CollectionSpec for zombietrace.
@@ -213,7 +219,6 @@ type zombietraceMapSpecs struct {
 	Counters *ebpf.MapSpec `ebpf:"counters"`
 	Events   *ebpf.MapSpec `ebpf:"events"`
 	Follow   *ebpf.MapSpec `ebpf:"follow"`
-	Stacks   *ebpf.MapSpec `ebpf:"stacks"`
 	WaitArgs *ebpf.MapSpec `ebpf:"wait_args"`
 }
 
@@ -221,18 +226,19 @@ type zombietraceMapSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type zombietraceVariableSpecs struct {
-	AllExits          *ebpf.VariableSpec `ebpf:"all_exits"`
-	CaptureStacks     *ebpf.VariableSpec `ebpf:"capture_stacks"`
-	FilterEnabled     *ebpf.VariableSpec `ebpf:"filter_enabled"`
-	UnusedCounter     *ebpf.VariableSpec `ebpf:"unused_counter"`
-	UnusedEvent       *ebpf.VariableSpec `ebpf:"unused_event"`
-	UnusedEventFlag   *ebpf.VariableSpec `ebpf:"unused_event_flag"`
-	UnusedEventKind   *ebpf.VariableSpec `ebpf:"unused_event_kind"`
-	UnusedExecEvent   *ebpf.VariableSpec `ebpf:"unused_exec_event"`
-	UnusedFollowEntry *ebpf.VariableSpec `ebpf:"unused_follow_entry"`
-	UnusedFollowFlag  *ebpf.VariableSpec `ebpf:"unused_follow_flag"`
-	UnusedWaitSyscall *ebpf.VariableSpec `ebpf:"unused_wait_syscall"`
-	UnusedWaitTarget  *ebpf.VariableSpec `ebpf:"unused_wait_target"`
+	AllExits             *ebpf.VariableSpec `ebpf:"all_exits"`
+	CaptureStacks        *ebpf.VariableSpec `ebpf:"capture_stacks"`
+	FilterEnabled        *ebpf.VariableSpec `ebpf:"filter_enabled"`
+	UnusedCounter        *ebpf.VariableSpec `ebpf:"unused_counter"`
+	UnusedEvent          *ebpf.VariableSpec `ebpf:"unused_event"`
+	UnusedEventFlag      *ebpf.VariableSpec `ebpf:"unused_event_flag"`
+	UnusedEventKind      *ebpf.VariableSpec `ebpf:"unused_event_kind"`
+	UnusedExecEvent      *ebpf.VariableSpec `ebpf:"unused_exec_event"`
+	UnusedFollowEntry    *ebpf.VariableSpec `ebpf:"unused_follow_entry"`
+	UnusedFollowFlag     *ebpf.VariableSpec `ebpf:"unused_follow_flag"`
+	UnusedForkStackEvent *ebpf.VariableSpec `ebpf:"unused_fork_stack_event"`
+	UnusedWaitSyscall    *ebpf.VariableSpec `ebpf:"unused_wait_syscall"`
+	UnusedWaitTarget     *ebpf.VariableSpec `ebpf:"unused_wait_target"`
 }
 
 // zombietraceObjects contains all objects after they have been loaded into the kernel.
@@ -258,7 +264,6 @@ type zombietraceMaps struct {
 	Counters *ebpf.Map `ebpf:"counters"`
 	Events   *ebpf.Map `ebpf:"events"`
 	Follow   *ebpf.Map `ebpf:"follow"`
-	Stacks   *ebpf.Map `ebpf:"stacks"`
 	WaitArgs *ebpf.Map `ebpf:"wait_args"`
 }
 
@@ -267,7 +272,6 @@ func (m *zombietraceMaps) Close() error {
 		m.Counters,
 		m.Events,
 		m.Follow,
-		m.Stacks,
 		m.WaitArgs,
 	)
 }
@@ -276,18 +280,19 @@ func (m *zombietraceMaps) Close() error {
 //
 // It can be passed to loadZombietraceObjects or ebpf.CollectionSpec.LoadAndAssign.
 type zombietraceVariables struct {
-	AllExits          *ebpf.Variable `ebpf:"all_exits"`
-	CaptureStacks     *ebpf.Variable `ebpf:"capture_stacks"`
-	FilterEnabled     *ebpf.Variable `ebpf:"filter_enabled"`
-	UnusedCounter     *ebpf.Variable `ebpf:"unused_counter"`
-	UnusedEvent       *ebpf.Variable `ebpf:"unused_event"`
-	UnusedEventFlag   *ebpf.Variable `ebpf:"unused_event_flag"`
-	UnusedEventKind   *ebpf.Variable `ebpf:"unused_event_kind"`
-	UnusedExecEvent   *ebpf.Variable `ebpf:"unused_exec_event"`
-	UnusedFollowEntry *ebpf.Variable `ebpf:"unused_follow_entry"`
-	UnusedFollowFlag  *ebpf.Variable `ebpf:"unused_follow_flag"`
-	UnusedWaitSyscall *ebpf.Variable `ebpf:"unused_wait_syscall"`
-	UnusedWaitTarget  *ebpf.Variable `ebpf:"unused_wait_target"`
+	AllExits             *ebpf.Variable `ebpf:"all_exits"`
+	CaptureStacks        *ebpf.Variable `ebpf:"capture_stacks"`
+	FilterEnabled        *ebpf.Variable `ebpf:"filter_enabled"`
+	UnusedCounter        *ebpf.Variable `ebpf:"unused_counter"`
+	UnusedEvent          *ebpf.Variable `ebpf:"unused_event"`
+	UnusedEventFlag      *ebpf.Variable `ebpf:"unused_event_flag"`
+	UnusedEventKind      *ebpf.Variable `ebpf:"unused_event_kind"`
+	UnusedExecEvent      *ebpf.Variable `ebpf:"unused_exec_event"`
+	UnusedFollowEntry    *ebpf.Variable `ebpf:"unused_follow_entry"`
+	UnusedFollowFlag     *ebpf.Variable `ebpf:"unused_follow_flag"`
+	UnusedForkStackEvent *ebpf.Variable `ebpf:"unused_fork_stack_event"`
+	UnusedWaitSyscall    *ebpf.Variable `ebpf:"unused_wait_syscall"`
+	UnusedWaitTarget     *ebpf.Variable `ebpf:"unused_wait_target"`
 }
 
 // zombietracePrograms contains all programs after they have been loaded into the kernel.

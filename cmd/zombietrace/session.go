@@ -4,7 +4,9 @@ package main
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"os"
 	"regexp"
@@ -185,7 +187,7 @@ func (s *session) loop(ctx context.Context) error {
 	var lastStats time.Time
 	return s.tr.Run(ctx, func(ev *events.Event) {
 		s.count++
-		if s.sym != nil && ev.Kind == events.KindFork && ev.Status >= 0 {
+		if s.sym != nil && ev.Kind == events.KindFork && len(ev.Stack) > 0 {
 			ev.Callsite = s.callsite(ev)
 		}
 		if s.tap == nil || s.tap(ev) {
@@ -219,25 +221,27 @@ func (s *session) writeStats() error {
 }
 
 type callsiteKey struct {
-	id  int32
-	pid uint32
+	pid  uint32
+	hash uint64 // FNV-1a of the return addresses
 }
 
 // callsite symbolizes a fork's stack in the forking process (read from its
 // maps while it lives: it forked a moment ago).
 func (s *session) callsite(ev *events.Event) string {
-	k := callsiteKey{ev.Status, ev.PeerPID}
+	h := fnv.New64a()
+	var b [8]byte
+	for _, ip := range ev.Stack {
+		binary.LittleEndian.PutUint64(b[:], ip)
+		h.Write(b[:])
+	}
+	k := callsiteKey{ev.PeerPID, h.Sum64()}
 	if cs, ok := s.callsites[k]; ok {
 		return cs
-	}
-	ips, err := s.tr.Stack(ev.Status)
-	if err != nil {
-		return ""
 	}
 	if err := s.sym.Capture(int(ev.Code)); err != nil {
 		return ""
 	}
-	frames := s.sym.Resolve(int(ev.Code), ips)
+	frames := s.sym.Resolve(int(ev.Code), ev.Stack)
 	for i, j := 0, len(frames)-1; i < j; i, j = i+1, j-1 {
 		frames[i], frames[j] = frames[j], frames[i] // outermost first
 	}
