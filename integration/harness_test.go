@@ -128,32 +128,30 @@ func (r *result) of(pid uint32, typ events.RecordType) []events.Record {
 	return out
 }
 
+// one returns the single record of type typ for pid.
+func (r *result) one(t *testing.T, pid uint32, typ events.RecordType, what string) events.Record {
+	t.Helper()
+	rs := r.of(pid, typ)
+	if len(rs) != 1 {
+		t.Fatalf("pid %d: %d %s records, want 1; records:\n%s", pid, len(rs), what, r.dump())
+	}
+	return rs[0]
+}
+
 // reap returns the single reap record of pid.
 func (r *result) reap(t *testing.T, pid uint32) events.Record {
 	t.Helper()
-	rs := r.of(pid, events.RecordReap)
-	if len(rs) != 1 {
-		t.Fatalf("pid %d: %d reap records, want 1; records:\n%s", pid, len(rs), r.dump())
-	}
-	return rs[0]
+	return r.one(t, pid, events.RecordReap, "reap")
 }
 
 func (r *result) exit(t *testing.T, pid uint32) events.Record {
 	t.Helper()
-	rs := r.of(pid, events.RecordExit)
-	if len(rs) != 1 {
-		t.Fatalf("pid %d: %d exit records, want 1; records:\n%s", pid, len(rs), r.dump())
-	}
-	return rs[0]
+	return r.one(t, pid, events.RecordExit, "exit")
 }
 
 func (r *result) fork(t *testing.T, pid uint32) events.Record {
 	t.Helper()
-	rs := r.of(pid, events.RecordFork)
-	if len(rs) != 1 {
-		t.Fatalf("pid %d: %d fork records, want 1; records:\n%s", pid, len(rs), r.dump())
-	}
-	return rs[0]
+	return r.one(t, pid, events.RecordFork, "fork")
 }
 
 func (r *result) parent(pid uint32) (events.ParentStats, bool) {

@@ -141,11 +141,7 @@ func TestReapNudgeClearsCoalescedSignals(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "done: all") {
 		t.Fatalf("reap: %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
-	for _, z := range zombies {
-		if isZombie(z) {
-			t.Errorf("%d is still a zombie", z)
-		}
-	}
+	checkZombies(t, zombies, false, "%d is still a zombie")
 	if !alive(parent) {
 		t.Error("a nudge must not end the parent")
 	}
@@ -186,11 +182,7 @@ func TestReapTerminateNeverWaiting(t *testing.T) {
 	if !strings.Contains(r.stdout, "no effect") || !strings.Contains(r.stdout, "terminate:") {
 		t.Errorf("want a nudge without effect, then terminate:\n%s", r.stdout)
 	}
-	for _, z := range zombies {
-		if isZombie(z) {
-			t.Errorf("%d is still a zombie", z)
-		}
-	}
+	checkZombies(t, zombies, false, "%d is still a zombie")
 	var term line
 	for _, l := range auditLines(t, audit) {
 		if l.str("action") == "terminate" {
@@ -243,11 +235,7 @@ func TestReapRefusals(t *testing.T) {
 	if !alive(parent) {
 		t.Fatal("a refused reap signalled the parent")
 	}
-	for _, z := range zombies {
-		if !isZombie(z) {
-			t.Errorf("zombie %d vanished although every reap was refused", z)
-		}
-	}
+	checkZombies(t, zombies, true, "zombie %d vanished although every reap was refused")
 	// The dry run changes nothing either.
 	r := zt(t, 30*time.Second, "reap", "--parent", itoa(parent), "--strategy", "kill")
 	if r.code != 0 || !strings.Contains(r.stdout, "dry run") || !strings.Contains(r.stdout, "step 3: kill") {
@@ -256,11 +244,7 @@ func TestReapRefusals(t *testing.T) {
 	if !alive(parent) {
 		t.Fatal("the dry run signalled the parent")
 	}
-	for _, z := range zombies {
-		if !isZombie(z) {
-			t.Errorf("zombie %d vanished in a dry run", z)
-		}
-	}
+	checkZombies(t, zombies, true, "zombie %d vanished in a dry run")
 }
 
 // SCENARIOS.md 10: a container whose pid 1 never waits: terminating the
@@ -279,11 +263,7 @@ func TestReapRefusesUselessTerminate(t *testing.T) {
 	if !alive(parent) {
 		t.Error("the parent was terminated although its heir never waits")
 	}
-	for _, z := range zombies {
-		if !isZombie(z) {
-			t.Errorf("zombie %d vanished", z)
-		}
-	}
+	checkZombies(t, zombies, true, "zombie %d vanished")
 }
 
 // trace --remediate applies the nudge continuously.
@@ -306,11 +286,7 @@ func TestTraceRemediate(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("trace --remediate: %d %s", r.code, r.stderr)
 	}
-	for _, z := range zombies {
-		if isZombie(z) {
-			t.Errorf("%d still a zombie after 4 s of remediation", z)
-		}
-	}
+	checkZombies(t, zombies, false, "%d still a zombie after 4 s of remediation")
 	if !strings.Contains(r.stderr, "remediate: nudge") {
 		t.Errorf("no remediation reported:\n%s", r.stderr)
 	}
@@ -341,13 +317,20 @@ func TestReapAuto(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "done: all") {
 		t.Fatalf("auto: %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
-	for _, z := range zombies {
-		if isZombie(z) {
-			t.Errorf("%d still a zombie", z)
-		}
-	}
+	checkZombies(t, zombies, false, "%d still a zombie")
 	r = zt(t, 60*time.Second, "reap", "--auto", "--comm", "^no-such-command$")
 	if r.code != 0 || !strings.Contains(r.stdout, "no parent holds zombies") {
 		t.Errorf("auto without match: %d %q", r.code, r.stdout)
+	}
+}
+
+// checkZombies reports, with format (one %d: the pid), each of pids that is
+// not (want) or still (!want) a zombie.
+func checkZombies(t *testing.T, pids []int, want bool, format string) {
+	t.Helper()
+	for _, z := range pids {
+		if isZombie(z) != want {
+			t.Errorf(format, z)
+		}
 	}
 }
