@@ -350,13 +350,19 @@ func (b *bencher) bench(ctx context.Context) (*Result, error) {
 	lightCosts, exactCosts := map[string]progCost{}, map[string]progCost{}
 	var lightCPU, lightEvents, lightLifecycles, lightStormCPU uint64
 
-	traced := func(mode string, args ...string) (run, run, tracerStats, map[string]progCost, error) {
+	// traced runs a storm (and, for the rounds, the getppid loop) under a
+	// tracer started for it.
+	traced := func(mode string, syscalls bool, args ...string) (run, run, tracerStats, map[string]progCost, error) {
 		t, err := b.startTracer(ctx, mode, append([]string{"--json", "-o", "/dev/null"}, args...)...)
 		if err != nil {
 			return run{}, run{}, tracerStats{}, nil, err
 		}
 		s, serr := b.stormRun(ctx, stormArgs...)
-		g, gerr := b.stormRun(ctx, getppid...)
+		var g run
+		var gerr error
+		if syscalls {
+			g, gerr = b.stormRun(ctx, getppid...)
+		}
 		st, costs, err := t.stop()
 		for _, e := range []error{serr, gerr, err} {
 			if e != nil {
@@ -377,8 +383,8 @@ func (b *bencher) bench(ctx context.Context) (*Result, error) {
 			ug, err = b.stormRun(ctx, getppid...)
 			return err
 		}
-		light := func() (err error) { l, lg, lst, _, err = traced("light"); return err }
-		exact := func() (err error) { x, xg, xst, _, err = traced("exact", "--exact-waits"); return err }
+		light := func() (err error) { l, lg, lst, _, err = traced("light", true); return err }
+		exact := func() (err error) { x, xg, xst, _, err = traced("exact", true, "--exact-waits"); return err }
 		// Alternate the order so that drift of a noisy host cancels out.
 		order := []func() error{untraced, light, exact}
 		if i%2 == 1 {
@@ -425,7 +431,7 @@ func (b *bencher) bench(ctx context.Context) (*Result, error) {
 				costs map[string]progCost
 				args  []string
 			}{{lightCosts, nil}, {exactCosts, []string{"--exact-waits"}}} {
-				_, _, _, c, err := traced("cost", mode.args...)
+				_, _, _, c, err := traced("cost", false, mode.args...)
 				if err != nil {
 					return err
 				}
