@@ -40,11 +40,30 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 const volatile __u32 filter_enabled = 0; /* 1: only followed processes */
 const volatile __u32 all_exits = 0;      /* 1: an exit event for every process */
 const volatile __u32 capture_stacks = 0; /* 1: the forking thread's user stack (--stacks) */
+const volatile __u64 ring_size = 1;      /* slots per CPU ring, a power of two */
 
+/* exec records and --stacks forks */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 16 << 20); /* resized from Go */
+	__uint(max_entries, 1 << 20); /* resized from Go */
 } events SEC(".maps");
+
+/* Every other event: one ring per possible CPU (zombietrace.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1); /* possible CPUs: set from Go */
+	__type(key, __u32);
+	__type(value, struct ring_pos);
+	__uint(map_flags, BPF_F_MMAPABLE);
+} ring_positions SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1); /* possible CPUs x ring_size: set from Go */
+	__type(key, __u32);
+	__type(value, struct ring_slot);
+	__uint(map_flags, BPF_F_MMAPABLE);
+} ring_slots SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -78,6 +97,8 @@ struct {
 /* Make sure bpf2go emits these types. */
 const struct event *unused_event __attribute__((unused));
 const struct exec_event *unused_exec_event __attribute__((unused));
+const struct ring_slot *unused_ring_slot __attribute__((unused));
+const struct ring_pos *unused_ring_pos __attribute__((unused));
 const struct fork_stack_event *unused_fork_stack_event __attribute__((unused));
 const struct follow_entry *unused_follow_entry __attribute__((unused));
 const enum event_kind *unused_event_kind __attribute__((unused));
@@ -156,29 +177,57 @@ static __always_inline void copy_comm(__u8 *dst, struct task_struct *t)
 	d[1] = *(__u64 *)&t->comm[8];
 }
 
-/* A zeroed record (reserved memory is not) with no time yet. */
-static __always_inline struct event *reserve_at(void)
+/*
+ * A zeroed record in this CPU's ring, with no time yet; *seq gets what
+ * submit() publishes. Every reserved slot must be submitted: the reader
+ * waits for it. A full ring (or, three times over, a program interrupting
+ * this one between its read and its swap of head) counts a loss.
+ */
+static __always_inline struct event *reserve_at(__u64 *seq)
 {
-	struct event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count(COUNTER_LOST);
-		return NULL;
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct ring_pos *p = bpf_map_lookup_elem(&ring_positions, &cpu);
+	if (!p)
+		goto lost;
+	for (int i = 0; i < 3; i++) {
+		__u64 h = *(volatile __u64 *)&p->head;
+		if (h - *(volatile __u64 *)&p->tail >= ring_size)
+			goto lost;
+		if (__sync_val_compare_and_swap(&p->head, h, h + 1) != h)
+			continue;
+		__u32 key = cpu * ring_size + (h & (ring_size - 1));
+		struct ring_slot *s = bpf_map_lookup_elem(&ring_slots, &key);
+		if (!s)
+			return NULL; /* cannot happen: Go sized both maps; the reader skips a slot that never comes */
+		__builtin_memset(&s->ev, 0, sizeof(s->ev));
+		*seq = h + 1;
+		return &s->ev;
 	}
-	__builtin_memset(e, 0, sizeof(*e));
-	return e;
+lost:
+	count(COUNTER_LOST);
+	return NULL;
 }
 
-static __always_inline struct event *reserve(void)
+static __always_inline struct event *reserve(__u64 *seq)
 {
-	struct event *e = reserve_at();
+	struct event *e = reserve_at(seq);
 	if (e)
 		e->ts = bpf_ktime_get_boot_ns();
 	return e;
 }
 
-/* No per-event wakeup: the reader polls with a short deadline (a wakeup per
- * event slowed a fork loop by 14-49 %). */
-static __always_inline void submit(void *e)
+/* Publishes the slot: seq is stored after every field (x86 keeps stores in
+ * order; the barrier keeps the compiler from moving them). */
+static __always_inline void submit(struct event *e, __u64 seq)
+{
+	struct ring_slot *s = (struct ring_slot *)((void *)e - offsetof(struct ring_slot, ev));
+	asm volatile("" ::: "memory");
+	*(volatile __u64 *)&s->seq = seq;
+}
+
+/* No per-event wakeup: the reader polls (a wakeup per event slowed a fork
+ * loop by 14-49 %). */
+static __always_inline void submit_rb(void *e)
 {
 	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 }
@@ -227,6 +276,7 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 
 	struct event *e;
 	struct fork_stack_event *se = NULL;
+	__u64 seq = 0;
 	if (capture_stacks) {
 		/* --stacks only: outside the default mode's cost budget. */
 		se = bpf_ringbuf_reserve(&events, sizeof(*se), 0);
@@ -237,7 +287,7 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 		e = &se->ev;
 		__builtin_memset(e, 0, sizeof(*e));
 	} else {
-		e = reserve_at();
+		e = reserve_at(&seq);
 		if (!e)
 			return 0;
 	}
@@ -261,8 +311,10 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 		 * unwind); frames past the copied ones are not read. */
 		long n = bpf_get_stack(ctx, se->ips, sizeof(se->ips), BPF_F_USER_STACK);
 		e->status = n < 0 ? n : n / sizeof(__u64);
+		submit_rb(se);
+		return 0;
 	}
-	submit(e);
+	submit(e, seq);
 	return 0;
 }
 
@@ -283,7 +335,7 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	fill_process(&e->ev, p);
 	e->ev.code = old_pid;
 	bpf_probe_read_kernel_str(&e->filename, sizeof(e->filename), bprm->filename);
-	submit(e);
+	submit_rb(e);
 	return 0;
 }
 
@@ -326,7 +378,8 @@ static __always_inline int on_group_exit(struct task_struct *p, __u32 extra_flag
 	__u32 ptgid = rp->tgid;
 	__u64 pstart = leader_start(rp);
 
-	struct event *e = reserve();
+	__u64 seq;
+	struct event *e = reserve(&seq);
 	if (!e)
 		return 0;
 	e->kind = EVENT_EXIT;
@@ -341,7 +394,7 @@ static __always_inline int on_group_exit(struct task_struct *p, __u32 extra_flag
 		e->flags |= FLAG_AUTOREAP;
 	if (leader->ptrace)
 		e->flags |= FLAG_PTRACED;
-	submit(e);
+	submit(e, seq);
 	return 0;
 }
 
@@ -423,7 +476,8 @@ int BPF_PROG(handle_signal, int sig, struct kernel_siginfo *info, struct task_st
 			follow_add(rtgid, leader_start(task), FOLLOW_OWES);
 	}
 
-	struct event *e = reserve();
+	__u64 seq;
+	struct event *e = reserve(&seq);
 	if (!e)
 		return 0;
 	e->kind = EVENT_NOTIFY;
@@ -436,7 +490,7 @@ int BPF_PROG(handle_signal, int sig, struct kernel_siginfo *info, struct task_st
 	e->options = result;
 	if (self)
 		e->flags |= FLAG_NOTIFY_SELF;
-	submit(e);
+	submit(e, seq);
 	return 0;
 }
 
@@ -451,7 +505,8 @@ int BPF_PROG(handle_wait, struct pid *pid)
 	if (filter_enabled && !follow_flags(cur->tgid))
 		return 0;
 
-	struct event *e = reserve();
+	__u64 seq;
+	struct event *e = reserve(&seq);
 	if (!e)
 		return 0;
 	e->kind = EVENT_WAIT;
@@ -480,7 +535,7 @@ int BPF_PROG(handle_wait, struct pid *pid)
 	}
 	if (!pid && e->target_type != TARGET_ANY && e->syscall != WAIT_KERNEL)
 		e->target_type = TARGET_ANY;
-	submit(e);
+	submit(e, seq);
 	return 0;
 }
 
@@ -505,7 +560,8 @@ int BPF_PROG(handle_free, struct task_struct *p)
 		if (!(flags & FOLLOW_TRACE))
 			return 0;
 	}
-	struct event *e = reserve();
+	__u64 seq;
+	struct event *e = reserve(&seq);
 	if (!e)
 		return 0;
 	e->kind = EVENT_FREE;
@@ -515,7 +571,7 @@ int BPF_PROG(handle_free, struct task_struct *p)
 	e->task = (__u64)p;
 	/* No comm: the task_struct is cold here (an RCU callback, ms after the
 	 * reap) and every field read is a cache miss; identity is enough. */
-	submit(e);
+	submit(e, seq);
 	return 0;
 }
 
@@ -583,7 +639,8 @@ static __always_inline int wait_exit(long ret)
 		}
 	}
 
-	struct event *e = reserve();
+	__u64 seq;
+	struct event *e = reserve(&seq);
 	if (!e)
 		return 0;
 	e->kind = EVENT_WAIT_RET;
@@ -595,7 +652,7 @@ static __always_inline int wait_exit(long ret)
 	e->flags = flags;
 	e->syscall = args.syscall;
 	e->target_type = args.target_type;
-	submit(e);
+	submit(e, seq);
 	return 0;
 }
 

@@ -3,6 +3,7 @@
 package integration
 
 import (
+	"context"
 	"errors"
 	"os"
 	"os/exec"
@@ -145,4 +146,53 @@ func TestSubreapers(t *testing.T) {
 	if !srs[uint32(os.Getpid())] {
 		t.Fatalf("this process (%d) is a subreaper but not listed: %v", os.Getpid(), srs)
 	}
+}
+
+// A ring that overflows counts what it could not take: the loss reaches the
+// engine, and the records the lost events belonged to are marked uncertain.
+// Here 1024 slots per CPU and a reader that sleeps through a 3000-child storm.
+func TestOverflowIsCountedAndMarked(t *testing.T) {
+	requireBPF(t)
+	tr, err := tracer.Open(tracer.Config{Filter: true, RingBufferBytes: 1, PollInterval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	if err := tr.Follow(uint32(os.Getpid()), 0, tracer.FollowOwes|tracer.FollowChildren); err != nil {
+		t.Fatal(err)
+	}
+	var recs []events.Record
+	eng := events.NewEngine(tr.Mode(), func(r *events.Record) { recs = append(recs, *r) })
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	time.Sleep(50 * time.Millisecond) // the reader's first pass is over: it sleeps now
+	go func() { done <- tr.Run(ctx, eng.Handle, nil) }()
+	time.Sleep(50 * time.Millisecond)
+	storm := program(t, "storm.c", "3000")
+	if out, err := exec.Command(storm[0], storm[1:]...).CombinedOutput(); err != nil {
+		t.Fatalf("storm: %v: %s", err, out)
+	}
+	reapAll(t)
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	lost, _, err := tr.Counters()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := eng.Summary(tracer.BootNow())
+	if lost == 0 || s.LostEvents != lost {
+		t.Fatalf("kernel counted %d lost, the engine %d: want the same, above 0", lost, s.LostEvents)
+	}
+	uncertain := 0
+	for _, r := range recs {
+		if r.Uncertain {
+			uncertain++
+		}
+	}
+	if uncertain == 0 {
+		t.Errorf("%d events lost but no record is marked uncertain (%d records)", lost, len(recs))
+	}
+	t.Logf("%d events lost, %d of %d records uncertain", lost, uncertain, len(recs))
 }

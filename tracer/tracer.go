@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"sync"
 	"time"
@@ -26,7 +27,9 @@ type Config struct {
 	Exact bool
 	// Filter keeps only followed processes (see Follow); otherwise the whole host.
 	Filter bool
-	// RingBufferBytes is the ring buffer size (a power of two pages); 0: 16 MiB.
+	// RingBufferBytes is what the event rings may take, all CPUs together
+	// (each CPU's ring is a power of two of slots, at least 1024); 0: 16 MiB.
+	// With Stacks it is also the BPF ring buffer's size (a power of two).
 	RingBufferBytes int
 	// FollowMax bounds the follow map; 0: 65536.
 	FollowMax int
@@ -44,10 +47,19 @@ type Config struct {
 	// (events are submitted without wakeups); 0: 250 ms. Each wakeup has a
 	// cost (cold caches, the Go runtime's sysmon busy again): per fork-storm
 	// lifecycle the tracer spent 1550 ns at 50 ms, 1270 at 100 ms; in another
-	// hour 1150 at 100 ms and 1050 at 250 ms. The 16 MiB ring buffer holds
+	// hour 1150 at 100 ms and 1050 at 250 ms. The 16 MiB of rings hold
 	// seconds of a fork storm.
 	PollInterval time.Duration
 }
+
+// reorderWindow is how old an event must be before it is delivered: the
+// rings are merged by time, and a program on another CPU may still be
+// writing an older event (a vCPU can stall for milliseconds here).
+const reorderWindow = 20 * time.Millisecond
+
+// bigRingBytes sizes the BPF ring buffer that carries exec records: they are
+// rare, and 216 bytes each.
+const bigRingBytes = 1 << 20
 
 // FollowFlags mark a process in the in-kernel follow filter.
 type FollowFlags uint32
@@ -71,7 +83,10 @@ type Tracer struct {
 	counters *ebpf.Map
 	linksMu  sync.Mutex // Detach and Reattach may run beside Run
 	links    []link.Link
-	rd       *ringbuf.Reader
+	rd       *ringbuf.Reader        // exec records and --stacks forks
+	rings    *cpuRings              // every other event
+	big      bigQueue               // ring buffer records waiting for the rings' time
+	cand     []*zombietraceRingSlot // each ring's next published slot
 	exitProg string
 	lostSeen uint64
 }
@@ -95,7 +110,21 @@ func Open(cfg Config) (*Tracer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loading BPF object: %w", err)
 	}
-	spec.Maps[zombietraceMapEvents].MaxEntries = uint32(cfg.RingBufferBytes)
+	cpus, err := ebpf.PossibleCPU()
+	if err != nil {
+		return nil, fmt.Errorf("counting CPUs: %w", err)
+	}
+	slots := ringSlots(cfg.RingBufferBytes, cpus)
+	spec.Maps[zombietraceMapRingPositions].MaxEntries = uint32(cpus)
+	spec.Maps[zombietraceMapRingSlots].MaxEntries = uint32(cpus * slots)
+	if err := spec.Variables[zombietraceVarRingSize].Set(uint64(slots)); err != nil {
+		return nil, fmt.Errorf("setting ring_size: %w", err)
+	}
+	bigRing := bigRingBytes
+	if cfg.Stacks {
+		bigRing = cfg.RingBufferBytes // every fork's record is 1 KiB then
+	}
+	spec.Maps[zombietraceMapEvents].MaxEntries = uint32(bigRing)
 	spec.Maps[zombietraceMapFollow].MaxEntries = uint32(cfg.FollowMax)
 	var filter uint32
 	if cfg.Filter {
@@ -148,11 +177,16 @@ func Open(cfg Config) (*Tracer, error) {
 	t.follow = t.coll.Maps[zombietraceMapFollow]
 	t.counters = t.coll.Maps[zombietraceMapCounters]
 
-	// The reader first, so nothing submitted after attach is missed.
+	// The readers first, so nothing submitted after attach is missed.
 	if t.rd, err = ringbuf.NewReader(t.events); err != nil {
 		t.Close()
 		return nil, fmt.Errorf("opening ring buffer reader: %w", err)
 	}
+	if t.rings, err = mapRings(t.coll.Maps[zombietraceMapRingPositions], t.coll.Maps[zombietraceMapRingSlots], slots); err != nil {
+		t.Close()
+		return nil, fmt.Errorf("opening event rings: %w", err)
+	}
+	t.cand = make([]*zombietraceRingSlot, len(t.rings.rings))
 	if err := t.attach(); err != nil {
 		t.Close()
 		return nil, err
@@ -248,8 +282,11 @@ func (t *Tracer) Programs() map[string]*ebpf.Program {
 	return out
 }
 
-// RingBufferBytes is the size of the ring buffer mapping.
-func (t *Tracer) RingBufferBytes() int { return t.cfg.RingBufferBytes }
+// RingBufferBytes is the size of the event rings' and the ring buffer's
+// mappings.
+func (t *Tracer) RingBufferBytes() int {
+	return t.rings.bytes() + int(t.events.MaxEntries())
+}
 
 // Follow marks a process (by tgid) in the follow filter. start is its start
 // time in boot ns, or 0 when unknown.
@@ -282,26 +319,27 @@ func (t *Tracer) Counters() (lost, followFull uint64, err error) {
 	if lost, err = sum(uint32(zombietraceCounterCOUNTER_LOST)); err != nil {
 		return 0, 0, err
 	}
+	lost += t.rings.skipped.Load()
 	followFull, err = sum(uint32(zombietraceCounterCOUNTER_FOLLOW_FULL))
 	return lost, followFull, err
 }
 
 // Run reads events until ctx is done, calling handle for each one (the event
-// is reused: copy it to keep it). Losses are reported as KindLost events.
-// idle, if not nil, is called whenever the buffer has been drained (a good
-// moment to flush output). When ctx ends, what is already in the ring buffer
-// is still delivered.
+// is reused: copy it to keep it). Events come in time order across CPUs, each
+// once it is reorderWindow old. Losses are reported as KindLost events.
+// idle, if not nil, is called whenever the buffers have been drained (a good
+// moment to flush output). When ctx ends, what is already in the buffers is
+// still delivered.
 func (t *Tracer) Run(ctx context.Context, handle func(*events.Event), idle func()) error {
 	var (
 		rec ringbuf.Record
 		ev  events.Event
 	)
 	rec.RawSample = make([]byte, 0, int(unsafe.Sizeof(zombietraceExecEvent{}))+8)
-	// Records are submitted without wakeups, so epoll never wakes the reader:
-	// drain without blocking (a deadline in the past), then sleep. A future
-	// deadline would spin: cilium/ebpf rounds the epoll timeout down to whole
-	// milliseconds, so the last fraction of every period is a busy loop
-	// (measured: 82 % of a CPU with a 1 ms period, ~1 % with 10 ms).
+	// Records are submitted without wakeups: drain without blocking, then
+	// sleep. (A ring buffer deadline in the future would spin: cilium/ebpf
+	// rounds the epoll timeout down to whole milliseconds, so the last
+	// fraction of every period is a busy loop.)
 	timer := time.NewTimer(t.cfg.PollInterval)
 	defer timer.Stop()
 	draining := false
@@ -310,10 +348,7 @@ func (t *Tracer) Run(ctx context.Context, handle func(*events.Event), idle func(
 		for {
 			err := t.rd.ReadInto(&rec)
 			if err == nil {
-				if derr := decode(rec.RawSample, &ev); derr != nil {
-					return derr
-				}
-				handle(&ev)
+				t.big.push(rec.RawSample)
 				continue
 			}
 			if errors.Is(err, os.ErrDeadlineExceeded) {
@@ -324,6 +359,14 @@ func (t *Tracer) Run(ctx context.Context, handle func(*events.Event), idle func(
 			}
 			return fmt.Errorf("reading ring buffer: %w", err)
 		}
+		limit := uint64(math.MaxUint64)
+		if !draining {
+			limit = bootNow() - uint64(reorderWindow)
+		}
+		if err := t.deliver(limit, handle, &ev); err != nil {
+			return err
+		}
+		t.rings.release(time.Now())
 		if err := t.reportLost(handle, &ev); err != nil {
 			return err
 		}
@@ -335,11 +378,89 @@ func (t *Tracer) Run(ctx context.Context, handle func(*events.Event), idle func(
 		}
 		select {
 		case <-ctx.Done():
-			draining = true // one more pass: what is already in the buffer
+			draining = true // one more pass: what is already in the buffers
 		case <-timer.C:
 			timer.Reset(t.cfg.PollInterval)
 		}
 	}
+}
+
+// deliver hands over every event up to limit (boot ns), oldest first: a merge
+// of the CPUs' rings, each in its own order, and the ring buffer's records.
+func (t *Tracer) deliver(limit uint64, handle func(*events.Event), ev *events.Event) error {
+	rings := t.rings.rings
+	for i := range rings {
+		t.cand[i] = rings[i].peek()
+	}
+	for {
+		best := -1
+		for i, s := range t.cand {
+			if s != nil && s.Ev.Ts <= limit && (best < 0 || s.Ev.Ts < t.cand[best].Ev.Ts) {
+				best = i
+			}
+		}
+		if ts, ok := t.big.peekTime(); ok && ts <= limit && (best < 0 || ts < t.cand[best].Ev.Ts) {
+			if err := decode(t.big.pop(), ev); err != nil {
+				return err
+			}
+			handle(ev)
+			continue
+		}
+		if best < 0 {
+			break
+		}
+		stack := ev.Stack[:0]
+		convert(&t.cand[best].Ev, ev)
+		ev.Stack = stack
+		rings[best].next++
+		t.cand[best] = rings[best].peek()
+		handle(ev)
+	}
+	t.big.compact()
+	return nil
+}
+
+// bigQueue holds the ring buffer's records (copied out) until the rings
+// have caught up with their time.
+type bigQueue struct {
+	recs  [][]byte
+	head  int
+	spare [][]byte
+}
+
+func (q *bigQueue) push(b []byte) {
+	var buf []byte
+	if n := len(q.spare); n > 0 {
+		buf, q.spare = q.spare[n-1][:0], q.spare[:n-1]
+	}
+	q.recs = append(q.recs, append(buf, b...))
+}
+
+// peekTime is the next record's time; a record too short to have one goes
+// first, and decode reports it.
+func (q *bigQueue) peekTime() (uint64, bool) {
+	if q.head == len(q.recs) {
+		return 0, false
+	}
+	b := q.recs[q.head]
+	if len(b) < 8 {
+		return 0, true
+	}
+	return *(*uint64)(unsafe.Pointer(&b[0])), true
+}
+
+// pop returns the next record; it stays valid until the next push.
+func (q *bigQueue) pop() []byte {
+	b := q.recs[q.head]
+	q.head++
+	q.spare = append(q.spare, b)
+	return b
+}
+
+func (q *bigQueue) compact() {
+	n := copy(q.recs, q.recs[q.head:])
+	clear(q.recs[n:])
+	q.recs, q.head = q.recs[:n], 0
 }
 
 func (t *Tracer) reportLost(handle func(*events.Event), ev *events.Event) error {
@@ -373,6 +494,10 @@ func (t *Tracer) Close() error {
 	}
 	t.links = nil
 	t.linksMu.Unlock()
+	if t.rings != nil {
+		t.rings.close()
+		t.rings = nil
+	}
 	if t.coll != nil {
 		t.coll.Close()
 		t.coll = nil

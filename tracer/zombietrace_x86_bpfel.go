@@ -94,6 +94,20 @@ type zombietraceForkStackEvent struct {
 	Ips [127]uint64
 }
 
+type zombietraceRingPos struct {
+	_    structs.HostLayout
+	Head uint64
+	Pad0 [7]uint64
+	Tail uint64
+	Pad1 [7]uint64
+}
+
+type zombietraceRingSlot struct {
+	_   structs.HostLayout
+	Seq uint64
+	Ev  zombietraceEvent
+}
+
 type zombietraceWaitArgs struct {
 	_          structs.HostLayout
 	Addr       uint64
@@ -126,6 +140,8 @@ const (
 	zombietraceMapCounters             = "counters"
 	zombietraceMapEvents               = "events"
 	zombietraceMapFollow               = "follow"
+	zombietraceMapRingPositions        = "ring_positions"
+	zombietraceMapRingSlots            = "ring_slots"
 	zombietraceMapWaitArgs             = "wait_args"
 	zombietraceProgEnterWait4          = "enter_wait4"
 	zombietraceProgEnterWaitid         = "enter_waitid"
@@ -143,6 +159,7 @@ const (
 	zombietraceVarAllExits             = "all_exits"
 	zombietraceVarCaptureStacks        = "capture_stacks"
 	zombietraceVarFilterEnabled        = "filter_enabled"
+	zombietraceVarRingSize             = "ring_size"
 	zombietraceVarUnusedCounter        = "unused_counter"
 	zombietraceVarUnusedEvent          = "unused_event"
 	zombietraceVarUnusedEventFlag      = "unused_event_flag"
@@ -151,6 +168,8 @@ const (
 	zombietraceVarUnusedFollowEntry    = "unused_follow_entry"
 	zombietraceVarUnusedFollowFlag     = "unused_follow_flag"
 	zombietraceVarUnusedForkStackEvent = "unused_fork_stack_event"
+	zombietraceVarUnusedRingPos        = "unused_ring_pos"
+	zombietraceVarUnusedRingSlot       = "unused_ring_slot"
 	zombietraceVarUnusedWaitSyscall    = "unused_wait_syscall"
 	zombietraceVarUnusedWaitTarget     = "unused_wait_target"
 )
@@ -216,10 +235,12 @@ type zombietraceProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type zombietraceMapSpecs struct {
-	Counters *ebpf.MapSpec `ebpf:"counters"`
-	Events   *ebpf.MapSpec `ebpf:"events"`
-	Follow   *ebpf.MapSpec `ebpf:"follow"`
-	WaitArgs *ebpf.MapSpec `ebpf:"wait_args"`
+	Counters      *ebpf.MapSpec `ebpf:"counters"`
+	Events        *ebpf.MapSpec `ebpf:"events"`
+	Follow        *ebpf.MapSpec `ebpf:"follow"`
+	RingPositions *ebpf.MapSpec `ebpf:"ring_positions"`
+	RingSlots     *ebpf.MapSpec `ebpf:"ring_slots"`
+	WaitArgs      *ebpf.MapSpec `ebpf:"wait_args"`
 }
 
 // zombietraceVariableSpecs contains global variables before they are loaded into the kernel.
@@ -229,6 +250,7 @@ type zombietraceVariableSpecs struct {
 	AllExits             *ebpf.VariableSpec `ebpf:"all_exits"`
 	CaptureStacks        *ebpf.VariableSpec `ebpf:"capture_stacks"`
 	FilterEnabled        *ebpf.VariableSpec `ebpf:"filter_enabled"`
+	RingSize             *ebpf.VariableSpec `ebpf:"ring_size"`
 	UnusedCounter        *ebpf.VariableSpec `ebpf:"unused_counter"`
 	UnusedEvent          *ebpf.VariableSpec `ebpf:"unused_event"`
 	UnusedEventFlag      *ebpf.VariableSpec `ebpf:"unused_event_flag"`
@@ -237,6 +259,8 @@ type zombietraceVariableSpecs struct {
 	UnusedFollowEntry    *ebpf.VariableSpec `ebpf:"unused_follow_entry"`
 	UnusedFollowFlag     *ebpf.VariableSpec `ebpf:"unused_follow_flag"`
 	UnusedForkStackEvent *ebpf.VariableSpec `ebpf:"unused_fork_stack_event"`
+	UnusedRingPos        *ebpf.VariableSpec `ebpf:"unused_ring_pos"`
+	UnusedRingSlot       *ebpf.VariableSpec `ebpf:"unused_ring_slot"`
 	UnusedWaitSyscall    *ebpf.VariableSpec `ebpf:"unused_wait_syscall"`
 	UnusedWaitTarget     *ebpf.VariableSpec `ebpf:"unused_wait_target"`
 }
@@ -261,10 +285,12 @@ func (o *zombietraceObjects) Close() error {
 //
 // It can be passed to loadZombietraceObjects or ebpf.CollectionSpec.LoadAndAssign.
 type zombietraceMaps struct {
-	Counters *ebpf.Map `ebpf:"counters"`
-	Events   *ebpf.Map `ebpf:"events"`
-	Follow   *ebpf.Map `ebpf:"follow"`
-	WaitArgs *ebpf.Map `ebpf:"wait_args"`
+	Counters      *ebpf.Map `ebpf:"counters"`
+	Events        *ebpf.Map `ebpf:"events"`
+	Follow        *ebpf.Map `ebpf:"follow"`
+	RingPositions *ebpf.Map `ebpf:"ring_positions"`
+	RingSlots     *ebpf.Map `ebpf:"ring_slots"`
+	WaitArgs      *ebpf.Map `ebpf:"wait_args"`
 }
 
 func (m *zombietraceMaps) Close() error {
@@ -272,6 +298,8 @@ func (m *zombietraceMaps) Close() error {
 		m.Counters,
 		m.Events,
 		m.Follow,
+		m.RingPositions,
+		m.RingSlots,
 		m.WaitArgs,
 	)
 }
@@ -283,6 +311,7 @@ type zombietraceVariables struct {
 	AllExits             *ebpf.Variable `ebpf:"all_exits"`
 	CaptureStacks        *ebpf.Variable `ebpf:"capture_stacks"`
 	FilterEnabled        *ebpf.Variable `ebpf:"filter_enabled"`
+	RingSize             *ebpf.Variable `ebpf:"ring_size"`
 	UnusedCounter        *ebpf.Variable `ebpf:"unused_counter"`
 	UnusedEvent          *ebpf.Variable `ebpf:"unused_event"`
 	UnusedEventFlag      *ebpf.Variable `ebpf:"unused_event_flag"`
@@ -291,6 +320,8 @@ type zombietraceVariables struct {
 	UnusedFollowEntry    *ebpf.Variable `ebpf:"unused_follow_entry"`
 	UnusedFollowFlag     *ebpf.Variable `ebpf:"unused_follow_flag"`
 	UnusedForkStackEvent *ebpf.Variable `ebpf:"unused_fork_stack_event"`
+	UnusedRingPos        *ebpf.Variable `ebpf:"unused_ring_pos"`
+	UnusedRingSlot       *ebpf.Variable `ebpf:"unused_ring_slot"`
 	UnusedWaitSyscall    *ebpf.Variable `ebpf:"unused_wait_syscall"`
 	UnusedWaitTarget     *ebpf.Variable `ebpf:"unused_wait_target"`
 }

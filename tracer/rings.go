@@ -1,0 +1,122 @@
+//go:build linux
+
+package tracer
+
+import (
+	"fmt"
+	"math/bits"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"github.com/cilium/ebpf"
+	"golang.org/x/sys/unix"
+)
+
+var slotSize = int(unsafe.Sizeof(zombietraceRingSlot{}))
+
+// ringSlots is how many slots each CPU's ring gets out of budget bytes: a
+// power of two, at least 1024.
+func ringSlots(budget, cpus int) int {
+	n := budget / cpus / slotSize
+	if n < 1024 {
+		return 1024
+	}
+	return 1 << (bits.Len(uint(n)) - 1)
+}
+
+// cpuRings reads the per-CPU event rings (struct ring_slot and ring_pos in
+// bpf/zombietrace.h) through shared mappings of their two array maps.
+type cpuRings struct {
+	posMem, slotMem []byte
+	rings           []cpuRing
+	skipped         atomic.Uint64 // slots never published (given up on): counted as lost
+}
+
+type cpuRing struct {
+	pos   *zombietraceRingPos
+	slots []zombietraceRingSlot
+	mask  uint64
+	next  uint64 // the next slot to read; tail is moved here after each pass
+
+	stalledAt    uint64 // a reserved slot that is not published yet
+	stalledSince time.Time
+}
+
+// stallLimit is how long a reserved slot may stay unpublished before the
+// reader gives it up as lost. A program publishes within microseconds (it
+// runs with preemption off); only a writer that cannot publish (a failed
+// lookup that the verifier made us handle) leaves a slot for ever.
+const stallLimit = 2 * time.Second
+
+func mapRings(positions, slots *ebpf.Map, size int) (*cpuRings, error) {
+	cpus := int(positions.MaxEntries())
+	posMem, err := mmapArray(positions)
+	if err != nil {
+		return nil, err
+	}
+	slotMem, err := mmapArray(slots)
+	if err != nil {
+		unix.Munmap(posMem)
+		return nil, err
+	}
+	r := &cpuRings{posMem: posMem, slotMem: slotMem, rings: make([]cpuRing, cpus)}
+	all := unsafe.Slice((*zombietraceRingSlot)(unsafe.Pointer(&slotMem[0])), cpus*size)
+	posSize := int(unsafe.Sizeof(zombietraceRingPos{}))
+	for i := range r.rings {
+		ring := &r.rings[i]
+		ring.pos = (*zombietraceRingPos)(unsafe.Pointer(&posMem[i*posSize]))
+		ring.slots = all[i*size : (i+1)*size]
+		ring.mask = uint64(size - 1)
+		ring.next = atomic.LoadUint64(&ring.pos.Tail)
+	}
+	return r, nil
+}
+
+func mmapArray(m *ebpf.Map) ([]byte, error) {
+	n := int(m.MaxEntries()) * int(m.ValueSize())
+	page := unix.Getpagesize()
+	n = (n + page - 1) / page * page
+	b, err := unix.Mmap(m.FD(), 0, n, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+	if err != nil {
+		return nil, fmt.Errorf("mapping %s: %w", m, err)
+	}
+	return b, nil
+}
+
+// peek returns ring's next published slot, or nil.
+func (ring *cpuRing) peek() *zombietraceRingSlot {
+	s := &ring.slots[ring.next&ring.mask]
+	if atomic.LoadUint64(&s.Seq) != ring.next+1 {
+		return nil
+	}
+	return s
+}
+
+// release hands every slot read so far back to the programs, and gives up on
+// a slot that has stayed reserved but unpublished for stallLimit.
+func (r *cpuRings) release(now time.Time) {
+	for i := range r.rings {
+		ring := &r.rings[i]
+		if ring.next < atomic.LoadUint64(&ring.pos.Head) && ring.peek() == nil {
+			if ring.stalledAt != ring.next || ring.stalledSince.IsZero() {
+				ring.stalledAt, ring.stalledSince = ring.next, now
+			} else if now.Sub(ring.stalledSince) >= stallLimit {
+				ring.next++
+				r.skipped.Add(1)
+				ring.stalledSince = time.Time{}
+			}
+		}
+		atomic.StoreUint64(&ring.pos.Tail, ring.next)
+	}
+}
+
+func (r *cpuRings) close() {
+	if r.posMem != nil {
+		unix.Munmap(r.posMem)
+		unix.Munmap(r.slotMem)
+		r.posMem, r.slotMem = nil, nil
+	}
+}
+
+func (r *cpuRings) bytes() int { return len(r.posMem) + len(r.slotMem) }

@@ -1,0 +1,152 @@
+//go:build linux
+
+package tracer
+
+import (
+	"testing"
+	"time"
+	"unsafe"
+
+	"github.com/zombietrace/zombietrace/events"
+)
+
+// heapRing is a ring in ordinary memory that a test writes as the programs do.
+func heapRing(size int) cpuRing {
+	return cpuRing{pos: new(zombietraceRingPos), slots: make([]zombietraceRingSlot, size), mask: uint64(size - 1)}
+}
+
+// reserve takes the next slot as a program does; publish makes it readable.
+func (r *cpuRing) reserve(ts uint64, pid uint32) reserved {
+	h := r.pos.Head
+	s := &r.slots[h&r.mask]
+	s.Ev = zombietraceEvent{Ts: ts, Pid: pid, Kind: uint32(zombietraceEventKindEVENT_WAIT)}
+	r.pos.Head = h + 1
+	return reserved{s, h + 1}
+}
+
+type reserved struct {
+	slot *zombietraceRingSlot
+	seq  uint64
+}
+
+func (r reserved) publish() { r.slot.Seq = r.seq }
+
+func (r *cpuRing) put(ts uint64, pid uint32) { r.reserve(ts, pid).publish() }
+
+func testTracer(rings ...cpuRing) *Tracer {
+	return &Tracer{rings: &cpuRings{rings: rings}, cand: make([]*zombietraceRingSlot, len(rings))}
+}
+
+func pidsDelivered(t *testing.T, tr *Tracer, limit uint64) []uint32 {
+	t.Helper()
+	var got []uint32
+	if err := tr.deliver(limit, func(ev *events.Event) { got = append(got, ev.PID) }, &events.Event{}); err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+func equal(a, b []uint32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// The CPUs' rings and the ring buffer's records come out merged by time, up
+// to the limit; a reserved slot that is not published yet holds back its
+// ring, and nothing is handed back to the programs before it is read.
+func TestDeliverMergesByTime(t *testing.T) {
+	tr := testTracer(heapRing(8), heapRing(8))
+	r0, r1 := &tr.rings.rings[0], &tr.rings.rings[1]
+	r0.put(10, 1)
+	r1.put(20, 2)
+	r0.put(30, 3)
+	r1.put(40, 5)
+	pending := r1.reserve(45, 6) // a program still writing on CPU 1
+	r0.put(50, 7)
+	r1.put(60, 8)
+	exec := zombietraceExecEvent{}
+	exec.Ev = zombietraceEvent{Ts: 35, Pid: 4, Kind: uint32(zombietraceEventKindEVENT_EXEC)}
+	tr.big.push(unsafe.Slice((*byte)(unsafe.Pointer(&exec)), unsafe.Sizeof(exec)))
+
+	if got := pidsDelivered(t, tr, 25); !equal(got, []uint32{1, 2}) {
+		t.Fatalf("up to 25: %v, want [1 2]", got)
+	}
+	tr.rings.release(time.Now())
+	if r0.pos.Tail != 1 || r1.pos.Tail != 1 {
+		t.Fatalf("tails %d %d, want 1 1", r0.pos.Tail, r1.pos.Tail)
+	}
+	if got := pidsDelivered(t, tr, 1000); !equal(got, []uint32{3, 4, 5, 7}) {
+		t.Fatalf("up to 1000 with CPU 1 still writing: %v, want [3 4 5 7]", got)
+	}
+	pending.publish()
+	if got := pidsDelivered(t, tr, 1000); !equal(got, []uint32{6, 8}) {
+		t.Fatalf("after the write: %v, want [6 8]", got)
+	}
+	tr.rings.release(time.Now())
+	if r0.pos.Tail != 3 || r1.pos.Tail != 4 {
+		t.Fatalf("tails %d %d, want 3 4", r0.pos.Tail, r1.pos.Tail)
+	}
+}
+
+// A slot from the ring's previous lap is not mistaken for a new one.
+func TestDeliverIgnoresOldLap(t *testing.T) {
+	tr := testTracer(heapRing(2))
+	r := &tr.rings.rings[0]
+	r.put(1, 1)
+	r.put(2, 2)
+	if got := pidsDelivered(t, tr, 100); !equal(got, []uint32{1, 2}) {
+		t.Fatalf("first lap: %v", got)
+	}
+	tr.rings.release(time.Now())
+	if got := pidsDelivered(t, tr, 100); len(got) != 0 {
+		t.Fatalf("nothing new, got %v", got)
+	}
+	r.put(3, 3)
+	if got := pidsDelivered(t, tr, 100); !equal(got, []uint32{3}) {
+		t.Fatalf("second lap: %v", got)
+	}
+}
+
+// A slot reserved and never published is given up after stallLimit and
+// counted lost; the ring goes on.
+func TestStalledSlotIsSkipped(t *testing.T) {
+	tr := testTracer(heapRing(8))
+	r := &tr.rings.rings[0]
+	r.reserve(10, 1)
+	r.put(20, 2)
+	now := time.Now()
+	tr.rings.release(now)
+	if got := pidsDelivered(t, tr, 100); len(got) != 0 {
+		t.Fatalf("delivered past an unpublished slot: %v", got)
+	}
+	tr.rings.release(now.Add(stallLimit / 2))
+	if tr.rings.skipped.Load() != 0 {
+		t.Fatal("gave up too early")
+	}
+	tr.rings.release(now.Add(stallLimit))
+	if tr.rings.skipped.Load() != 1 {
+		t.Fatalf("skipped %d, want 1", tr.rings.skipped.Load())
+	}
+	if got := pidsDelivered(t, tr, 100); !equal(got, []uint32{2}) {
+		t.Fatalf("after giving up: %v, want [2]", got)
+	}
+}
+
+func TestRingSlots(t *testing.T) {
+	for _, c := range []struct{ budget, cpus, want int }{
+		{16 << 20, 2, 65536},
+		{16 << 20, 64, 2048},
+		{1 << 20, 64, 1024},
+	} {
+		if got := ringSlots(c.budget, c.cpus); got != c.want {
+			t.Errorf("ringSlots(%d, %d) = %d, want %d", c.budget, c.cpus, got, c.want)
+		}
+	}
+}
