@@ -159,6 +159,7 @@ const (
 	zombietraceVarAllExits             = "all_exits"
 	zombietraceVarCaptureStacks        = "capture_stacks"
 	zombietraceVarFilterEnabled        = "filter_enabled"
+	zombietraceVarRegsOffset           = "regs_offset"
 	zombietraceVarRingSize             = "ring_size"
 	zombietraceVarUnusedCounter        = "unused_counter"
 	zombietraceVarUnusedEvent          = "unused_event"
@@ -250,6 +251,7 @@ type zombietraceVariableSpecs struct {
 	AllExits             *ebpf.VariableSpec `ebpf:"all_exits"`
 	CaptureStacks        *ebpf.VariableSpec `ebpf:"capture_stacks"`
 	FilterEnabled        *ebpf.VariableSpec `ebpf:"filter_enabled"`
+	RegsOffset           *ebpf.VariableSpec `ebpf:"regs_offset"`
 	RingSize             *ebpf.VariableSpec `ebpf:"ring_size"`
 	UnusedCounter        *ebpf.VariableSpec `ebpf:"unused_counter"`
 	UnusedEvent          *ebpf.VariableSpec `ebpf:"unused_event"`
@@ -311,6 +313,7 @@ type zombietraceVariables struct {
 	AllExits             *ebpf.Variable `ebpf:"all_exits"`
 	CaptureStacks        *ebpf.Variable `ebpf:"capture_stacks"`
 	FilterEnabled        *ebpf.Variable `ebpf:"filter_enabled"`
+	RegsOffset           *ebpf.Variable `ebpf:"regs_offset"`
 	RingSize             *ebpf.Variable `ebpf:"ring_size"`
 	UnusedCounter        *ebpf.Variable `ebpf:"unused_counter"`
 	UnusedEvent          *ebpf.Variable `ebpf:"unused_event"`
