@@ -52,7 +52,7 @@ func outputFlags() []cli.Flag {
 // sessionFlags are read by openSession: every tracing command has them.
 func sessionFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.IntFlag{Name: "ringbuf-mib", Value: 16, Usage: "ring buffer size in `MiB` (a power of two)"},
+		&cli.IntFlag{Name: "ringbuf-mib", Value: 16, Usage: "event buffers in `MiB`, all CPUs together (a power of two)"},
 		&cli.StringFlag{Name: "ready-file", Hidden: true, Usage: "write this file once every program is attached"},
 		&cli.BoolFlag{Name: "exit-events", Hidden: true, Usage: "an exit event for every process, not only where the notification cannot tell"},
 		&cli.DurationFlag{Name: "poll", Hidden: true, Usage: "how long the reader sleeps on an empty ring buffer (default 250ms)"},
