@@ -25,13 +25,11 @@ func decode(b []byte, ev *events.Event) error {
 		return fmt.Errorf("%w: %d bytes, want %d", errShortRecord, len(b), eventSize)
 	}
 	raw := (*zombietraceEvent)(unsafe.Pointer(&b[0]))
-	stack := ev.Stack[:0] // kept across events: --stacks does not allocate per fork
 	convert(raw, ev)
-	ev.Stack = stack
 	if raw.Kind == uint32(zombietraceEventKindEVENT_FORK) && len(b) >= stackEventSize {
 		x := (*zombietraceForkStackEvent)(unsafe.Pointer(&b[0]))
 		if n := int(raw.Status); n > 0 {
-			ev.Stack = append(stack, x.Ips[:min(n, len(x.Ips))]...)
+			ev.Stack = append(ev.Stack, x.Ips[:min(n, len(x.Ips))]...)
 		}
 		return nil
 	}
@@ -80,7 +78,10 @@ var flagMap = [...]struct {
 	{zombietraceEventFlagFLAG_KTHREAD, events.FlagKernelWaiter},
 }
 
+// convert fills ev from raw. ev.Stack's buffer is kept, emptied, across
+// events: --stacks does not allocate per fork.
 func convert(raw *zombietraceEvent, ev *events.Event) {
+	stack := ev.Stack[:0]
 	var flags events.Flags
 	for _, f := range flagMap {
 		if raw.Flags&uint32(f.raw) != 0 {
@@ -118,6 +119,7 @@ func convert(raw *zombietraceEvent, ev *events.Event) {
 		Status:    raw.Status,
 		Code:      raw.Code,
 		Comm:      raw.Comm,
+		Stack:     stack,
 	}
 }
 

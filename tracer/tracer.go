@@ -409,9 +409,7 @@ func (t *Tracer) deliver(limit uint64, handle func(*events.Event), ev *events.Ev
 		if best < 0 {
 			break
 		}
-		stack := ev.Stack[:0]
 		convert(&t.cand[best].Ev, ev)
-		ev.Stack = stack
 		rings[best].next++
 		t.cand[best] = rings[best].peek()
 		handle(ev)
