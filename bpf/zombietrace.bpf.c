@@ -188,6 +188,29 @@ static __always_inline void copy_comm(__u8 *dst, struct task_struct *t)
 }
 
 /*
+ * A lost event, counted on this CPU's ring with the time of the first loss
+ * the reader has not taken yet: the reader reports it in time order, so the
+ * records it may have touched, and only those, are marked uncertain. The
+ * clock is read on this path only. The time is stored before the count:
+ * a reader that sees the count finds its time.
+ */
+static __always_inline void lost(struct ring_pos *p)
+{
+	if (!*(volatile __u64 *)&p->lost_ts)
+		*(volatile __u64 *)&p->lost_ts = bpf_ktime_get_boot_ns();
+	__sync_fetch_and_add(&p->lost, 1);
+}
+
+/* A ring buffer reservation failed (exec, --stacks forks). */
+static __always_inline void lost_here(void)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct ring_pos *p = bpf_map_lookup_elem(&ring_positions, &cpu);
+	if (p)
+		lost(p);
+}
+
+/*
  * A zeroed record in this CPU's ring, with no time yet; *seq gets what
  * submit() publishes. Every reserved slot must be submitted: the reader
  * waits for it. A full ring (or, three times over, a program interrupting
@@ -198,11 +221,11 @@ static __always_inline struct event *reserve_at(__u64 *seq)
 	__u32 cpu = bpf_get_smp_processor_id();
 	struct ring_pos *p = bpf_map_lookup_elem(&ring_positions, &cpu);
 	if (!p)
-		goto lost;
+		return NULL; /* cannot happen: the map has an entry per possible CPU */
 	for (int i = 0; i < 3; i++) {
 		__u64 h = *(volatile __u64 *)&p->head;
 		if (h - *(volatile __u64 *)&p->tail >= ring_size)
-			goto lost;
+			break;
 		if (__sync_val_compare_and_swap(&p->head, h, h + 1) != h)
 			continue;
 		__u32 key = cpu * ring_size + (h & (ring_size - 1));
@@ -213,8 +236,7 @@ static __always_inline struct event *reserve_at(__u64 *seq)
 		*seq = h + 1;
 		return &s->ev;
 	}
-lost:
-	count(COUNTER_LOST);
+	lost(p);
 	return NULL;
 }
 
@@ -291,7 +313,7 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 		/* --stacks only: outside the default mode's cost budget. */
 		se = bpf_ringbuf_reserve(&events, sizeof(*se), 0);
 		if (!se) {
-			count(COUNTER_LOST);
+			lost_here();
 			return 0;
 		}
 		e = &se->ev;
@@ -336,7 +358,7 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 		return 0;
 	struct exec_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
-		count(COUNTER_LOST);
+		lost_here();
 		return 0;
 	}
 	__builtin_memset(e, 0, sizeof(*e));

@@ -97,7 +97,9 @@ struct ring_slot {
 
 struct ring_pos {
 	__u64 head;    /* the next slot to reserve (BPF) */
-	__u64 pad0[7]; /* head and tail on cache lines of their own */
+	__u64 lost;    /* events this CPU could not write, ring or ring buffer (BPF) */
+	__u64 lost_ts; /* boot ns of a loss the reader has not taken yet; 0: none */
+	__u64 pad0[5]; /* head and tail on cache lines of their own */
 	__u64 tail;    /* the first slot the reader still holds (Go) */
 	__u64 pad1[7];
 };
@@ -132,9 +134,8 @@ struct follow_entry {
 
 /* per-CPU counters, index */
 enum counter {
-	COUNTER_LOST = 0,        /* events that could not be reserved */
-	COUNTER_FOLLOW_FULL = 1, /* processes the follow map had no room for */
-	COUNTER_MAX = 2,
+	COUNTER_FOLLOW_FULL = 0, /* processes the follow map had no room for */
+	COUNTER_MAX = 1,
 };
 
 #endif

@@ -31,13 +31,16 @@ type cpuRings struct {
 	posMem, slotMem []byte
 	rings           []cpuRing
 	skipped         atomic.Uint64 // slots never published (given up on): counted as lost
+	loss            pendingLoss   // taken from the rings, not delivered yet
 }
 
 type cpuRing struct {
-	pos   *zombietraceRingPos
-	slots []zombietraceRingSlot
-	mask  uint64
-	next  uint64 // the next slot to read; tail is moved here after each pass
+	pos      *zombietraceRingPos
+	slots    []zombietraceRingSlot
+	mask     uint64
+	next     uint64 // the next slot to read; tail is moved here after each pass
+	lostSeen uint64 // pos.Lost already taken into loss
+	lostAt   uint64 // a pos.LostTs taken before its count showed
 
 	stalledAt    uint64 // a reserved slot that is not published yet
 	stalledSince time.Time
@@ -104,11 +107,51 @@ func (r *cpuRings) release(now time.Time) {
 			} else if now.Sub(ring.stalledSince) >= stallLimit {
 				ring.next++
 				r.skipped.Add(1)
+				r.loss.add(1, 0)
 				ring.stalledSince = time.Time{}
 			}
 		}
 		atomic.StoreUint64(&ring.pos.Tail, ring.next)
 	}
+}
+
+// pendingLoss is lost events waiting for their place in the time order.
+type pendingLoss struct {
+	count uint64
+	at    uint64 // boot ns of the earliest; 0: unknown, as soon as possible
+}
+
+func (l *pendingLoss) add(n, at uint64) {
+	if l.count == 0 || at < l.at {
+		l.at = at
+	}
+	l.count += n
+}
+
+// takeLosses moves what the programs counted as lost into r.loss. A program
+// stores the time before the count, so the count is read first: a time
+// without its count yet is kept for it.
+func (r *cpuRings) takeLosses() {
+	for i := range r.rings {
+		ring := &r.rings[i]
+		n := atomic.LoadUint64(&ring.pos.Lost)
+		if at := atomic.SwapUint64(&ring.pos.LostTs, 0); at != 0 && ring.lostAt == 0 {
+			ring.lostAt = at
+		}
+		if n > ring.lostSeen {
+			r.loss.add(n-ring.lostSeen, ring.lostAt)
+			ring.lostSeen, ring.lostAt = n, 0
+		}
+	}
+}
+
+// lost is every event the programs could not write, and slots given up on.
+func (r *cpuRings) lost() uint64 {
+	n := r.skipped.Load()
+	for i := range r.rings {
+		n += atomic.LoadUint64(&r.rings[i].pos.Lost)
+	}
+	return n
 }
 
 func (r *cpuRings) close() {

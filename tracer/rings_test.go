@@ -3,6 +3,8 @@
 package tracer
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 	"unsafe"
@@ -134,19 +136,61 @@ func TestStalledSlotIsSkipped(t *testing.T) {
 	if tr.rings.skipped.Load() != 1 {
 		t.Fatalf("skipped %d, want 1", tr.rings.skipped.Load())
 	}
-	if got := pidsDelivered(t, tr, 100); !equal(got, []uint32{2}) {
-		t.Fatalf("after giving up: %v, want [2]", got)
+	if got := delivered(t, tr, 100); got != "lost1@20 2@20" {
+		t.Fatalf("after giving up: %q, want the loss, then pid 2", got)
 	}
 }
 
-func TestRingSlots(t *testing.T) {
-	for _, c := range []struct{ budget, cpus, want int }{
-		{16 << 20, 2, 65536},
-		{16 << 20, 64, 2048},
-		{1 << 20, 64, 1024},
-	} {
-		if got := ringSlots(c.budget, c.cpus); got != c.want {
-			t.Errorf("ringSlots(%d, %d) = %d, want %d", c.budget, c.cpus, got, c.want)
+// delivered lists what deliver hands over: pid@time, or lostN@time.
+func delivered(t *testing.T, tr *Tracer, limit uint64) string {
+	t.Helper()
+	var got []string
+	err := tr.deliver(limit, func(ev *events.Event) {
+		if ev.Kind == events.KindLost {
+			got = append(got, fmt.Sprintf("lost%d@%d", ev.Count, ev.Time))
+			return
 		}
+		got = append(got, fmt.Sprintf("%d@%d", ev.PID, ev.Time))
+	}, &events.Event{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(got, " ")
+}
+
+// A loss comes in the merge at the time the program stamped on its first
+// one (after the reorder window, like any event), with every loss counted
+// since: the engine marks the records open at that moment, not those that
+// ended before it.
+func TestLossIsDeliveredAtItsTime(t *testing.T) {
+	tr := testTracer(heapRing(8), heapRing(8))
+	r0, r1 := &tr.rings.rings[0], &tr.rings.rings[1]
+	r0.put(10, 1)
+	r1.put(15, 2)
+	r0.pos.LostTs, r0.pos.Lost = 20, 2 // CPU 0's ring was full at 20
+	r1.pos.LostTs, r1.pos.Lost = 22, 1 // and CPU 1's at 22
+	r1.put(25, 3)
+	r0.put(30, 4)
+	if got := delivered(t, tr, 18); got != "1@10 2@15" {
+		t.Fatalf("up to 18: %q", got)
+	}
+	if got := delivered(t, tr, 100); got != "lost3@20 3@25 4@30" {
+		t.Fatalf("up to 100: %q, want the 3 losses at 20, before 25", got)
+	}
+
+	// A time whose count has not shown yet waits for it; delivered after
+	// newer events, it takes the newest time handed over.
+	r1.pos.LostTs = 35
+	r0.put(40, 5)
+	if got := delivered(t, tr, 100); got != "5@40" {
+		t.Fatalf("a loss time before its count: %q, want only pid 5", got)
+	}
+	r1.pos.Lost++
+	r0.put(50, 6)
+	if got := delivered(t, tr, 100); got != "lost1@40 6@50" {
+		t.Fatalf("its count came: %q", got)
+	}
+	if lost := tr.rings.lost(); lost != 4 {
+		t.Fatalf("lost() = %d, want 4", lost)
 	}
 }

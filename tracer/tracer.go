@@ -76,19 +76,19 @@ const (
 
 // Tracer is a loaded and attached set of programs.
 type Tracer struct {
-	cfg      Config
-	coll     *ebpf.Collection
-	events   *ebpf.Map
-	follow   *ebpf.Map
-	counters *ebpf.Map
-	linksMu  sync.Mutex // Detach and Reattach may run beside Run
-	links    []link.Link
-	rd       *ringbuf.Reader        // exec records and --stacks forks
-	rings    *cpuRings              // every other event
-	big      bigQueue               // ring buffer records waiting for the rings' time
-	cand     []*zombietraceRingSlot // each ring's next published slot
-	exitProg string
-	lostSeen uint64
+	cfg       Config
+	coll      *ebpf.Collection
+	events    *ebpf.Map
+	follow    *ebpf.Map
+	counters  *ebpf.Map
+	linksMu   sync.Mutex // Detach and Reattach may run beside Run
+	links     []link.Link
+	rd        *ringbuf.Reader        // exec records and --stacks forks
+	rings     *cpuRings              // every other event
+	big       bigQueue               // ring buffer records waiting for the rings' time
+	cand      []*zombietraceRingSlot // each ring's next published slot
+	exitProg  string
+	delivered uint64 // the newest event time handed over
 }
 
 // Open checks the machine, loads the programs and attaches them. The caller
@@ -302,8 +302,9 @@ func (t *Tracer) Follow(pid uint32, start uint64, flags FollowFlags) error {
 	return nil
 }
 
-// Counters returns the per-CPU counters summed: events lost because the ring
-// buffer was full, and processes the follow map had no room for.
+// Counters returns the events lost (a CPU's ring or the ring buffer was
+// full, or a slot was given up on) and the processes the follow map had no
+// room for.
 func (t *Tracer) Counters() (lost, followFull uint64, err error) {
 	sum := func(idx uint32) (uint64, error) {
 		var vals []uint64
@@ -316,17 +317,14 @@ func (t *Tracer) Counters() (lost, followFull uint64, err error) {
 		}
 		return s, nil
 	}
-	if lost, err = sum(uint32(zombietraceCounterCOUNTER_LOST)); err != nil {
-		return 0, 0, err
-	}
-	lost += t.rings.skipped.Load()
 	followFull, err = sum(uint32(zombietraceCounterCOUNTER_FOLLOW_FULL))
-	return lost, followFull, err
+	return t.rings.lost(), followFull, err
 }
 
 // Run reads events until ctx is done, calling handle for each one (the event
 // is reused: copy it to keep it). Events come in time order across CPUs, each
-// once it is reorderWindow old. Losses are reported as KindLost events.
+// once it is reorderWindow old. Losses are reported as KindLost events, in
+// time order at their first loss.
 // idle, if not nil, is called whenever the buffers have been drained (a good
 // moment to flush output). When ctx ends, what is already in the buffers is
 // still delivered.
@@ -367,9 +365,6 @@ func (t *Tracer) Run(ctx context.Context, handle func(*events.Event), idle func(
 			return err
 		}
 		t.rings.release(time.Now())
-		if err := t.reportLost(handle, &ev); err != nil {
-			return err
-		}
 		if idle != nil {
 			idle()
 		}
@@ -386,23 +381,37 @@ func (t *Tracer) Run(ctx context.Context, handle func(*events.Event), idle func(
 }
 
 // deliver hands over every event up to limit (boot ns), oldest first: a merge
-// of the CPUs' rings, each in its own order, and the ring buffer's records.
+// of the CPUs' rings, each in its own order, the ring buffer's records, and
+// a KindLost event at the time of the first loss among them (so the engine
+// marks exactly the records open across it).
 func (t *Tracer) deliver(limit uint64, handle func(*events.Event), ev *events.Event) error {
 	rings := t.rings.rings
+	t.rings.takeLosses()
 	for i := range rings {
 		t.cand[i] = rings[i].peek()
 	}
 	for {
-		best := -1
+		best, next := -1, uint64(math.MaxUint64)
 		for i, s := range t.cand {
-			if s != nil && s.Ev.Ts <= limit && (best < 0 || s.Ev.Ts < t.cand[best].Ev.Ts) {
-				best = i
+			if s != nil && s.Ev.Ts <= limit && s.Ev.Ts < next {
+				best, next = i, s.Ev.Ts
 			}
 		}
-		if ts, ok := t.big.peekTime(); ok && ts <= limit && (best < 0 || ts < t.cand[best].Ev.Ts) {
+		if loss := &t.rings.loss; loss.count > 0 && loss.at <= limit && loss.at <= next {
+			at := max(loss.at, t.delivered) // a time not known: as soon as possible
+			if at == 0 {
+				at = min(next, bootNow())
+			}
+			*ev = events.Event{Kind: events.KindLost, Time: at, Count: loss.count}
+			*loss = pendingLoss{}
+			handle(ev)
+			continue
+		}
+		if ts, ok := t.big.peekTime(); ok && ts <= limit && ts < next {
 			if err := decode(t.big.pop(), ev); err != nil {
 				return err
 			}
+			t.delivered = max(t.delivered, ev.Time)
 			handle(ev)
 			continue
 		}
@@ -412,6 +421,7 @@ func (t *Tracer) deliver(limit uint64, handle func(*events.Event), ev *events.Ev
 		convert(&t.cand[best].Ev, ev)
 		rings[best].next++
 		t.cand[best] = rings[best].peek()
+		t.delivered = max(t.delivered, ev.Time)
 		handle(ev)
 	}
 	t.big.compact()
@@ -459,19 +469,6 @@ func (q *bigQueue) compact() {
 	n := copy(q.recs, q.recs[q.head:])
 	clear(q.recs[n:])
 	q.recs, q.head = q.recs[:n], 0
-}
-
-func (t *Tracer) reportLost(handle func(*events.Event), ev *events.Event) error {
-	lost, _, err := t.Counters()
-	if err != nil {
-		return err
-	}
-	if lost > t.lostSeen {
-		*ev = events.Event{Kind: events.KindLost, Time: bootNow(), Count: lost - t.lostSeen}
-		t.lostSeen = lost
-		handle(ev)
-	}
-	return nil
 }
 
 // Close releases the reader, the links and the objects, in that order, and

@@ -16,9 +16,8 @@ import (
 type zombietraceCounter uint32
 
 const (
-	zombietraceCounterCOUNTER_LOST        zombietraceCounter = 0
-	zombietraceCounterCOUNTER_FOLLOW_FULL zombietraceCounter = 1
-	zombietraceCounterCOUNTER_MAX         zombietraceCounter = 2
+	zombietraceCounterCOUNTER_FOLLOW_FULL zombietraceCounter = 0
+	zombietraceCounterCOUNTER_MAX         zombietraceCounter = 1
 )
 
 type zombietraceEvent struct {
@@ -95,11 +94,13 @@ type zombietraceForkStackEvent struct {
 }
 
 type zombietraceRingPos struct {
-	_    structs.HostLayout
-	Head uint64
-	Pad0 [7]uint64
-	Tail uint64
-	Pad1 [7]uint64
+	_      structs.HostLayout
+	Head   uint64
+	Lost   uint64
+	LostTs uint64
+	Pad0   [5]uint64
+	Tail   uint64
+	Pad1   [7]uint64
 }
 
 type zombietraceRingSlot struct {
