@@ -601,7 +601,7 @@ int BPF_PROG(handle_free, struct task_struct *p)
 			return 0;
 	}
 	__u64 seq;
-	struct event *e = reserve(&seq);
+	struct event *e = reserve_at(&seq); /* ts 0: the reader stamps it */
 	if (!e)
 		return 0;
 	e->kind = EVENT_FREE;

@@ -4,6 +4,7 @@ package tracer
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -192,5 +193,30 @@ func TestLossIsDeliveredAtItsTime(t *testing.T) {
 	}
 	if lost := tr.rings.lost(); lost != 4 {
 		t.Fatalf("lost() = %d, want 4", lost)
+	}
+}
+
+// A free comes with no time (the program reads no clock): the reader takes
+// it out of its ring at first sight, stamped with the time then, so it goes
+// after everything that came before it and holds back nothing behind it.
+func TestFreeIsStampedAtFirstSight(t *testing.T) {
+	tr := testTracer(heapRing(8), heapRing(8))
+	r0, r1 := &tr.rings.rings[0], &tr.rings.rings[1]
+	r0.put(10, 1)
+	r0.slots[r0.pos.Head].Ev = zombietraceEvent{Pid: 2, Kind: uint32(zombietraceEventKindEVENT_FREE)}
+	r0.slots[r0.pos.Head].Seq = r0.pos.Head + 1
+	r0.pos.Head++
+	r0.put(30, 3)
+	r1.put(20, 4)
+	before := BootNow()
+	if got := delivered(t, tr, 100); got != "1@10 4@20 3@30" {
+		t.Fatalf("up to 100: %q, want the free held back, pid 3 not", got)
+	}
+	var free events.Event
+	if err := tr.deliver(math.MaxUint64, func(ev *events.Event) { free = *ev }, &events.Event{}); err != nil {
+		t.Fatal(err)
+	}
+	if free.Kind != events.KindFree || free.PID != 2 || free.Time < before || free.Time > BootNow() {
+		t.Fatalf("free %+v, want pid 2 stamped between %d and now", free, before)
 	}
 }

@@ -87,6 +87,7 @@ type Tracer struct {
 	rings     *cpuRings              // every other event
 	big       bigQueue               // ring buffer records waiting for the rings' time
 	cand      []*zombietraceRingSlot // each ring's next published slot
+	frees     freeQueue              // free events taken out of the rings
 	exitProg  string
 	delivered uint64 // the newest event time handed over
 }
@@ -387,45 +388,106 @@ func (t *Tracer) Run(ctx context.Context, handle func(*events.Event), idle func(
 func (t *Tracer) deliver(limit uint64, handle func(*events.Event), ev *events.Event) error {
 	rings := t.rings.rings
 	t.rings.takeLosses()
+	var now uint64 // the stamp for frees, read once a pass
 	for i := range rings {
-		t.cand[i] = rings[i].peek()
+		t.cand[i] = t.peekRing(i, &now)
 	}
+	const (
+		fromRing = iota
+		fromBig
+		fromFrees
+		fromLoss
+	)
 	for {
-		best, next := -1, uint64(math.MaxUint64)
+		// The oldest of the sources; a loss goes before events of its time.
+		src, best, next := fromRing, -1, uint64(math.MaxUint64)
 		for i, s := range t.cand {
-			if s != nil && s.Ev.Ts <= limit && s.Ev.Ts < next {
+			if s != nil && s.Ev.Ts < next {
 				best, next = i, s.Ev.Ts
 			}
 		}
-		if loss := &t.rings.loss; loss.count > 0 && loss.at <= limit && loss.at <= next {
-			at := max(loss.at, t.delivered) // a time not known: as soon as possible
+		if ts, ok := t.big.peekTime(); ok && ts < next {
+			src, next = fromBig, ts
+		}
+		if f := t.frees.peek(); f != nil && f.Ts < next {
+			src, next = fromFrees, f.Ts
+		}
+		loss, after := &t.rings.loss, next
+		if loss.count > 0 && loss.at <= next {
+			src, next = fromLoss, loss.at
+		}
+		if next > limit || (src == fromRing && best < 0) {
+			break
+		}
+		switch src {
+		case fromLoss:
+			// A time not known (0) or already passed: as soon as possible.
+			at := max(loss.at, t.delivered)
 			if at == 0 {
-				at = min(next, bootNow())
+				at = min(after, bootNow())
 			}
 			*ev = events.Event{Kind: events.KindLost, Time: at, Count: loss.count}
 			*loss = pendingLoss{}
-			handle(ev)
-			continue
-		}
-		if ts, ok := t.big.peekTime(); ok && ts <= limit && ts < next {
+		case fromBig:
 			if err := decode(t.big.pop(), ev); err != nil {
 				return err
 			}
-			t.delivered = max(t.delivered, ev.Time)
-			handle(ev)
-			continue
+		case fromFrees:
+			convert(t.frees.peek(), ev)
+			t.frees.head++
+		default:
+			convert(&t.cand[best].Ev, ev)
+			rings[best].next++
+			t.cand[best] = t.peekRing(best, &now)
 		}
-		if best < 0 {
-			break
-		}
-		convert(&t.cand[best].Ev, ev)
-		rings[best].next++
-		t.cand[best] = rings[best].peek()
 		t.delivered = max(t.delivered, ev.Time)
 		handle(ev)
 	}
 	t.big.compact()
+	t.frees.compact()
 	return nil
+}
+
+// peekRing is ring i's next published event, after moving any free events
+// at its head to t.frees with the time the reader first saw them (*now, read
+// on the first): their ts is 0, and the events behind them are not held back.
+func (t *Tracer) peekRing(i int, now *uint64) *zombietraceRingSlot {
+	ring := &t.rings.rings[i]
+	for {
+		s := ring.peek()
+		if s == nil || s.Ev.Ts != 0 {
+			return s
+		}
+		if *now == 0 {
+			*now = bootNow()
+		}
+		t.frees.push(&s.Ev, *now)
+		ring.next++
+	}
+}
+
+// freeQueue holds free events, stamped, until the merge reaches their time.
+// The stamps only grow, so it is in time order.
+type freeQueue struct {
+	evs  []zombietraceEvent
+	head int
+}
+
+func (q *freeQueue) push(ev *zombietraceEvent, at uint64) {
+	q.evs = append(q.evs, *ev)
+	q.evs[len(q.evs)-1].Ts = at
+}
+
+func (q *freeQueue) peek() *zombietraceEvent {
+	if q.head == len(q.evs) {
+		return nil
+	}
+	return &q.evs[q.head]
+}
+
+func (q *freeQueue) compact() {
+	n := copy(q.evs, q.evs[q.head:])
+	q.evs, q.head = q.evs[:n], 0
 }
 
 // bigQueue holds the ring buffer's records (copied out) until the rings
