@@ -196,27 +196,36 @@ func TestLossIsDeliveredAtItsTime(t *testing.T) {
 	}
 }
 
-// A free comes with no time (the program reads no clock): the reader takes
-// it out of its ring at first sight, stamped with the time then, so it goes
-// after everything that came before it and holds back nothing behind it.
-func TestFreeIsStampedAtFirstSight(t *testing.T) {
+// putFree writes a free event as its program does: with no time.
+func (r *cpuRing) putFree(pid uint32) {
+	s := r.reserve(0, pid)
+	s.slot.Ev.Kind = uint32(zombietraceEventKindEVENT_FREE)
+	s.publish()
+}
+
+// A free comes with no time (the program reads no clock): it takes the time
+// of the next stamped event behind it in its ring, so it keeps its place and
+// holds nothing back; with nothing behind it, the time the reader saw it.
+func TestFreeTakesTheTimeBehindIt(t *testing.T) {
 	tr := testTracer(heapRing(8), heapRing(8))
 	r0, r1 := &tr.rings.rings[0], &tr.rings.rings[1]
 	r0.put(10, 1)
-	r0.slots[r0.pos.Head].Ev = zombietraceEvent{Pid: 2, Kind: uint32(zombietraceEventKindEVENT_FREE)}
-	r0.slots[r0.pos.Head].Seq = r0.pos.Head + 1
-	r0.pos.Head++
-	r0.put(30, 3)
-	r1.put(20, 4)
+	r0.putFree(2)
+	r0.putFree(3) // an RCU batch: frees in a row
+	r0.put(30, 4)
+	r1.put(20, 5)
+	r1.put(40, 6)
+	r0.putFree(7)
 	before := BootNow()
-	if got := delivered(t, tr, 100); got != "1@10 4@20 3@30" {
-		t.Fatalf("up to 100: %q, want the free held back, pid 3 not", got)
+	if got := delivered(t, tr, 35); got != "1@10 5@20 2@30 3@30 4@30" {
+		t.Fatalf("up to 35: %q", got)
 	}
-	var free events.Event
-	if err := tr.deliver(math.MaxUint64, func(ev *events.Event) { free = *ev }, &events.Event{}); err != nil {
+	var got []events.Event
+	if err := tr.deliver(math.MaxUint64, func(ev *events.Event) { got = append(got, *ev) }, &events.Event{}); err != nil {
 		t.Fatal(err)
 	}
-	if free.Kind != events.KindFree || free.PID != 2 || free.Time < before || free.Time > BootNow() {
-		t.Fatalf("free %+v, want pid 2 stamped between %d and now", free, before)
+	if len(got) != 2 || got[0].PID != 6 || got[1].Kind != events.KindFree || got[1].PID != 7 ||
+		got[1].Time < before || got[1].Time > BootNow() {
+		t.Fatalf("the rest: %+v, want pid 6, then free 7 stamped between %d and now", got, before)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"math"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -87,7 +88,6 @@ type Tracer struct {
 	rings     *cpuRings              // every other event
 	big       bigQueue               // ring buffer records waiting for the rings' time
 	cand      []*zombietraceRingSlot // each ring's next published slot
-	frees     freeQueue              // free events taken out of the rings
 	exitProg  string
 	delivered uint64 // the newest event time handed over
 }
@@ -388,14 +388,13 @@ func (t *Tracer) Run(ctx context.Context, handle func(*events.Event), idle func(
 func (t *Tracer) deliver(limit uint64, handle func(*events.Event), ev *events.Event) error {
 	rings := t.rings.rings
 	t.rings.takeLosses()
-	var now uint64 // the stamp for frees, read once a pass
+	var now uint64 // the time for frees with nothing behind them, read once a pass
 	for i := range rings {
 		t.cand[i] = t.peekRing(i, &now)
 	}
 	const (
 		fromRing = iota
 		fromBig
-		fromFrees
 		fromLoss
 	)
 	for {
@@ -408,9 +407,6 @@ func (t *Tracer) deliver(limit uint64, handle func(*events.Event), ev *events.Ev
 		}
 		if ts, ok := t.big.peekTime(); ok && ts < next {
 			src, next = fromBig, ts
-		}
-		if f := t.frees.peek(); f != nil && f.Ts < next {
-			src, next = fromFrees, f.Ts
 		}
 		loss, after := &t.rings.loss, next
 		if loss.count > 0 && loss.at <= next {
@@ -432,9 +428,6 @@ func (t *Tracer) deliver(limit uint64, handle func(*events.Event), ev *events.Ev
 			if err := decode(t.big.pop(), ev); err != nil {
 				return err
 			}
-		case fromFrees:
-			convert(t.frees.peek(), ev)
-			t.frees.head++
 		default:
 			convert(&t.cand[best].Ev, ev)
 			rings[best].next++
@@ -444,50 +437,38 @@ func (t *Tracer) deliver(limit uint64, handle func(*events.Event), ev *events.Ev
 		handle(ev)
 	}
 	t.big.compact()
-	t.frees.compact()
 	return nil
 }
 
-// peekRing is ring i's next published event, after moving any free events
-// at its head to t.frees with the time the reader first saw them (*now, read
-// on the first): their ts is 0, and the events behind them are not held back.
+// peekRing is ring i's next published event. A free comes with no time (its
+// program reads no clock) and takes the time of the next stamped event behind
+// it in its ring, which came after it on the same CPU; with none published
+// yet, the time now (*now, read once a pass): anything reserved after that
+// is stamped later. Consecutive frees (an RCU batch) are stamped together.
 func (t *Tracer) peekRing(i int, now *uint64) *zombietraceRingSlot {
 	ring := &t.rings.rings[i]
-	for {
-		s := ring.peek()
-		if s == nil || s.Ev.Ts != 0 {
-			return s
-		}
-		if *now == 0 {
-			*now = bootNow()
-		}
-		t.frees.push(&s.Ev, *now)
-		ring.next++
+	s := ring.peek()
+	if s == nil || s.Ev.Ts != 0 {
+		return s
 	}
-}
-
-// freeQueue holds free events, stamped, until the merge reaches their time.
-// The stamps only grow, so it is in time order.
-type freeQueue struct {
-	evs  []zombietraceEvent
-	head int
-}
-
-func (q *freeQueue) push(ev *zombietraceEvent, at uint64) {
-	q.evs = append(q.evs, *ev)
-	q.evs[len(q.evs)-1].Ts = at
-}
-
-func (q *freeQueue) peek() *zombietraceEvent {
-	if q.head == len(q.evs) {
-		return nil
+	if *now == 0 {
+		*now = bootNow()
 	}
-	return &q.evs[q.head]
-}
-
-func (q *freeQueue) compact() {
-	n := copy(q.evs, q.evs[q.head:])
-	q.evs, q.head = q.evs[:n], 0
+	stamp, end := *now, ring.next+1
+	for ; end < ring.next+uint64(len(ring.slots)); end++ {
+		n := &ring.slots[end&ring.mask]
+		if atomic.LoadUint64(&n.Seq) != end+1 {
+			break
+		}
+		if n.Ev.Ts != 0 {
+			stamp = n.Ev.Ts
+			break
+		}
+	}
+	for j := ring.next; j < end; j++ {
+		ring.slots[j&ring.mask].Ev.Ts = stamp
+	}
+	return s
 }
 
 // bigQueue holds the ring buffer's records (copied out) until the rings
