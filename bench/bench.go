@@ -103,6 +103,9 @@ type Result struct {
 // costRounds is how many storms per mode measure the programs' cost.
 const costRounds = 3
 
+// execLoop is how many execs measure the exec program's cost.
+const execLoop = 2000
+
 type run struct {
 	Lifecycles uint64 `json:"lifecycles"`
 	NS         uint64 `json:"ns"`
@@ -437,6 +440,23 @@ func (b *bencher) bench(ctx context.Context) (*Result, error) {
 				}
 				addCosts(mode.costs, c)
 			}
+		}
+		// The storms exec only a few times, cold: exec's cost comes from a
+		// loop of its own (its other programs' costs there are left out).
+		for _, mode := range []struct {
+			costs map[string]progCost
+			args  []string
+		}{{lightCosts, nil}, {exactCosts, []string{"--exact-waits"}}} {
+			t, err := b.startTracer(ctx, "cost", append([]string{"--json", "-o", "/dev/null"}, mode.args...)...)
+			if err != nil {
+				return err
+			}
+			_, lerr := b.stormRun(ctx, "exec", fmt.Sprint(execLoop))
+			_, c, err := t.stop()
+			if err := errors.Join(lerr, err); err != nil {
+				return err
+			}
+			mode.costs["handle_exec"] = c["handle_exec"]
 		}
 		if ns, err := emptyProgramCost(ctx, b, stormArgs); err == nil {
 			res.EmptyProgNS = ns

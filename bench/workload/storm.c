@@ -11,6 +11,9 @@
  *   burst N                N children block on a pipe, exit together when it
  *                          closes, and are reaped 50 ms later: {"lifecycles":N,...}
  *   getppid N              N getppid() calls: {"calls":N,"ns":T}
+ *   exec N                 N times: fork a child that execs this program
+ *                          (mode noop, which exits at once) and wait for it:
+ *                          {"lifecycles":N,"ns":T,"cpu_ns":C}
  *   accuracy DELAY_US N    N times: fork a child that exits; take the SIGCHLD
  *                          (sigwaitinfo) and note CLOCK_BOOTTIME; sleep DELAY;
  *                          waitpid and note the time it returned:
@@ -168,6 +171,29 @@ static int getppid_loop(long n)
 	return 0;
 }
 
+static int exec_loop(long n)
+{
+	uint64_t t0 = now_ns(CLOCK_MONOTONIC);
+	char *argv[] = { "storm", "noop", NULL };
+	for (long i = 0; i < n; i++) {
+		pid_t pid = fork();
+		if (pid < 0)
+			return perror("fork"), 1;
+		if (pid == 0) {
+			execv("/proc/self/exe", argv);
+			_exit(127);
+		}
+		int st;
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+			return fprintf(stderr, "exec: child status %#x\n", st), 1;
+	}
+	printf("{\"lifecycles\":%ld,\"ns\":%llu,\"cpu_ns\":%llu}\n", n,
+	       (unsigned long long)(now_ns(CLOCK_MONOTONIC) - t0), (unsigned long long)cpu_ns());
+	return 0;
+}
+
 static int accuracy(long delay_us, int n)
 {
 	sigset_t set;
@@ -210,6 +236,10 @@ int main(int argc, char **argv)
 		return getppid_loop(atol(argv[2]));
 	if (argc >= 4 && !strcmp(argv[1], "accuracy"))
 		return accuracy(atol(argv[2]), atoi(argv[3]));
-	fprintf(stderr, "usage: storm storm WORKERS MILLIS | live WORKERS | burst N | getppid N | accuracy DELAY_US N\n");
+	if (argc >= 3 && !strcmp(argv[1], "exec"))
+		return exec_loop(atol(argv[2]));
+	if (argc >= 2 && !strcmp(argv[1], "noop"))
+		return 0;
+	fprintf(stderr, "usage: storm storm WORKERS MILLIS | live WORKERS | burst N | getppid N | accuracy DELAY_US N | exec N\n");
 	return 2;
 }
