@@ -106,7 +106,7 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 
 /* Make sure bpf2go emits these types. */
 const struct event *unused_event __attribute__((unused));
-const struct exec_event *unused_exec_event __attribute__((unused));
+const enum exec_layout *unused_exec_layout __attribute__((unused));
 const struct ring_slot *unused_ring_slot __attribute__((unused));
 const struct ring_pos *unused_ring_pos __attribute__((unused));
 const struct fork_stack_event *unused_fork_stack_event __attribute__((unused));
@@ -210,13 +210,21 @@ static __always_inline void lost_here(void)
 		lost(p);
 }
 
+/* Slot idx (a position in the ring, any lap) of this CPU's ring. */
+static __always_inline struct ring_slot *slot_at(__u64 idx)
+{
+	__u32 key = bpf_get_smp_processor_id() * ring_size + (idx & (ring_size - 1));
+	return bpf_map_lookup_elem(&ring_slots, &key);
+}
+
 /*
- * A zeroed record in this CPU's ring, with no time yet; *seq gets what
- * submit() publishes. Every reserved slot must be submitted: the reader
- * waits for it. A full ring (or, three times over, a program interrupting
- * this one between its read and its swap of head) counts a loss.
+ * A zeroed record in this CPU's ring, with no time yet, and n - 1 slots after
+ * it for the caller (exec: EXEC_SLOTS); *seq gets what submit() publishes.
+ * Every reserved slot must be published: the reader waits for it. A full
+ * ring (or, three times over, a program interrupting this one between its
+ * read and its swap of head) counts a loss.
  */
-static __always_inline struct event *reserve_at(__u64 *seq)
+static __always_inline struct event *reserve_n(__u64 *seq, __u64 n)
 {
 	__u32 cpu = bpf_get_smp_processor_id();
 	struct ring_pos *p = bpf_map_lookup_elem(&ring_positions, &cpu);
@@ -224,12 +232,11 @@ static __always_inline struct event *reserve_at(__u64 *seq)
 		return NULL; /* cannot happen: the map has an entry per possible CPU */
 	for (int i = 0; i < 3; i++) {
 		__u64 h = *(volatile __u64 *)&p->head;
-		if (h - *(volatile __u64 *)&p->tail >= ring_size)
+		if (h + n - *(volatile __u64 *)&p->tail > ring_size)
 			break;
-		if (__sync_val_compare_and_swap(&p->head, h, h + 1) != h)
+		if (__sync_val_compare_and_swap(&p->head, h, h + n) != h)
 			continue;
-		__u32 key = cpu * ring_size + (h & (ring_size - 1));
-		struct ring_slot *s = bpf_map_lookup_elem(&ring_slots, &key);
+		struct ring_slot *s = slot_at(h);
 		if (!s)
 			return NULL; /* cannot happen: Go sized both maps; the reader skips a slot that never comes */
 		__builtin_memset(&s->ev, 0, sizeof(s->ev));
@@ -238,6 +245,11 @@ static __always_inline struct event *reserve_at(__u64 *seq)
 	}
 	lost(p);
 	return NULL;
+}
+
+static __always_inline struct event *reserve_at(__u64 *seq)
+{
+	return reserve_n(seq, 1);
 }
 
 static __always_inline struct event *reserve(__u64 *seq)
@@ -350,24 +362,43 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 	return 0;
 }
 
-/* sched_process_exec: after de_thread, p is the leader and keeps its start time. */
+/* A part of an exec's path in the slot at idx (the reader expects it). */
+static __always_inline long exec_path_part(__u64 idx, const char *src, bool read)
+{
+	struct ring_slot *s = slot_at(idx);
+	if (!s)
+		return 0; /* cannot happen; the reader gives the path up */
+	long n = 0;
+	__u8 *dst = (__u8 *)&s->ev;
+	if (read)
+		n = bpf_probe_read_kernel_str(dst, sizeof(s->ev), src);
+	else
+		dst[0] = 0;
+	*(volatile __u64 *)&s->seq = idx + 1;
+	return n;
+}
+
+/*
+ * sched_process_exec: after de_thread, p is the leader and keeps its start
+ * time. The record is EXEC_SLOTS slots of the ring (zombietrace.h).
+ */
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
 	if (filter_enabled && !(follow_flags(p->tgid) & FOLLOW_TRACE))
 		return 0;
-	struct exec_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		lost_here();
+	__u64 seq;
+	struct event *e = reserve_n(&seq, EXEC_SLOTS);
+	if (!e)
 		return 0;
-	}
-	__builtin_memset(e, 0, sizeof(*e));
-	e->ev.ts = bpf_ktime_get_boot_ns();
-	e->ev.kind = EVENT_EXEC;
-	fill_process(&e->ev, p);
-	e->ev.code = old_pid;
-	bpf_probe_read_kernel_str(&e->filename, sizeof(e->filename), bprm->filename);
-	submit_rb(e);
+	e->ts = bpf_ktime_get_boot_ns();
+	e->kind = EVENT_EXEC;
+	fill_process(e, p);
+	e->code = old_pid;
+	const char *path = bprm->filename;
+	long n = exec_path_part(seq, path, true);
+	exec_path_part(seq + 1, path + sizeof(struct event) - 1, n == sizeof(struct event));
+	submit(e, seq);
 	return 0;
 }
 

@@ -1,18 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
  * The wire contract between the BPF programs and Go. bpf2go generates the Go
- * types from these definitions (-type event -type exec_event -type event_kind
+ * types from these definitions (-type event -type ring_slot -type event_kind
  * ...): change them here only.
  */
 #ifndef ZOMBIETRACE_H
 #define ZOMBIETRACE_H
 
 #define TASK_COMM_LEN 16
-#define EXEC_FILENAME_LEN 128
 
 enum event_kind {
 	EVENT_FORK = 1,     /* a new process (not a thread) */
-	EVENT_EXEC = 2,     /* sent as struct exec_event */
+	EVENT_EXEC = 2,     /* takes EXEC_SLOTS ring slots: the path follows */
 	EVENT_EXIT = 3,     /* the thread group died (group_dead) */
 	EVENT_NOTIFY = 4,   /* SIGCHLD exit notification: the child is waitable */
 	EVENT_WAIT = 5,     /* a task entered do_wait (an attempt, not a reap) */
@@ -83,8 +82,8 @@ struct event {
 };
 
 /*
- * The per-CPU event rings, the default transport (exec records and --stacks
- * forks, bigger and rare, take the BPF ring buffer). A slot is reserved by a
+ * The per-CPU event rings, the default transport (--stacks forks, 1 KiB
+ * each, take the BPF ring buffer). A slot is reserved by a
  * compare-and-swap of its ring's head, so programs that interrupt each other
  * on one CPU take different slots, and published by writing seq = its index
  * + 1 last: the reader takes slots in order while seq matches and hands them
@@ -106,9 +105,15 @@ struct ring_pos {
 	__u64 pad1[7];
 };
 
-struct exec_event {
-	struct event ev;
-	__u8 filename[EXEC_FILENAME_LEN];
+/*
+ * An exec takes EXEC_SLOTS consecutive slots of its CPU's ring, reserved in
+ * one swap of head: the event, then the executed path as bytes over the
+ * others' struct event, each part NUL-terminated; a part is read only when
+ * the one before is full (up to 2 x 87 bytes). The event's slot is published
+ * last, so the path is there when the reader sees it.
+ */
+enum exec_layout {
+	EXEC_SLOTS = 3,
 };
 
 #define FORK_STACK_DEPTH 127

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -228,4 +229,57 @@ func TestOverflowIsCountedAndMarked(t *testing.T) {
 		}
 	}
 	t.Logf("%d events lost, %d of %d records uncertain", lost, uncertain, len(recs))
+}
+
+// An exec's path comes whole from the three ring slots its record takes,
+// short or long (the long one needs both parts).
+func TestExecPath(t *testing.T) {
+	requireBPF(t)
+	dir := filepath.Join(t.TempDir(), strings.Repeat("d", 60), strings.Repeat("e", 60))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	long := filepath.Join(dir, "true")
+	data, err := os.ReadFile("/bin/true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(long, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tr, err := tracer.Open(tracer.Config{Filter: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	if err := tr.Follow(uint32(os.Getpid()), 0, tracer.FollowOwes|tracer.FollowChildren); err != nil {
+		t.Fatal(err)
+	}
+	paths := map[int]string{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- tr.Run(ctx, func(ev *events.Event) {
+			if ev.Kind == events.KindExec {
+				paths[int(ev.PID)] = ev.Filename
+			}
+		}, nil)
+	}()
+	want := map[int]string{}
+	for _, path := range []string{"/bin/true", long} {
+		cmd := exec.Command(path)
+		if err := cmd.Run(); err != nil {
+			t.Fatal(err)
+		}
+		want[cmd.Process.Pid] = path
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	for pid, path := range want {
+		if paths[pid] != path {
+			t.Errorf("pid %d: exec path %q, want %q (%d bytes)", pid, paths[pid], path, len(path))
+		}
+	}
 }

@@ -12,14 +12,13 @@ import (
 
 var (
 	eventSize      = int(unsafe.Sizeof(zombietraceEvent{}))
-	execEventSize  = int(unsafe.Sizeof(zombietraceExecEvent{}))
 	stackEventSize = int(unsafe.Sizeof(zombietraceForkStackEvent{}))
 )
 
 var errShortRecord = errors.New("short ring buffer record")
 
-// decode converts one raw record into ev without reflection or allocation
-// (exec filenames excepted): a length-checked cast of the generated type.
+// decode converts one ring buffer record (a --stacks fork) into ev without
+// reflection or allocation: a length-checked cast of the generated type.
 func decode(b []byte, ev *events.Event) error {
 	if len(b) < eventSize {
 		return fmt.Errorf("%w: %d bytes, want %d", errShortRecord, len(b), eventSize)
@@ -31,14 +30,6 @@ func decode(b []byte, ev *events.Event) error {
 		if n := int(raw.Status); n > 0 {
 			ev.Stack = append(ev.Stack, x.Ips[:min(n, len(x.Ips))]...)
 		}
-		return nil
-	}
-	if raw.Kind == uint32(zombietraceEventKindEVENT_EXEC) {
-		if len(b) < execEventSize {
-			return fmt.Errorf("%w: exec record of %d bytes, want %d", errShortRecord, len(b), execEventSize)
-		}
-		x := (*zombietraceExecEvent)(unsafe.Pointer(&b[0]))
-		ev.Filename = cString(x.Filename[:])
 	}
 	return nil
 }

@@ -96,6 +96,29 @@ func (ring *cpuRing) peek() *zombietraceRingSlot {
 	return s
 }
 
+// execSlots is how many slots an exec record takes (enum exec_layout).
+const execSlots = uint64(zombietraceExecLayoutEXEC_SLOTS)
+
+// execPath is the path an exec record at slot idx carries in the slots after
+// it: each part NUL-terminated, the next read only when one is full. "" if a
+// part was never published (a program that could not write it).
+func (ring *cpuRing) execPath(idx uint64) string {
+	var path string
+	for j := idx + 1; j < idx+execSlots; j++ {
+		s := &ring.slots[j&ring.mask]
+		if atomic.LoadUint64(&s.Seq) != j+1 {
+			return ""
+		}
+		part := unsafe.Slice((*byte)(unsafe.Pointer(&s.Ev)), unsafe.Sizeof(s.Ev))
+		p := cString(part)
+		path += p
+		if len(p) < len(part)-1 {
+			break
+		}
+	}
+	return path
+}
+
 // release hands every slot read so far back to the programs, and gives up on
 // a slot that has stayed reserved but unpublished for stallLimit.
 func (r *cpuRings) release(now time.Time) {

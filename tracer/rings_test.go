@@ -74,9 +74,9 @@ func TestDeliverMergesByTime(t *testing.T) {
 	pending := r1.reserve(45, 6) // a program still writing on CPU 1
 	r0.put(50, 7)
 	r1.put(60, 8)
-	exec := zombietraceExecEvent{}
-	exec.Ev = zombietraceEvent{Ts: 35, Pid: 4, Kind: uint32(zombietraceEventKindEVENT_EXEC)}
-	tr.big.push(unsafe.Slice((*byte)(unsafe.Pointer(&exec)), unsafe.Sizeof(exec)))
+	fork := zombietraceForkStackEvent{} // --stacks: the ring buffer
+	fork.Ev = zombietraceEvent{Ts: 35, Pid: 4, Kind: uint32(zombietraceEventKindEVENT_FORK)}
+	tr.big.push(unsafe.Slice((*byte)(unsafe.Pointer(&fork)), unsafe.Sizeof(fork)))
 
 	if got := pidsDelivered(t, tr, 25); !equal(got, []uint32{1, 2}) {
 		t.Fatalf("up to 25: %v, want [1 2]", got)
@@ -227,5 +227,53 @@ func TestFreeTakesTheTimeBehindIt(t *testing.T) {
 	if len(got) != 2 || got[0].PID != 6 || got[1].Kind != events.KindFree || got[1].PID != 7 ||
 		got[1].Time < before || got[1].Time > BootNow() {
 		t.Fatalf("the rest: %+v, want pid 6, then free 7 stamped between %d and now", got, before)
+	}
+}
+
+// putExec writes an exec record as its program does: the event, then the
+// path over the next slots, each part NUL-terminated (87 bytes and a NUL
+// when full), the event's slot published last.
+func (r *cpuRing) putExec(ts uint64, pid uint32, path string) {
+	h := r.pos.Head
+	r.pos.Head += execSlots
+	for j := h + 1; j < h+execSlots; j++ {
+		s := &r.slots[j&r.mask]
+		part := unsafe.Slice((*byte)(unsafe.Pointer(&s.Ev)), unsafe.Sizeof(s.Ev))
+		n := copy(part[:len(part)-1], path)
+		part[n] = 0
+		path = path[n:]
+		s.Seq = j + 1
+	}
+	s := &r.slots[h&r.mask]
+	s.Ev = zombietraceEvent{Ts: ts, Pid: pid, Kind: uint32(zombietraceEventKindEVENT_EXEC)}
+	s.Seq = h + 1
+}
+
+// An exec takes three slots: its path comes whole (across the two parts,
+// and across the ring's end), and the events after it come next.
+func TestExecTakesThreeSlots(t *testing.T) {
+	tr := testTracer(heapRing(8))
+	r := &tr.rings.rings[0]
+	long := "/" + strings.Repeat("d/", 60) + "bin" // 124 bytes: both parts
+	deliver := func(limit uint64) string {
+		var got []string
+		err := tr.deliver(limit, func(ev *events.Event) { got = append(got, fmt.Sprintf("%d:%s", ev.PID, ev.Filename)) }, &events.Event{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr.rings.release(time.Now())
+		return strings.Join(got, " ")
+	}
+	r.put(10, 1)                  // slot 0
+	r.putExec(20, 2, "/bin/true") // 1-3
+	r.put(25, 3)                  // 4
+	if got := deliver(30); got != "1: 2:/bin/true 3:" {
+		t.Fatalf("first lap: %q", got)
+	}
+	r.putExec(30, 4, long) // 5-7
+	r.putExec(40, 5, long) // 0-2 of the next lap
+	r.put(50, 6)
+	if got := deliver(100); got != "4:"+long+" 5:"+long+" 6:" {
+		t.Fatalf("across the ring's end: %q", got)
 	}
 }

@@ -58,9 +58,9 @@ type Config struct {
 // writing an older event (a vCPU can stall for milliseconds here).
 const reorderWindow = 20 * time.Millisecond
 
-// bigRingBytes sizes the BPF ring buffer that carries exec records: they are
-// rare, and 216 bytes each.
-const bigRingBytes = 1 << 20
+// bigRingBytes sizes the BPF ring buffer without --stacks: it carries only
+// --stacks forks (then sized like the rings), so it stays empty.
+const bigRingBytes = 4096
 
 // FollowFlags mark a process in the in-kernel follow filter.
 type FollowFlags uint32
@@ -84,7 +84,7 @@ type Tracer struct {
 	counters  *ebpf.Map
 	linksMu   sync.Mutex // Detach and Reattach may run beside Run
 	links     []link.Link
-	rd        *ringbuf.Reader        // exec records and --stacks forks
+	rd        *ringbuf.Reader        // --stacks forks
 	rings     *cpuRings              // every other event
 	big       bigQueue               // ring buffer records waiting for the rings' time
 	cand      []*zombietraceRingSlot // each ring's next published slot
@@ -334,7 +334,7 @@ func (t *Tracer) Run(ctx context.Context, handle func(*events.Event), idle func(
 		rec ringbuf.Record
 		ev  events.Event
 	)
-	rec.RawSample = make([]byte, 0, int(unsafe.Sizeof(zombietraceExecEvent{}))+8)
+	rec.RawSample = make([]byte, 0, stackEventSize+8)
 	// Records are submitted without wakeups: drain without blocking, then
 	// sleep. (A ring buffer deadline in the future would spin: cilium/ebpf
 	// rounds the epoll timeout down to whole milliseconds, so the last
@@ -429,8 +429,13 @@ func (t *Tracer) deliver(limit uint64, handle func(*events.Event), ev *events.Ev
 				return err
 			}
 		default:
+			ring := &rings[best]
 			convert(&t.cand[best].Ev, ev)
-			rings[best].next++
+			if ev.Kind == events.KindExec {
+				ev.Filename = ring.execPath(ring.next)
+				ring.next += execSlots - 1
+			}
+			ring.next++
 			t.cand[best] = t.peekRing(best, &now)
 		}
 		t.delivered = max(t.delivered, ev.Time)

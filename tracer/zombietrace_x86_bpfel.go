@@ -66,11 +66,11 @@ const (
 	zombietraceEventKindEVENT_ZOMBIE   zombietraceEventKind = 8
 )
 
-type zombietraceExecEvent struct {
-	_        structs.HostLayout
-	Ev       zombietraceEvent
-	Filename [128]uint8
-}
+type zombietraceExecLayout uint32
+
+const (
+	zombietraceExecLayoutEXEC_SLOTS zombietraceExecLayout = 3
+)
 
 type zombietraceFollowEntry struct {
 	_       structs.HostLayout
@@ -166,7 +166,7 @@ const (
 	zombietraceVarUnusedEvent          = "unused_event"
 	zombietraceVarUnusedEventFlag      = "unused_event_flag"
 	zombietraceVarUnusedEventKind      = "unused_event_kind"
-	zombietraceVarUnusedExecEvent      = "unused_exec_event"
+	zombietraceVarUnusedExecLayout     = "unused_exec_layout"
 	zombietraceVarUnusedFollowEntry    = "unused_follow_entry"
 	zombietraceVarUnusedFollowFlag     = "unused_follow_flag"
 	zombietraceVarUnusedForkStackEvent = "unused_fork_stack_event"
@@ -258,7 +258,7 @@ type zombietraceVariableSpecs struct {
 	UnusedEvent          *ebpf.VariableSpec `ebpf:"unused_event"`
 	UnusedEventFlag      *ebpf.VariableSpec `ebpf:"unused_event_flag"`
 	UnusedEventKind      *ebpf.VariableSpec `ebpf:"unused_event_kind"`
-	UnusedExecEvent      *ebpf.VariableSpec `ebpf:"unused_exec_event"`
+	UnusedExecLayout     *ebpf.VariableSpec `ebpf:"unused_exec_layout"`
 	UnusedFollowEntry    *ebpf.VariableSpec `ebpf:"unused_follow_entry"`
 	UnusedFollowFlag     *ebpf.VariableSpec `ebpf:"unused_follow_flag"`
 	UnusedForkStackEvent *ebpf.VariableSpec `ebpf:"unused_fork_stack_event"`
@@ -320,7 +320,7 @@ type zombietraceVariables struct {
 	UnusedEvent          *ebpf.Variable `ebpf:"unused_event"`
 	UnusedEventFlag      *ebpf.Variable `ebpf:"unused_event_flag"`
 	UnusedEventKind      *ebpf.Variable `ebpf:"unused_event_kind"`
-	UnusedExecEvent      *ebpf.Variable `ebpf:"unused_exec_event"`
+	UnusedExecLayout     *ebpf.Variable `ebpf:"unused_exec_layout"`
 	UnusedFollowEntry    *ebpf.Variable `ebpf:"unused_follow_entry"`
 	UnusedFollowFlag     *ebpf.Variable `ebpf:"unused_follow_flag"`
 	UnusedForkStackEvent *ebpf.Variable `ebpf:"unused_fork_stack_event"`
