@@ -201,7 +201,7 @@ static __always_inline void lost(struct ring_pos *p)
 	__sync_fetch_and_add(&p->lost, 1);
 }
 
-/* A ring buffer reservation failed (exec, --stacks forks). */
+/* A ring buffer reservation failed (--stacks forks). */
 static __always_inline void lost_here(void)
 {
 	__u32 cpu = bpf_get_smp_processor_id();
@@ -632,7 +632,7 @@ int BPF_PROG(handle_free, struct task_struct *p)
 			return 0;
 	}
 	__u64 seq;
-	struct event *e = reserve_at(&seq); /* ts 0: the reader stamps it */
+	struct event *e = reserve_at(&seq); /* ts 0: the reader times it */
 	if (!e)
 		return 0;
 	e->kind = EVENT_FREE;

@@ -57,9 +57,10 @@ enum wait_target {
  * free       process            -                     -              -              -            -
  * zombie     process            real parent           ns pid         exit signal    wait status  -
  * All times are CLOCK_BOOTTIME ns (bpf_ktime_get_boot_ns); a zombie's ts is
- * the scheduler's last arrival, a lower bound of its exit. A free's ts is 0:
- * the reader stamps it when it first sees it (the RCU callback already comes
- * late, and a clock read costs a helper call).
+ * the scheduler's last arrival, a lower bound of its exit. A free's ts is 0
+ * (the RCU callback already comes late, and a clock read costs a helper
+ * call): the reader gives it the time of the next stamped event behind it in
+ * its ring, or its own clock when there is none yet.
  */
 struct event {
 	__u64 ts;
