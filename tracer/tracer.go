@@ -236,6 +236,12 @@ func (t *Tracer) attach() error {
 func (t *Tracer) Detach() error {
 	t.linksMu.Lock()
 	defer t.linksMu.Unlock()
+	return t.closeLinks()
+}
+
+// closeLinks closes every link and returns the first error; the caller
+// holds linksMu.
+func (t *Tracer) closeLinks() error {
 	var first error
 	for _, l := range t.links {
 		if err := l.Close(); err != nil && first == nil {
@@ -254,10 +260,7 @@ func (t *Tracer) Reattach() error {
 		return nil
 	}
 	if err := t.attach(); err != nil {
-		for _, l := range t.links {
-			l.Close()
-		}
-		t.links = nil
+		t.closeLinks()
 		return err
 	}
 	return nil
@@ -532,10 +535,7 @@ func (t *Tracer) Close() error {
 		keep(t.rd.Close())
 	}
 	t.linksMu.Lock()
-	for _, l := range t.links {
-		keep(l.Close())
-	}
-	t.links = nil
+	keep(t.closeLinks())
 	t.linksMu.Unlock()
 	if t.rings != nil {
 		t.rings.close()
