@@ -78,26 +78,31 @@ type Result struct {
 	ExactProgNS             map[string]float64 `json:"exact_prog_ns"`
 	BpftraceProgNS          map[string]float64 `json:"bpftrace_prog_ns"`
 	BpftraceRatioMedian     float64            `json:"bpftrace_ratio,omitempty"`
-	Lifecycles              uint64             `json:"lifecycles"`
-	Events                  uint64             `json:"events"`
-	EventsPerLifecycle      float64            `json:"events_per_lifecycle"`
-	LostEvents              uint64             `json:"lost_events"`
-	BurstChildren           int                `json:"burst_children"`
-	BurstLost               uint64             `json:"burst_lost_events"`
-	CPUNSPerEvent           float64            `json:"cpu_ns_per_event"`
-	CPUNSPerLifecycle       float64            `json:"cpu_ns_per_lifecycle"`
-	CPUShareOfStorm         float64            `json:"cpu_share_of_storm"`
-	MemoryLifecycles        uint64             `json:"memory_lifecycles"`
-	PeakRSSBytes            uint64             `json:"peak_rss_bytes"`
-	PeakRSSNoRingbufBytes   uint64             `json:"peak_rss_without_ringbuf_bytes"`
-	RingbufRSSBytes         uint64             `json:"ringbuf_rss_bytes"`
-	RingbufBytes            uint64             `json:"ringbuf_bytes"`
-	AccuracyMaxErrorNS      uint64             `json:"accuracy_max_error_ns"`
-	ReportEvents            uint64             `json:"report_events"`
-	ReportSeconds           float64            `json:"report_seconds"`
-	ReportEventsPerSec      float64            `json:"report_events_per_sec"`
-	RecordBytesPerEvent     float64            `json:"record_bytes_per_event"`
-	Accuracy                map[string]uint64  `json:"accuracy_max_error_ns_by_mode"`
+	// exec's own loop (fork, exec, exit, wait), light mode: every program
+	// there, an empty program on sched_process_exec, bpftrace's exec probe.
+	ExecLoopProgNS         map[string]float64 `json:"exec_loop_prog_ns"`
+	ExecLoopEmptyProgNS    float64            `json:"exec_loop_empty_prog_ns"`
+	BpftraceExecLoopProgNS map[string]float64 `json:"bpftrace_exec_loop_prog_ns"`
+	Lifecycles             uint64             `json:"lifecycles"`
+	Events                 uint64             `json:"events"`
+	EventsPerLifecycle     float64            `json:"events_per_lifecycle"`
+	LostEvents             uint64             `json:"lost_events"`
+	BurstChildren          int                `json:"burst_children"`
+	BurstLost              uint64             `json:"burst_lost_events"`
+	CPUNSPerEvent          float64            `json:"cpu_ns_per_event"`
+	CPUNSPerLifecycle      float64            `json:"cpu_ns_per_lifecycle"`
+	CPUShareOfStorm        float64            `json:"cpu_share_of_storm"`
+	MemoryLifecycles       uint64             `json:"memory_lifecycles"`
+	PeakRSSBytes           uint64             `json:"peak_rss_bytes"`
+	PeakRSSNoRingbufBytes  uint64             `json:"peak_rss_without_ringbuf_bytes"`
+	RingbufRSSBytes        uint64             `json:"ringbuf_rss_bytes"`
+	RingbufBytes           uint64             `json:"ringbuf_bytes"`
+	AccuracyMaxErrorNS     uint64             `json:"accuracy_max_error_ns"`
+	ReportEvents           uint64             `json:"report_events"`
+	ReportSeconds          float64            `json:"report_seconds"`
+	ReportEventsPerSec     float64            `json:"report_events_per_sec"`
+	RecordBytesPerEvent    float64            `json:"record_bytes_per_event"`
+	Accuracy               map[string]uint64  `json:"accuracy_max_error_ns_by_mode"`
 }
 
 // costRounds is how many storms per mode measure the programs' cost.
@@ -442,7 +447,10 @@ func (b *bencher) bench(ctx context.Context) (*Result, error) {
 			}
 		}
 		// The storms exec only a few times, cold: exec's cost comes from a
-		// loop of its own (its other programs' costs there are left out).
+		// loop of its own. exec leaves the caches cold, so every program
+		// costs more there: the loop also gives the others' costs, an empty
+		// program's on sched_process_exec and bpftrace's exec probe's.
+		execArgs := []string{"exec", fmt.Sprint(execLoop)}
 		for _, mode := range []struct {
 			costs map[string]progCost
 			args  []string
@@ -451,20 +459,28 @@ func (b *bencher) bench(ctx context.Context) (*Result, error) {
 			if err != nil {
 				return err
 			}
-			_, lerr := b.stormRun(ctx, "exec", fmt.Sprint(execLoop))
+			_, lerr := b.stormRun(ctx, execArgs...)
 			_, c, err := t.stop()
 			if err := errors.Join(lerr, err); err != nil {
 				return err
 			}
 			mode.costs["handle_exec"] = c["handle_exec"]
+			if mode.args == nil {
+				res.ExecLoopProgNS = meanNS(c)
+			}
 		}
-		if ns, err := emptyProgramCost(ctx, b, stormArgs); err == nil {
+		if ns, err := emptyProgramCost(ctx, b, "sched_process_fork", stormArgs); err == nil {
 			res.EmptyProgNS = ns
 		} else {
 			b.logf("empty-program calibration skipped: %v", err)
 		}
+		if ns, err := emptyProgramCost(ctx, b, "sched_process_exec", execArgs); err == nil {
+			res.ExecLoopEmptyProgNS = ns
+		} else {
+			b.logf("empty-program calibration in the exec loop skipped: %v", err)
+		}
 		if cfg.Bpftrace {
-			if err := b.bpftrace(ctx, res, stormArgs); err != nil {
+			if err := b.bpftrace(ctx, res, stormArgs, execArgs); err != nil {
 				b.logf("bpftrace comparison skipped: %v", err)
 			}
 		}
@@ -697,18 +713,55 @@ tracepoint:syscalls:sys_exit_wait4 /args->ret > 0/ {
 }
 `
 
-func (b *bencher) bpftrace(ctx context.Context, res *Result, stormArgs []string) error {
+// bpftraceExecScript is its exec probe, as a user would add it to know what
+// a process ran: the path per pid, dropped at the reap. A script of its own,
+// because bpftrace names its programs by their first 15 characters, which
+// sched_process_exit and sched_process_exec share.
+const bpftraceExecScript = `
+tracepoint:sched:sched_process_exec { @path[pid] = str(args->filename); }
+tracepoint:syscalls:sys_exit_wait4 /args->ret > 0/ { delete(@path[args->ret]); }
+`
+
+func (b *bencher) bpftrace(ctx context.Context, res *Result, stormArgs, execArgs []string) error {
 	path, err := exec.LookPath("bpftrace")
 	if err != nil {
 		return errors.New("bpftrace is not installed (apt-get install bpftrace)")
 	}
+	err = b.underBpftrace(ctx, path, bpftraceScript, 3, func(progs map[ebpf.ProgramID]string) error {
+		r, err := b.stormRun(ctx, stormArgs...)
+		if err != nil {
+			return err
+		}
+		u, err := b.stormRun(ctx, stormArgs...)
+		if err != nil {
+			return err
+		}
+		res.BpftraceProgNS = meanNS(readCosts(progs))
+		res.BpftraceRatioMedian = r.rate() / u.rate()
+		b.logf("bpftrace: %d probes, one storm ratio %.3f", len(progs), res.BpftraceRatioMedian)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return b.underBpftrace(ctx, path, bpftraceExecScript, 2, func(progs map[ebpf.ProgramID]string) error {
+		if _, err := b.stormRun(ctx, execArgs...); err != nil {
+			return err
+		}
+		res.BpftraceExecLoopProgNS = meanNS(readCosts(progs))
+		return nil
+	})
+}
+
+// underBpftrace runs f while bpftrace runs script, once its probes are in.
+func (b *bencher) underBpftrace(ctx context.Context, path, script string, probes int, f func(map[ebpf.ProgramID]string) error) error {
 	before, err := programIDs()
 	if err != nil {
 		return err
 	}
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	cmd := exec.CommandContext(cctx, path, "-e", bpftraceScript)
+	cmd := exec.CommandContext(cctx, path, "-e", script)
 	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
 	if err := cmd.Start(); err != nil {
 		return err
@@ -719,27 +772,17 @@ func (b *bencher) bpftrace(ctx context.Context, res *Result, stormArgs []string)
 		if progs, err = newPrograms(before); err != nil {
 			return err
 		}
-		if len(progs) >= 3 {
+		if len(progs) >= probes {
 			break
 		}
 	}
-	if len(progs) < 3 {
-		return errors.New("bpftrace did not attach its probes in 30 s")
+	if len(progs) < probes {
+		return fmt.Errorf("bpftrace did not attach its %d probes in 30 s", probes)
 	}
 	time.Sleep(200 * time.Millisecond)
-	r, err := b.stormRun(ctx, stormArgs...)
-	if err != nil {
-		return err
-	}
-	u, err := b.stormRun(ctx, stormArgs...)
-	if err != nil {
-		return err
-	}
-	res.BpftraceProgNS = meanNS(readCosts(progs))
-	res.BpftraceRatioMedian = r.rate() / u.rate()
+	err = f(progs)
 	cmd.Process.Signal(syscall.SIGINT)
-	b.logf("bpftrace: %d probes, one storm ratio %.3f", len(progs), res.BpftraceRatioMedian)
-	return nil
+	return err
 }
 
 // soak storms for cfg.Soak under one tracer and prints its RSS and goroutine

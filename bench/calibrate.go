@@ -15,15 +15,15 @@ import (
 	"github.com/cilium/ebpf/link"
 )
 
-// emptyProgramCost measures an empty tp_btf program on sched_process_fork
-// during a storm: the floor of any program there (trampoline, run-time
-// statistics), to read our programs' costs against.
-func emptyProgramCost(ctx context.Context, b *bencher, stormArgs []string) (float64, error) {
+// emptyProgramCost measures an empty tp_btf program on a tracepoint while the
+// workload runs: the floor of any program there (trampoline, run-time
+// statistics, cold caches), to read our programs' costs against.
+func emptyProgramCost(ctx context.Context, b *bencher, tracepoint string, workload []string) (float64, error) {
 	prog, err := ebpf.NewProgram(&ebpf.ProgramSpec{
 		Name:         "zt_empty",
 		Type:         ebpf.Tracing,
 		AttachType:   ebpf.AttachTraceRawTp,
-		AttachTo:     "sched_process_fork",
+		AttachTo:     tracepoint,
 		License:      "GPL",
 		Instructions: asm.Instructions{asm.Mov.Imm(asm.R0, 0), asm.Return()},
 	})
@@ -36,7 +36,7 @@ func emptyProgramCost(ctx context.Context, b *bencher, stormArgs []string) (floa
 		return 0, err
 	}
 	defer l.Close()
-	if _, err := b.stormRun(ctx, stormArgs...); err != nil {
+	if _, err := b.stormRun(ctx, workload...); err != nil {
 		return 0, err
 	}
 	st, err := prog.Stats()
@@ -44,7 +44,7 @@ func emptyProgramCost(ctx context.Context, b *bencher, stormArgs []string) (floa
 		return 0, fmt.Errorf("no statistics: %v", err)
 	}
 	ns := float64(st.Runtime) / float64(st.RunCount)
-	b.logf("calibration: an empty tp_btf program on sched_process_fork costs %.0f ns per run here", ns)
+	b.logf("calibration: an empty tp_btf program on %s costs %.0f ns per run during %s", tracepoint, ns, workload[0])
 	return ns, nil
 }
 

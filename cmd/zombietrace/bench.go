@@ -130,4 +130,37 @@ func printBench(w io.Writer, r *bench.Result) {
 		fmt.Fprintf(tw, "bpftrace %s\t%.0f\t\t\n", n, r.BpftraceProgNS[n])
 	}
 	tw.Flush()
+	printExecLoop(w, r)
+}
+
+// printExecLoop puts exec's cost beside what else costs in its loop: an exec
+// leaves the caches cold, so every program costs more there than in the storm.
+func printExecLoop(w io.Writer, r *bench.Result) {
+	if len(r.ExecLoopProgNS) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nEXEC'S OWN LOOP (fork, exec, exit, wait; light mode; mean ns; an empty program on sched_process_exec: %.0f ns)\n", r.ExecLoopEmptyProgNS)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "PROGRAM\tEXEC LOOP\tSTORM\t\n")
+	var names []string
+	for n := range r.ExecLoopProgNS {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		storm := "-"
+		if v, ok := r.ProgNS[n]; ok && n != "handle_exec" {
+			storm = fmt.Sprintf("%.0f", v)
+		}
+		fmt.Fprintf(tw, "%s\t%.0f\t%s\t\n", n, r.ExecLoopProgNS[n], storm)
+	}
+	names = names[:0]
+	for n := range r.BpftraceExecLoopProgNS {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(tw, "bpftrace %s\t%.0f\t\t\n", n, r.BpftraceExecLoopProgNS[n])
+	}
+	tw.Flush()
 }
