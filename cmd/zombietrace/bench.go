@@ -6,9 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"runtime"
-	"sort"
+	"slices"
 	"text/tabwriter"
 	"time"
 
@@ -109,24 +110,14 @@ func printBench(w io.Writer, r *bench.Result) {
 	fmt.Fprintf(w, "\nKERNEL COST PER INVOCATION (mean ns; goal <= 250 in light mode, below bpftrace; an empty program on the same hook: %.0f ns)\n", r.EmptyProgNS)
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "PROGRAM\tLIGHT\tEXACT\t\n")
-	var names []string
-	for n := range r.ExactProgNS {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(r.ExactProgNS)) {
 		light := "-"
 		if v, ok := r.ProgNS[n]; ok {
 			light = fmt.Sprintf("%.0f", v)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%.0f\t\n", n, light, r.ExactProgNS[n])
 	}
-	names = names[:0]
-	for n := range r.BpftraceProgNS {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(r.BpftraceProgNS)) {
 		fmt.Fprintf(tw, "bpftrace %s\t%.0f\t\t\n", n, r.BpftraceProgNS[n])
 	}
 	tw.Flush()
@@ -142,24 +133,14 @@ func printExecLoop(w io.Writer, r *bench.Result) {
 	fmt.Fprintf(w, "\nEXEC'S OWN LOOP (fork, exec, exit, wait; light mode; mean ns; an empty program on sched_process_exec: %.0f ns)\n", r.ExecLoopEmptyProgNS)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "PROGRAM\tEXEC LOOP\tSTORM\t\n")
-	var names []string
-	for n := range r.ExecLoopProgNS {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(r.ExecLoopProgNS)) {
 		storm := "-"
 		if v, ok := r.ProgNS[n]; ok && n != "handle_exec" {
 			storm = fmt.Sprintf("%.0f", v)
 		}
 		fmt.Fprintf(tw, "%s\t%.0f\t%s\t\n", n, r.ExecLoopProgNS[n], storm)
 	}
-	names = names[:0]
-	for n := range r.BpftraceExecLoopProgNS {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(r.BpftraceExecLoopProgNS)) {
 		fmt.Fprintf(tw, "bpftrace %s\t%.0f\t\t\n", n, r.BpftraceExecLoopProgNS[n])
 	}
 	tw.Flush()
