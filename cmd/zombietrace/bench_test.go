@@ -34,3 +34,27 @@ func TestPrintExecLoopBesideTheStorm(t *testing.T) {
 		t.Errorf("no exec loop measured, yet printed:\n%s", out.String())
 	}
 }
+
+func TestPrintBenchMarksEachProgramAgainst250ns(t *testing.T) {
+	r := &bench.Result{
+		ProgNS:      map[string]float64{"handle_fork": 105, "handle_wait": 278},
+		ExactProgNS: map[string]float64{"handle_fork": 106, "handle_wait": 249, "exit_wait4": 379},
+	}
+	var out strings.Builder
+	printBench(&out, r)
+	lines := map[string]string{}
+	for _, l := range strings.Split(out.String(), "\n") {
+		if f := strings.Fields(l); len(f) > 0 {
+			lines[f[0]] = strings.Join(f, " ")
+		}
+	}
+	for prog, want := range map[string]string{
+		"handle_fork": "handle_fork 105 106 ok",
+		"handle_wait": "handle_wait 278 249 MISSED",
+		"exit_wait4":  "exit_wait4 - 379", // exact mode only: no goal
+	} {
+		if lines[prog] != want {
+			t.Errorf("%s: got %q, want %q", prog, lines[prog], want)
+		}
+	}
+}
