@@ -766,7 +766,14 @@ func (b *bencher) underBpftrace(ctx context.Context, path, script string, probes
 	if err := cmd.Start(); err != nil {
 		return err
 	}
-	defer cmd.Wait()
+	defer func() {
+		// SIGINT lets bpftrace detach and exit, on every path: a bare Wait
+		// after a failed attach waited for ever. Killed if it does not exit.
+		cmd.Process.Signal(syscall.SIGINT)
+		kill := time.AfterFunc(10*time.Second, cancel)
+		cmd.Wait()
+		kill.Stop()
+	}()
 	var progs map[ebpf.ProgramID]string
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		if progs, err = newPrograms(before); err != nil {
@@ -780,9 +787,7 @@ func (b *bencher) underBpftrace(ctx context.Context, path, script string, probes
 		return fmt.Errorf("bpftrace did not attach its %d probes in 30 s", probes)
 	}
 	time.Sleep(200 * time.Millisecond)
-	err = f(progs)
-	cmd.Process.Signal(syscall.SIGINT)
-	return err
+	return f(progs)
 }
 
 // soak storms for cfg.Soak under one tracer and prints its RSS and goroutine
