@@ -42,7 +42,7 @@ const volatile __u32 all_exits = 0;      /* 1: an exit event for every process *
 const volatile __u32 capture_stacks = 0; /* 1: the forking thread's user stack (--stacks) */
 const volatile __u64 ring_size = 1;      /* slots per CPU ring, a power of two */
 
-/* exec records and --stacks forks */
+/* --stacks forks only: every other event goes through the rings below */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1 << 20); /* resized from Go */
@@ -260,13 +260,17 @@ static __always_inline struct event *reserve(__u64 *seq)
 	return e;
 }
 
-/* Publishes the slot: seq is stored after every field (x86 keeps stores in
+/* Publishes a slot: seq is stored after every field (x86 keeps stores in
  * order; the barrier keeps the compiler from moving them). */
-static __always_inline void submit(struct event *e, __u64 seq)
+static __always_inline void publish(struct ring_slot *s, __u64 seq)
 {
-	struct ring_slot *s = (struct ring_slot *)((void *)e - offsetof(struct ring_slot, ev));
 	asm volatile("" ::: "memory");
 	*(volatile __u64 *)&s->seq = seq;
+}
+
+static __always_inline void submit(struct event *e, __u64 seq)
+{
+	publish((struct ring_slot *)((void *)e - offsetof(struct ring_slot, ev)), seq);
 }
 
 /* No per-event wakeup: the reader polls (a wakeup per event slowed a fork
@@ -374,7 +378,7 @@ static __always_inline long exec_path_part(__u64 idx, const char *src, bool read
 		n = bpf_probe_read_kernel_str(dst, sizeof(s->ev), src);
 	else
 		dst[0] = 0;
-	*(volatile __u64 *)&s->seq = idx + 1;
+	publish(s, idx + 1);
 	return n;
 }
 
