@@ -310,19 +310,15 @@ func (t *Tracer) Follow(pid uint32, start uint64, flags FollowFlags) error {
 // full, or a slot was given up on) and the processes the follow map had no
 // room for.
 func (t *Tracer) Counters() (lost, followFull uint64, err error) {
-	sum := func(idx uint32) (uint64, error) {
-		var vals []uint64
-		if err := t.counters.Lookup(idx, &vals); err != nil {
-			return 0, fmt.Errorf("reading counter %d: %w", idx, err)
-		}
-		var s uint64
-		for _, v := range vals {
-			s += v
-		}
-		return s, nil
+	idx := uint32(zombietraceCounterCOUNTER_FOLLOW_FULL)
+	var vals []uint64 // one per CPU
+	if err := t.counters.Lookup(idx, &vals); err != nil {
+		return t.rings.lost(), 0, fmt.Errorf("reading counter %d: %w", idx, err)
 	}
-	followFull, err = sum(uint32(zombietraceCounterCOUNTER_FOLLOW_FULL))
-	return t.rings.lost(), followFull, err
+	for _, v := range vals {
+		followFull += v
+	}
+	return t.rings.lost(), followFull, nil
 }
 
 // Run reads events until ctx is done, calling handle for each one (the event

@@ -47,7 +47,7 @@ func loadOnly(name string) (*ebpf.Collection, error) {
 			delete(spec.Programs, p)
 		}
 	}
-	spec.Maps[zombietraceMapEvents].MaxEntries = 4096
+	spec.Maps[zombietraceMapEvents].MaxEntries = bigRingBytes
 	coll, err := ebpf.NewCollection(spec)
 	if err != nil {
 		return nil, loadError(err)
