@@ -198,16 +198,9 @@ func trace(t *testing.T, cfg tracer.Config, argv []string) *result {
 	if cfg.PollInterval == 0 {
 		cfg.PollInterval = 20 * time.Millisecond // the default 250 ms only slows the tests
 	}
-	tr, err := tracer.Open(cfg)
-	if err != nil {
-		t.Fatalf("opening tracer: %v", err)
-	}
+	tr := openFollowingSelf(t, cfg)
 	defer tr.Close()
-	self := uint32(os.Getpid())
-	if err := tr.Follow(self, 0, tracer.FollowOwes|tracer.FollowChildren); err != nil {
-		t.Fatal(err)
-	}
-	res := &result{self: self}
+	res := &result{self: uint32(os.Getpid())}
 	eng := events.NewEngine(tr.Mode(), func(r *events.Record) { res.records = append(res.records, *r) })
 	var mu sync.Mutex // the engine is fed by the reader, inspected by settle
 	ctx, cancel := context.WithCancel(context.Background())
@@ -264,6 +257,35 @@ func trace(t *testing.T, cfg tracer.Config, argv []string) *result {
 		t.Errorf("%d events lost", res.summary.LostEvents)
 	}
 	return res
+}
+
+// openFollowingSelf opens a tracer that follows this (subreaper) process's
+// new children and their descendants in the kernel.
+func openFollowingSelf(t *testing.T, cfg tracer.Config) *tracer.Tracer {
+	t.Helper()
+	tr, err := tracer.Open(cfg)
+	if err != nil {
+		t.Fatalf("opening tracer: %v", err)
+	}
+	if err := tr.Follow(uint32(os.Getpid()), 0, tracer.FollowOwes|tracer.FollowChildren); err != nil {
+		tr.Close()
+		t.Fatal(err)
+	}
+	return tr
+}
+
+// runDuring reads tr's events into handle while during runs, then lets the
+// reader drain what is left and stop.
+func runDuring(t *testing.T, tr *tracer.Tracer, handle func(*events.Event), during func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- tr.Run(ctx, handle, nil) }()
+	during()
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("reading events: %v", err)
+	}
 }
 
 // reapAll reaps every child this process inherited until none is left.

@@ -3,7 +3,6 @@
 package integration
 
 import (
-	"context"
 	"errors"
 	"os"
 	"os/exec"
@@ -156,27 +155,16 @@ func TestSubreapers(t *testing.T) {
 // the loss is reaped after it (in a second Run, once the rings are read).
 func TestOverflowIsCountedAndMarked(t *testing.T) {
 	requireBPF(t)
-	tr, err := tracer.Open(tracer.Config{Filter: true, RingBufferBytes: 1, PollInterval: time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tr := openFollowingSelf(t, tracer.Config{Filter: true, RingBufferBytes: 1, PollInterval: time.Hour})
 	defer tr.Close()
-	if err := tr.Follow(uint32(os.Getpid()), 0, tracer.FollowOwes|tracer.FollowChildren); err != nil {
-		t.Fatal(err)
-	}
 	var recs []events.Record
 	eng := events.NewEngine(tr.Mode(), func(r *events.Record) { recs = append(recs, *r) })
 	run := func(during func()) {
 		t.Helper()
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error, 1)
-		go func() { done <- tr.Run(ctx, eng.Handle, nil) }()
-		time.Sleep(50 * time.Millisecond) // the reader's first pass is over: it sleeps now
-		during()
-		cancel() // the reader wakes and drains
-		if err := <-done; err != nil {
-			t.Fatal(err)
-		}
+		runDuring(t, tr, eng.Handle, func() {
+			time.Sleep(50 * time.Millisecond) // the reader's first pass is over: it sleeps now
+			during()
+		}) // then the reader wakes and drains
 	}
 
 	before := exec.Command("/bin/true")
@@ -247,36 +235,23 @@ func TestExecPath(t *testing.T) {
 	if err := os.WriteFile(long, data, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	tr, err := tracer.Open(tracer.Config{Filter: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tr := openFollowingSelf(t, tracer.Config{Filter: true})
 	defer tr.Close()
-	if err := tr.Follow(uint32(os.Getpid()), 0, tracer.FollowOwes|tracer.FollowChildren); err != nil {
-		t.Fatal(err)
-	}
-	paths := map[int]string{}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- tr.Run(ctx, func(ev *events.Event) {
-			if ev.Kind == events.KindExec {
-				paths[int(ev.PID)] = ev.Filename
-			}
-		}, nil)
-	}()
-	want := map[int]string{}
-	for _, path := range []string{"/bin/true", long} {
-		cmd := exec.Command(path)
-		if err := cmd.Run(); err != nil {
-			t.Fatal(err)
+	paths, want := map[int]string{}, map[int]string{}
+	runDuring(t, tr, func(ev *events.Event) {
+		if ev.Kind == events.KindExec {
+			paths[int(ev.PID)] = ev.Filename
 		}
-		want[cmd.Process.Pid] = path
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	}, func() {
+		for _, path := range []string{"/bin/true", long} {
+			cmd := exec.Command(path)
+			if err := cmd.Run(); err != nil {
+				t.Error(err)
+				return
+			}
+			want[cmd.Process.Pid] = path
+		}
+	})
 	for pid, path := range want {
 		if paths[pid] != path {
 			t.Errorf("pid %d: exec path %q, want %q (%d bytes)", pid, paths[pid], path, len(path))
