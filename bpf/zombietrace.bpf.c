@@ -79,21 +79,6 @@ struct {
 	__type(value, struct follow_entry);
 } follow SEC(".maps");
 
-struct wait_args {
-	__u64 addr; /* wait4 stat_addr or waitid infop */
-	__u32 options;
-	__u16 syscall;
-	__u8 target_type;
-	__u8 pad;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32); /* tid */
-	__type(value, struct wait_args);
-} wait_args SEC(".maps");
-
 /*
  * task_pt_regs(t) - t->stack: the same for every task (THREAD_SIZE and the
  * stack padding are build constants), learned from the first wait. The
@@ -561,6 +546,31 @@ int BPF_PROG(handle_signal, int sig, struct kernel_siginfo *info, struct task_st
 	return 0;
 }
 
+/* The registers cur's syscall saved on entry (its arguments stay there until
+ * the syscall returns to user mode). */
+static __always_inline struct pt_regs *syscall_regs(struct task_struct *cur)
+{
+	__u64 off = regs_offset;
+	if (off) {
+		/* a cast the verifier removes: loads through it are fault-safe */
+		return bpf_rdonly_cast(cur->stack + off, bpf_core_type_id_kernel(struct pt_regs));
+	}
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(cur);
+	regs_offset = (__u64)regs - (__u64)cur->stack;
+	return regs;
+}
+
+/* Which children a wait4 pid or a waitid idtype asks for. */
+static __always_inline __u8 wait4_target(int upid)
+{
+	return upid > 0 ? TARGET_PID : upid == -1 ? TARGET_ANY : TARGET_PGID;
+}
+
+static __always_inline __u8 waitid_target(int which)
+{
+	return which == P_ALL ? TARGET_ANY : which == P_PGID ? TARGET_PGID : TARGET_PID;
+}
+
 /*
  * sched_process_wait: entry of do_wait in the waiter, an attempt and not a
  * reap. The syscall's registers tell which syscall and which options.
@@ -582,28 +592,20 @@ int BPF_PROG(handle_wait, struct pid *pid)
 	if (cur->flags & PF_KTHREAD) {
 		e->flags |= FLAG_KTHREAD;
 	} else {
-		struct pt_regs *regs;
-		__u64 off = regs_offset;
-		if (off) {
-			/* a cast the verifier removes: loads through it are fault-safe */
-			regs = bpf_rdonly_cast(cur->stack + off, bpf_core_type_id_kernel(struct pt_regs));
-		} else {
-			regs = (struct pt_regs *)bpf_task_pt_regs(cur);
-			regs_offset = (__u64)regs - (__u64)cur->stack;
-		}
+		struct pt_regs *regs = syscall_regs(cur);
 		long nr = regs->orig_ax;
 		if (nr == NR_WAIT4) {
 			int upid = (int)regs->di;
 			e->syscall = WAIT_WAIT4;
 			e->options = regs->dx;
 			e->code = upid;
-			e->target_type = upid > 0 ? TARGET_PID : upid == -1 ? TARGET_ANY : TARGET_PGID;
+			e->target_type = wait4_target(upid);
 		} else if (nr == NR_WAITID) {
 			int which = (int)regs->di;
 			e->syscall = WAIT_WAITID;
 			e->options = regs->r10;
 			e->code = which;
-			e->target_type = which == P_ALL ? TARGET_ANY : which == P_PGID ? TARGET_PGID : TARGET_PID;
+			e->target_type = waitid_target(which);
 		} else {
 			e->syscall = WAIT_KERNEL; /* in-kernel waiter, e.g. pid-ns teardown */
 		}
@@ -650,59 +652,42 @@ int BPF_PROG(handle_free, struct task_struct *p)
 	return 0;
 }
 
-/* --exact-waits: the wait syscalls' arguments at entry, the result at exit. */
-static __always_inline int wait_enter(__u16 syscall, __u64 addr, __u32 options, __u8 target)
+/*
+ * --exact-waits: the wait syscall's result at its exit, read with its
+ * arguments from the registers it saved on entry. sys_exit fires before a
+ * ptrace stop or a signal frame can change them, so no entry program (and no
+ * map keyed by thread) is needed.
+ */
+static __always_inline int wait_exit(long ret, __u16 syscall)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	if (filter_enabled && !follow_flags(id >> 32))
+	if (syscall == WAIT_WAIT4 ? ret <= 0 : ret != 0)
+		return 0; /* nothing collected, or an error */
+	struct task_struct *cur = bpf_get_current_task_btf();
+	if (filter_enabled && !follow_flags(cur->tgid))
 		return 0;
-	__u32 tid = (__u32)id;
-	struct wait_args a = { .addr = addr, .options = options, .syscall = syscall, .target_type = target };
-	bpf_map_update_elem(&wait_args, &tid, &a, BPF_ANY);
-	return 0;
-}
+	struct pt_regs *regs = syscall_regs(cur);
 
-SEC("tracepoint/syscalls/sys_enter_wait4")
-int enter_wait4(struct trace_event_raw_sys_enter *ctx)
-{
-	int upid = (int)ctx->args[0];
-	return wait_enter(WAIT_WAIT4, ctx->args[1], ctx->args[2],
-			  upid > 0 ? TARGET_PID : upid == -1 ? TARGET_ANY : TARGET_PGID);
-}
-
-SEC("tracepoint/syscalls/sys_enter_waitid")
-int enter_waitid(struct trace_event_raw_sys_enter *ctx)
-{
-	int which = (int)ctx->args[0];
-	return wait_enter(WAIT_WAITID, ctx->args[2], ctx->args[3],
-			  which == P_ALL ? TARGET_ANY : which == P_PGID ? TARGET_PGID : TARGET_PID);
-}
-
-static __always_inline int wait_exit(long ret)
-{
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct wait_args *a = bpf_map_lookup_elem(&wait_args, &tid);
-	if (!a)
-		return 0;
-	struct wait_args args = *a;
-	bpf_map_delete_elem(&wait_args, &tid);
-
-	__u32 rpid = 0, flags = 0;
+	__u32 rpid = 0, flags = 0, options;
 	__s32 status = 0, si_code = 0;
-	if (args.syscall == WAIT_WAIT4) {
-		if (ret <= 0)
-			return 0;
+	__u8 target;
+	if (syscall == WAIT_WAIT4) {
+		/* wait4(pid, stat_addr, options, rusage) */
+		__u64 addr = regs->si;
+		options = regs->dx;
+		target = wait4_target((int)regs->di);
 		rpid = ret;
-		if (!args.addr || bpf_probe_read_user(&status, sizeof(status), (void *)args.addr))
+		if (!addr || bpf_probe_read_user(&status, sizeof(status), (void *)addr))
 			flags |= FLAG_UNREADABLE;
 	} else {
-		if (ret != 0)
-			return 0;
-		if (!args.addr) {
+		/* waitid(which, upid, infop, options, rusage) */
+		__u64 addr = regs->dx;
+		options = regs->r10;
+		target = waitid_target((int)regs->di);
+		if (!addr) {
 			flags |= FLAG_UNREADABLE;
 		} else {
 			char si[28];
-			if (bpf_probe_read_user(si, sizeof(si), (void *)args.addr)) {
+			if (bpf_probe_read_user(si, sizeof(si), (void *)addr)) {
 				flags |= FLAG_UNREADABLE;
 			} else {
 				si_code = *(__s32 *)&si[8];
@@ -719,14 +704,14 @@ static __always_inline int wait_exit(long ret)
 	if (!e)
 		return 0;
 	e->kind = EVENT_WAIT_RET;
-	fill_process(e, bpf_get_current_task_btf());
+	fill_process(e, cur);
 	e->nspid = rpid;
-	e->options = args.options;
+	e->options = options;
 	e->status = status;
 	e->code = si_code;
 	e->flags = flags;
-	e->syscall = args.syscall;
-	e->target_type = args.target_type;
+	e->syscall = syscall;
+	e->target_type = target;
 	submit(e, seq);
 	return 0;
 }
@@ -734,13 +719,13 @@ static __always_inline int wait_exit(long ret)
 SEC("tracepoint/syscalls/sys_exit_wait4")
 int exit_wait4(struct trace_event_raw_sys_exit *ctx)
 {
-	return wait_exit(ctx->ret);
+	return wait_exit(ctx->ret, WAIT_WAIT4);
 }
 
 SEC("tracepoint/syscalls/sys_exit_waitid")
 int exit_waitid(struct trace_event_raw_sys_exit *ctx)
 {
-	return wait_exit(ctx->ret);
+	return wait_exit(ctx->ret, WAIT_WAITID);
 }
 
 /*

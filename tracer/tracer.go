@@ -161,8 +161,7 @@ func Open(cfg Config) (*Tracer, error) {
 		zombietraceProgHandleFree: true, zombietraceProgListZombies: true,
 	}
 	if cfg.Exact {
-		for _, p := range []string{zombietraceProgEnterWait4, zombietraceProgExitWait4,
-			zombietraceProgEnterWaitid, zombietraceProgExitWaitid} {
+		for _, p := range []string{zombietraceProgExitWait4, zombietraceProgExitWaitid} {
 			keep[p] = true
 		}
 	}
@@ -215,9 +214,7 @@ func (t *Tracer) attach() error {
 		return nil
 	}
 	sysProgs := []struct{ hook, prog string }{
-		{"sys_enter_wait4", zombietraceProgEnterWait4},
 		{"sys_exit_wait4", zombietraceProgExitWait4},
-		{"sys_enter_waitid", zombietraceProgEnterWaitid},
 		{"sys_exit_waitid", zombietraceProgExitWaitid},
 	}
 	for _, p := range sysProgs {

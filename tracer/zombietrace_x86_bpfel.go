@@ -109,15 +109,6 @@ type zombietraceRingSlot struct {
 	Ev  zombietraceEvent
 }
 
-type zombietraceWaitArgs struct {
-	_          structs.HostLayout
-	Addr       uint64
-	Options    uint32
-	Syscall    uint16
-	TargetType uint8
-	Pad        uint8
-}
-
 type zombietraceWaitSyscall uint32
 
 const (
@@ -143,9 +134,6 @@ const (
 	zombietraceMapFollow               = "follow"
 	zombietraceMapRingPositions        = "ring_positions"
 	zombietraceMapRingSlots            = "ring_slots"
-	zombietraceMapWaitArgs             = "wait_args"
-	zombietraceProgEnterWait4          = "enter_wait4"
-	zombietraceProgEnterWaitid         = "enter_waitid"
 	zombietraceProgExitWait4           = "exit_wait4"
 	zombietraceProgExitWaitid          = "exit_waitid"
 	zombietraceProgHandleExec          = "handle_exec"
@@ -218,8 +206,6 @@ type zombietraceSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type zombietraceProgramSpecs struct {
-	EnterWait4     *ebpf.ProgramSpec `ebpf:"enter_wait4"`
-	EnterWaitid    *ebpf.ProgramSpec `ebpf:"enter_waitid"`
 	ExitWait4      *ebpf.ProgramSpec `ebpf:"exit_wait4"`
 	ExitWaitid     *ebpf.ProgramSpec `ebpf:"exit_waitid"`
 	HandleExec     *ebpf.ProgramSpec `ebpf:"handle_exec"`
@@ -242,7 +228,6 @@ type zombietraceMapSpecs struct {
 	Follow        *ebpf.MapSpec `ebpf:"follow"`
 	RingPositions *ebpf.MapSpec `ebpf:"ring_positions"`
 	RingSlots     *ebpf.MapSpec `ebpf:"ring_slots"`
-	WaitArgs      *ebpf.MapSpec `ebpf:"wait_args"`
 }
 
 // zombietraceVariableSpecs contains global variables before they are loaded into the kernel.
@@ -293,7 +278,6 @@ type zombietraceMaps struct {
 	Follow        *ebpf.Map `ebpf:"follow"`
 	RingPositions *ebpf.Map `ebpf:"ring_positions"`
 	RingSlots     *ebpf.Map `ebpf:"ring_slots"`
-	WaitArgs      *ebpf.Map `ebpf:"wait_args"`
 }
 
 func (m *zombietraceMaps) Close() error {
@@ -303,7 +287,6 @@ func (m *zombietraceMaps) Close() error {
 		m.Follow,
 		m.RingPositions,
 		m.RingSlots,
-		m.WaitArgs,
 	)
 }
 
@@ -334,8 +317,6 @@ type zombietraceVariables struct {
 //
 // It can be passed to loadZombietraceObjects or ebpf.CollectionSpec.LoadAndAssign.
 type zombietracePrograms struct {
-	EnterWait4     *ebpf.Program `ebpf:"enter_wait4"`
-	EnterWaitid    *ebpf.Program `ebpf:"enter_waitid"`
 	ExitWait4      *ebpf.Program `ebpf:"exit_wait4"`
 	ExitWaitid     *ebpf.Program `ebpf:"exit_waitid"`
 	HandleExec     *ebpf.Program `ebpf:"handle_exec"`
@@ -351,8 +332,6 @@ type zombietracePrograms struct {
 
 func (p *zombietracePrograms) Close() error {
 	return _ZombietraceClose(
-		p.EnterWait4,
-		p.EnterWaitid,
 		p.ExitWait4,
 		p.ExitWaitid,
 		p.HandleExec,
