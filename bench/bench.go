@@ -103,6 +103,13 @@ type Result struct {
 	ReportEventsPerSec     float64            `json:"report_events_per_sec"`
 	RecordBytesPerEvent    float64            `json:"record_bytes_per_event"`
 	Accuracy               map[string]uint64  `json:"accuracy_max_error_ns_by_mode"`
+
+	// Per fork + exec + exit + wait of exec's own loop: the workload's CPU (its
+	// children's and our programs' included), our programs' summed time
+	// (statistics on) and the tracer's CPU: what tracing adds to an exec.
+	ExecLoopCPUNSPerExec       float64 `json:"exec_loop_cpu_ns_per_exec"`
+	ExecLoopProgNSPerExec      float64 `json:"exec_loop_prog_ns_per_exec"`
+	ExecLoopTracerCPUNSPerExec float64 `json:"exec_loop_tracer_cpu_ns_per_exec"`
 }
 
 // costRounds is how many storms per mode measure the programs' cost.
@@ -338,6 +345,20 @@ func addCosts(into, from map[string]progCost) {
 	}
 }
 
+// perExec divides a loop's workload CPU, its programs' summed run time and
+// the tracer's CPU by its iterations.
+func perExec(r run, st tracerStats, costs map[string]progCost) (cpu, progs, tracer float64) {
+	if r.Lifecycles == 0 {
+		return 0, 0, 0
+	}
+	var total uint64
+	for _, c := range costs {
+		total += c.runNS
+	}
+	n := float64(r.Lifecycles)
+	return float64(r.CPUNS) / n, float64(total) / n, float64(st.CPUNS) / n
+}
+
 func meanNS(costs map[string]progCost) map[string]float64 {
 	out := make(map[string]float64)
 	for k, v := range costs {
@@ -459,14 +480,15 @@ func (b *bencher) bench(ctx context.Context) (*Result, error) {
 			if err != nil {
 				return err
 			}
-			_, lerr := b.stormRun(ctx, execArgs...)
-			_, c, err := t.stop()
+			r, lerr := b.stormRun(ctx, execArgs...)
+			st, c, err := t.stop()
 			if err := errors.Join(lerr, err); err != nil {
 				return err
 			}
 			mode.costs["handle_exec"] = c["handle_exec"]
 			if mode.args == nil {
 				res.ExecLoopProgNS = meanNS(c)
+				res.ExecLoopCPUNSPerExec, res.ExecLoopProgNSPerExec, res.ExecLoopTracerCPUNSPerExec = perExec(r, st, c)
 			}
 		}
 		if ns, err := emptyProgramCost(ctx, b, "sched_process_fork", stormArgs); err == nil {

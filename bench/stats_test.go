@@ -16,3 +16,19 @@ func TestMedianCI(t *testing.T) {
 		t.Fatalf("n=2: %v [%v %v]", m, lo, hi)
 	}
 }
+
+func TestPerExecSumsEveryProgram(t *testing.T) {
+	r := run{Lifecycles: 2000, CPUNS: 800_000_000}
+	costs := map[string]progCost{
+		"handle_exec": {runNS: 900_000, count: 2000},
+		"handle_fork": {runNS: 300_000, count: 2000},
+		"handle_wait": {runNS: 800_000, count: 4000},
+	}
+	cpu, progs, tracer := perExec(r, tracerStats{CPUNS: 2_400_000}, costs)
+	if cpu != 400_000 || progs != 1000 || tracer != 1200 {
+		t.Fatalf("per exec: cpu %v, programs %v, tracer %v", cpu, progs, tracer)
+	}
+	if cpu, progs, tracer := perExec(run{}, tracerStats{CPUNS: 1}, costs); cpu != 0 || progs != 0 || tracer != 0 {
+		t.Fatalf("no iterations: %v %v %v", cpu, progs, tracer)
+	}
+}

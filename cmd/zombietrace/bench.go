@@ -144,4 +144,9 @@ func printExecLoop(w io.Writer, r *bench.Result) {
 		fmt.Fprintf(tw, "bpftrace %s\t%.0f\t\t\n", n, r.BpftraceExecLoopProgNS[n])
 	}
 	tw.Flush()
+	if cpu := r.ExecLoopCPUNSPerExec; cpu > 0 {
+		share := func(ns float64) string { return fmt.Sprintf("%.2f us (%.2f %%)", ns/1e3, 100*ns/cpu) }
+		fmt.Fprintf(w, "per fork + exec + exit + wait: %.0f us of the loop's CPU; our programs %s of it, handle_exec %s; the tracer %s more\n",
+			cpu/1e3, share(r.ExecLoopProgNSPerExec), share(r.ExecLoopProgNS["handle_exec"]), share(r.ExecLoopTracerCPUNSPerExec))
+	}
 }
