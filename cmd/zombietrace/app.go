@@ -54,6 +54,7 @@ func sessionFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.IntFlag{Name: "ringbuf-mib", Value: 16, Usage: "event buffers in `MiB`, all CPUs together (a power of two)"},
 		&cli.StringFlag{Name: "ready-file", Hidden: true, Usage: "write this file once every program is attached"},
+		&cli.BoolFlag{Name: "pause-signals", Hidden: true, Usage: "SIGUSR1 detaches the programs, SIGUSR2 attaches them again; each change is acknowledged in --ready-file (the benchmark's A/B windows)"},
 		&cli.BoolFlag{Name: "exit-events", Hidden: true, Usage: "an exit event for every process, not only where the notification cannot tell"},
 		&cli.DurationFlag{Name: "poll", Hidden: true, Usage: "how long the reader sleeps on an empty ring buffer (default 250ms)"},
 		&cli.StringFlag{Name: "cpuprofile", Hidden: true, Usage: "write a CPU profile of the session"},

@@ -1355,62 +1355,79 @@ func checkOneLineError(t *testing.T, args []string, r result, contains string) {
 	}
 }
 
-// TestTracePauseSignals: the benchmark's windows detach and attach one
-// running tracer; a process that lives and dies while it is detached leaves
-// no line, one after it is attached again does.
-func TestTracePauseSignals(t *testing.T) {
+// TestPauseSignals: the benchmark's windows detach and attach one running
+// tracer (trace, and record writing its file); a process that lives and dies
+// while it is detached leaves no line, one after it is attached again does.
+func TestPauseSignals(t *testing.T) {
 	e2e(t)
-	dir := t.TempDir()
-	ready, out := filepath.Join(dir, "ready"), filepath.Join(dir, "out.jsonl")
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := ztCmd(ctx, "trace", "--json", "-o", out, "--pause-signals", "--ready-file", ready)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	waitForFile(t, ready, 15*time.Second, nil)
-	state := func(sig syscall.Signal, want string) {
-		t.Helper()
-		if err := cmd.Process.Signal(sig); err != nil {
-			t.Fatal(err)
-		}
-		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-			if b, _ := os.ReadFile(ready); strings.HasSuffix(strings.TrimSpace(string(b)), " "+want) {
-				return
+	for _, command := range []string{"trace", "record"} {
+		t.Run(command, func(t *testing.T) {
+			dir := t.TempDir()
+			ready, out := filepath.Join(dir, "ready"), filepath.Join(dir, "out")
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			args := []string{command, "-o", out, "--pause-signals", "--ready-file", ready}
+			if command == "trace" {
+				args = append(args, "--json")
 			}
-		}
-		t.Fatalf("no %q acknowledgement in %s", want, ready)
-	}
-	child := func() int64 {
-		t.Helper()
-		c := exec.Command("sh", "-c", "exit 7")
-		c.Run() // exit status 7: expected
-		return int64(c.Process.Pid)
-	}
-	state(syscall.SIGUSR1, "detached")
-	unseen := child()
-	state(syscall.SIGUSR2, "attached")
-	seen := child()
-	time.Sleep(300 * time.Millisecond) // a poll of the ring buffer
-	cmd.Process.Signal(os.Interrupt)
-	if r := waitResult(t, ctx, cmd, &stdout, &stderr, start); r.code != 0 {
-		t.Fatalf("exit code %d; stderr:\n%s", r.code, r.stderr)
-	}
-	var exited, reaped bool
-	lines := readJSONL(t, out)
-	for _, l := range lines {
-		switch l.int("pid") {
-		case unseen:
-			t.Errorf("a line about %d, which lived and died while detached: %v", unseen, l)
-		case seen:
-			exited = exited || l.typ() == "exit" && l.int("exit_code") == 7
-			reaped = reaped || l.typ() == "reap" && l.str("reaped_by") == "parent"
-		}
-	}
-	if !exited || !reaped {
-		t.Errorf("%d, forked after attaching again: exit line with code 7 %v, reap by its parent %v\n%s", seen, exited, reaped, dump(lines))
+			cmd := ztCmd(ctx, args...)
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			start := time.Now()
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			waitForFile(t, ready, 15*time.Second, nil)
+			state := func(sig syscall.Signal, want string) {
+				t.Helper()
+				if err := cmd.Process.Signal(sig); err != nil {
+					t.Fatal(err)
+				}
+				for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+					if b, _ := os.ReadFile(ready); strings.HasSuffix(strings.TrimSpace(string(b)), " "+want) {
+						return
+					}
+				}
+				t.Fatalf("no %q acknowledgement in %s", want, ready)
+			}
+			child := func() int64 {
+				t.Helper()
+				c := exec.Command("sh", "-c", "exit 7")
+				c.Run() // exit status 7: expected
+				return int64(c.Process.Pid)
+			}
+			state(syscall.SIGUSR1, "detached")
+			unseen := child()
+			state(syscall.SIGUSR2, "attached")
+			seen := child()
+			time.Sleep(300 * time.Millisecond) // a poll of the ring buffer
+			cmd.Process.Signal(os.Interrupt)
+			if r := waitResult(t, ctx, cmd, &stdout, &stderr, start); r.code != 0 {
+				t.Fatalf("exit code %d; stderr:\n%s", r.code, r.stderr)
+			}
+			var lines []line
+			if command == "trace" {
+				lines = readJSONL(t, out)
+			} else {
+				r := zt(t, 30*time.Second, "report", "events", "--json", out)
+				if r.code != 0 {
+					t.Fatalf("report events: %s", r.stderr)
+				}
+				lines = parseJSONL(t, r.stdout)
+			}
+			var exited, reaped bool
+			for _, l := range lines {
+				switch l.int("pid") {
+				case unseen:
+					t.Errorf("a line about %d, which lived and died while detached: %v", unseen, l)
+				case seen:
+					exited = exited || l.typ() == "exit" && l.int("exit_code") == 7
+					reaped = reaped || l.typ() == "reap" && l.str("reaped_by") == "parent"
+				}
+			}
+			if !exited || !reaped {
+				t.Errorf("%d, forked after attaching again: exit line with code 7 %v, reap by its parent %v\n%s", seen, exited, reaped, dump(lines))
+			}
+		})
 	}
 }

@@ -9,10 +9,12 @@ import (
 	"hash/fnv"
 	"io"
 	"os"
+	"os/signal"
 	"regexp"
 	"runtime"
 	"runtime/debug"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -44,6 +46,8 @@ type session struct {
 	flameWeight string
 	statsFile   string
 	statsEvery  time.Duration
+	readyFile   string // hidden --ready-file
+	pauses      bool   // hidden --pause-signals
 	cpuReady    uint64 // CPU time used when tracing started (load and attach excluded)
 	stopProf    func()
 }
@@ -59,7 +63,8 @@ type nopCloser struct{ io.Writer }
 func (nopCloser) Close() error { return nil }
 
 func openSession(c *cli.Context, cfg sessionConfig) (*session, error) {
-	s := &session{statsFile: c.String("stats-file"), statsEvery: c.Duration("stats-interval")}
+	s := &session{statsFile: c.String("stats-file"), statsEvery: c.Duration("stats-interval"),
+		readyFile: c.String("ready-file"), pauses: c.Bool("pause-signals")}
 	if re := c.String("comm"); re != "" {
 		rx, err := regexp.Compile(re)
 		if err != nil {
@@ -174,7 +179,7 @@ func (s *session) ready(c *cli.Context) error {
 		}
 		s.stopProf = stop
 	}
-	if p := c.String("ready-file"); p != "" {
+	if p := s.readyFile; p != "" {
 		if err := os.WriteFile(p, []byte(fmt.Sprintln(os.Getpid())), 0o644); err != nil {
 			return fmt.Errorf("writing ready file: %w", err)
 		}
@@ -184,6 +189,10 @@ func (s *session) ready(c *cli.Context) error {
 
 // loop reads events until ctx ends, then drains what is buffered.
 func (s *session) loop(ctx context.Context) error {
+	if s.pauses {
+		stop := s.pauseOnSignals(ctx, s.readyFile)
+		defer stop()
+	}
 	var lastStats time.Time
 	return s.tr.Run(ctx, func(ev *events.Event) {
 		s.count++
@@ -204,6 +213,44 @@ func (s *session) loop(ctx context.Context) error {
 			s.writeStats()
 		}
 	})
+}
+
+// pauseOnSignals detaches the programs on SIGUSR1 and attaches them on
+// SIGUSR2, then writes "PID detached|attached" to ack (if set), so that the
+// benchmark can measure one running tracer in both states, window by window.
+func (s *session) pauseOnSignals(ctx context.Context, ack string) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	ch := make(chan os.Signal, 8)
+	signal.Notify(ch, syscall.SIGUSR1, syscall.SIGUSR2)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case sig := <-ch:
+				state, err := "attached", error(nil)
+				if sig == syscall.SIGUSR1 {
+					state, err = "detached", s.tr.Detach()
+				} else {
+					err = s.tr.Reattach()
+				}
+				if err != nil {
+					fmt.Fprintf(os.Stderr, "zombietrace: %s: %v\n", state, err)
+					continue
+				}
+				if ack != "" {
+					os.WriteFile(ack, []byte(fmt.Sprintf("%d %s\n", os.Getpid(), state)), 0o644)
+				}
+			}
+		}
+	}()
+	return func() {
+		signal.Stop(ch)
+		cancel()
+		<-done
+	}
 }
 
 func (s *session) writeStats() error {

@@ -6,8 +6,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -31,7 +29,6 @@ func traceCommand() *cli.Command {
 			&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "with --remediate: act (otherwise it says what it would do)"},
 			&cli.BoolFlag{Name: "force", Usage: "with --remediate: terminate even when the heir will not reap"},
 			&cli.StringFlag{Name: "audit", Usage: "with --remediate: append actions as JSON Lines to `FILE`"},
-			&cli.BoolFlag{Name: "pause-signals", Hidden: true, Usage: "SIGUSR1 detaches the programs, SIGUSR2 attaches them again; each change is acknowledged in --ready-file (the benchmark's A/B windows)"},
 		),
 		Action: traceAction,
 	}
@@ -72,53 +69,11 @@ func traceAction(c *cli.Context) error {
 		ctx, cancel = context.WithTimeout(ctx, d)
 		defer cancel()
 	}
-	if c.Bool("pause-signals") {
-		stop := s.pauseOnSignals(ctx, c.String("ready-file"))
-		defer stop()
-	}
 	if err := s.loop(ctx); err != nil {
 		s.close()
 		return err
 	}
 	return s.finish()
-}
-
-// pauseOnSignals detaches the programs on SIGUSR1 and attaches them on
-// SIGUSR2, then writes "PID detached|attached" to ack (if set), so that the
-// benchmark can measure one running tracer in both states, window by window.
-func (s *session) pauseOnSignals(ctx context.Context, ack string) (stop func()) {
-	ctx, cancel := context.WithCancel(ctx)
-	ch := make(chan os.Signal, 8)
-	signal.Notify(ch, syscall.SIGUSR1, syscall.SIGUSR2)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case sig := <-ch:
-				state, err := "attached", error(nil)
-				if sig == syscall.SIGUSR1 {
-					state, err = "detached", s.tr.Detach()
-				} else {
-					err = s.tr.Reattach()
-				}
-				if err != nil {
-					fmt.Fprintf(os.Stderr, "zombietrace: %s: %v\n", state, err)
-					continue
-				}
-				if ack != "" {
-					os.WriteFile(ack, []byte(fmt.Sprintf("%d %s\n", os.Getpid(), state)), 0o644)
-				}
-			}
-		}
-	}()
-	return func() {
-		signal.Stop(ch)
-		cancel()
-		<-done
-	}
 }
 
 // pidFlag reads --pid: 0 when not given, an error for a pid that is not there.
