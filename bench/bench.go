@@ -59,6 +59,12 @@ type Result struct {
 	ExactRatioMedian float64 `json:"exact_ratio_median"`
 	ExactRatioCILow  float64 `json:"exact_ratio_ci_low"`
 	ExactRatioCIHigh float64 `json:"exact_ratio_ci_high"`
+	// The same for record (default mode) writing its file, and its CPU per
+	// event (engine and file included).
+	RecordRatioMedian   float64 `json:"record_ratio_median"`
+	RecordRatioCILow    float64 `json:"record_ratio_ci_low"`
+	RecordRatioCIHigh   float64 `json:"record_ratio_ci_high"`
+	RecordCPUNSPerEvent float64 `json:"record_cpu_ns_per_event"`
 	// The same from the rounds: a storm untraced, then under a freshly
 	// started tracer, seconds apart.
 	RoundsRatioMedian       float64            `json:"rounds_ratio_median"`
@@ -227,6 +233,12 @@ type tracerProc struct {
 }
 
 func (b *bencher) startTracer(ctx context.Context, name string, args ...string) (*tracerProc, error) {
+	return b.startSession(ctx, name, "trace", args...)
+}
+
+// startSession runs a tracing command (trace or record) with a ready and a
+// stats file.
+func (b *bencher) startSession(ctx context.Context, name, command string, args ...string) (*tracerProc, error) {
 	ready := filepath.Join(b.dir, name+".ready")
 	stats := filepath.Join(b.dir, name+".stats")
 	os.Remove(ready)
@@ -235,7 +247,7 @@ func (b *bencher) startTracer(ctx context.Context, name string, args ...string) 
 	if err != nil {
 		return nil, err
 	}
-	argv := append([]string{"trace", "--ready-file", ready, "--stats-file", stats}, args...)
+	argv := append([]string{command, "--ready-file", ready, "--stats-file", stats}, args...)
 	cmd := exec.CommandContext(ctx, b.cfg.Binary, argv...)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
@@ -553,21 +565,28 @@ func (b *bencher) windowPhase(ctx context.Context, res *Result) error {
 		res.ExactRatioMedian = res.RoundsExactRatioMedian
 		return nil
 	}
+	recordFile := filepath.Join(b.dir, "windows.zt")
+	defer os.Remove(recordFile)
 	for _, mode := range []struct {
 		name              string
-		args              []string
+		argv              []string
 		median, low, high *float64
 	}{
-		{"light", nil, &res.RatioMedian, &res.RatioCILow, &res.RatioCIHigh},
-		{"exact", []string{"--exact-waits"}, &res.ExactRatioMedian, &res.ExactRatioCILow, &res.ExactRatioCIHigh},
+		{"light", []string{"trace", "--json", "-o", "/dev/null"}, &res.RatioMedian, &res.RatioCILow, &res.RatioCIHigh},
+		{"exact", []string{"trace", "--json", "-o", "/dev/null", "--exact-waits"}, &res.ExactRatioMedian, &res.ExactRatioCILow, &res.ExactRatioCIHigh},
+		// record in the default mode, writing its file on this disk
+		{"record", []string{"record", "-o", recordFile}, &res.RecordRatioMedian, &res.RecordRatioCILow, &res.RecordRatioCIHigh},
 	} {
 		// Lifecycles of detached windows have no events: only losses count
 		// towards the totals.
-		ratios, lifecycles, st, err := b.windows(ctx, "windows-"+mode.name, b.cfg.Windows, mode.args...)
+		ratios, lifecycles, st, err := b.windows(ctx, "windows-"+mode.name, b.cfg.Windows, mode.argv[0], mode.argv[1:]...)
 		if err != nil {
 			return fmt.Errorf("windows (%s): %w", mode.name, err)
 		}
 		*mode.median, *mode.low, *mode.high = medianCI(ratios)
+		if mode.name == "record" && st.Events > 0 {
+			res.RecordCPUNSPerEvent = float64(st.CPUNS) / float64(st.Events)
+		}
 		res.LostEvents += st.LostEvents
 		sorted := append([]float64(nil), ratios...)
 		sort.Float64s(sorted)

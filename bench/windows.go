@@ -103,14 +103,14 @@ func (t *tracerProc) setState(attached bool) error {
 }
 
 // windows runs one continuous storm under one tracer (`trace --json -o
-// /dev/null`, as a user runs it) whose programs are detached and attached in
+// /dev/null` or `record -o FILE`, as a user runs it) whose programs are detached and attached in
 // alternate windows, in ABBA order: traced/untraced pairs under a second
 // apart, instead of storms seconds apart with a tracer started in between,
 // which a shared host's drift spoils. The
 // tracer's CPU falls in the attached windows: it drains every 250 ms, within
 // the settle time of the next window.
-func (b *bencher) windows(ctx context.Context, name string, pairs int, args ...string) (ratios []float64, lifecycles uint64, st tracerStats, err error) {
-	t, err := b.startTracer(ctx, name, append([]string{"--json", "-o", "/dev/null", "--pause-signals"}, args...)...)
+func (b *bencher) windows(ctx context.Context, name string, pairs int, command string, args ...string) (ratios []float64, lifecycles uint64, st tracerStats, err error) {
+	t, err := b.startSession(ctx, name, command, append([]string{"--pause-signals"}, args...)...)
 	if err != nil {
 		return nil, 0, st, err
 	}

@@ -86,6 +86,10 @@ func printBench(w io.Writer, r *bench.Result) {
 	fmt.Fprintf(tw, "traced/untraced, light (median, 95%% CI; %d window pairs)\t%.4f [%.4f, %.4f]\t>= 0.98, CI low >= 0.96\t%s\n",
 		r.WindowPairs, r.RatioMedian, r.RatioCILow, r.RatioCIHigh, check(r.RatioMedian >= 0.98 && r.RatioCILow >= 0.96))
 	fmt.Fprintf(tw, "traced/untraced, exact (windows)\t%.3f [%.3f, %.3f]\t\t\n", r.ExactRatioMedian, r.ExactRatioCILow, r.ExactRatioCIHigh)
+	if r.RecordRatioMedian > 0 {
+		fmt.Fprintf(tw, "recorded/untraced (record -o FILE, windows; %.0f ns of its CPU per event)\t%.4f [%.4f, %.4f]\t>= 0.98, CI low >= 0.96\t%s\n",
+			r.RecordCPUNSPerEvent, r.RecordRatioMedian, r.RecordRatioCILow, r.RecordRatioCIHigh, check(r.RecordRatioMedian >= 0.98 && r.RecordRatioCILow >= 0.96))
+	}
 	fmt.Fprintf(tw, "traced/untraced, light (%d rounds, a tracer started for each)\t%.3f [%.3f, %.3f]\t\t\n", r.Rounds, r.RoundsRatioMedian, r.RoundsRatioCILow, r.RoundsRatioCIHigh)
 	fmt.Fprintf(tw, "traced/untraced, exact (rounds)\t%.3f\t\t\n", r.RoundsExactRatioMedian)
 	fmt.Fprintf(tw, "CPU per lifecycle untraced/traced, light (storm + tracer)\t%.3f [%.3f, %.3f]\t(steadier than throughput on a shared host)\t\n", r.CPURatioMedian, r.CPURatioCILow, r.CPURatioCIHigh)

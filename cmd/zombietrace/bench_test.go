@@ -60,3 +60,27 @@ func TestPrintBenchMarksEachProgramAgainst250ns(t *testing.T) {
 		}
 	}
 }
+
+func TestPrintBenchShowsRecordAgainstTheThroughputGoal(t *testing.T) {
+	for _, c := range []struct {
+		median, low float64
+		want        string
+	}{{0.985, 0.97, "ok"}, {0.985, 0.95, "MISSED"}, {0.975, 0.97, "MISSED"}} {
+		var out strings.Builder
+		printBench(&out, &bench.Result{RecordRatioMedian: c.median, RecordRatioCILow: c.low, RecordRatioCIHigh: 1, RecordCPUNSPerEvent: 314})
+		var got string
+		for _, l := range strings.Split(out.String(), "\n") {
+			if strings.HasPrefix(l, "recorded/untraced") {
+				got = strings.Join(strings.Fields(l), " ")
+			}
+		}
+		if !strings.Contains(got, "314 ns of its CPU per event") || !strings.HasSuffix(got, c.want) {
+			t.Errorf("median %v, CI low %v: got %q, want it to end in %s", c.median, c.low, got, c.want)
+		}
+	}
+	var out strings.Builder
+	printBench(&out, &bench.Result{})
+	if strings.Contains(out.String(), "recorded/untraced") {
+		t.Error("record was not measured, yet its line is printed")
+	}
+}
