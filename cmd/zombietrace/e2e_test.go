@@ -223,19 +223,40 @@ func waitResult(t *testing.T, ctx context.Context, cmd *exec.Cmd, stdout, stderr
 	return r
 }
 
+// running is a started zombietrace whose output is captured.
+type running struct {
+	cmd            *exec.Cmd
+	stdout, stderr bytes.Buffer
+	start          time.Time
+}
+
+// startCaptured starts cmd (from ztCmd) with its output captured.
+func startCaptured(t *testing.T, cmd *exec.Cmd) *running {
+	t.Helper()
+	r := &running{cmd: cmd}
+	cmd.Stdout, cmd.Stderr = &r.stdout, &r.stderr
+	r.start = time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func (r *running) wait(t *testing.T, ctx context.Context) result {
+	t.Helper()
+	return waitResult(t, ctx, r.cmd, &r.stdout, &r.stderr, r.start)
+}
+
+func (r *running) waitNoFatal(ctx context.Context) asyncResult {
+	return waitResultNoFatal(ctx, r.cmd, &r.stdout, &r.stderr, r.start)
+}
+
 // zt runs zombietrace to completion (bounded by timeout).
 func zt(t *testing.T, timeout time.Duration, args ...string) result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	cmd := ztCmd(ctx, args...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	return waitResult(t, ctx, cmd, &stdout, &stderr, start)
+	return startCaptured(t, ztCmd(ctx, args...)).wait(t, ctx)
 }
 
 func assertNoPanic(t *testing.T, stderr string) {
@@ -591,15 +612,10 @@ func TestRunForwardsSIGTERM(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cmd := ztCmd(ctx, "run", "--json", "-o", out, "--ready-file", ready, "--", "sleep", "30")
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	zr := startCaptured(t, cmd)
 	exited := make(chan struct{})
 	var r asyncResult
-	go func() { defer close(exited); r = waitResultNoFatal(ctx, cmd, &stdout, &stderr, start) }()
+	go func() { defer close(exited); r = zr.waitNoFatal(ctx) }()
 	alive := func() bool {
 		select {
 		case <-exited:
@@ -760,15 +776,9 @@ func TestRunReapsOrphans(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out.jsonl")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	cmd := ztCmd(ctx, "run", "--json", "-o", out, "--", python, filepath.Join(scenariosDir, "orphan.py"))
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	ztPid := cmd.Process.Pid
-	r := waitResult(t, ctx, cmd, &stdout, &stderr, start)
+	zr := startCaptured(t, ztCmd(ctx, "run", "--json", "-o", out, "--", python, filepath.Join(scenariosDir, "orphan.py")))
+	ztPid := zr.cmd.Process.Pid
+	r := zr.wait(t, ctx)
 	// Right after zombietrace ended: nothing was left to this (subreaper)
 	// process, i.e. zombietrace waited for the orphan.
 	var ws unix.WaitStatus
@@ -884,16 +894,11 @@ func startTrace(t *testing.T, timeout time.Duration, args ...string) (wait func(
 	t.Helper()
 	ready := filepath.Join(t.TempDir(), "ready")
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	cmd := ztCmd(ctx, append(append([]string{"trace"}, args...), "--ready-file", ready)...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
+	t.Cleanup(cancel)
+	zr := startCaptured(t, ztCmd(ctx, append(append([]string{"trace"}, args...), "--ready-file", ready)...))
+	cmd := zr.cmd
 	exited := make(chan asyncResult, 1)
-	go func() { exited <- waitResultNoFatal(ctx, cmd, &stdout, &stderr, start) }()
+	go func() { exited <- zr.waitNoFatal(ctx) }()
 	var res *asyncResult
 	get := func() result {
 		t.Helper()
@@ -1327,13 +1332,7 @@ func TestErrors(t *testing.T) {
 		cmd := ztCmd(ctx, "trace", "--duration", "1s")
 		cmd.Dir = "/"
 		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: 65534, Gid: 65534}
-		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		start := time.Now()
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		r := waitResult(t, ctx, cmd, &stdout, &stderr, start)
+		r := startCaptured(t, cmd).wait(t, ctx)
 		checkOneLineError(t, []string{"trace", "--duration", "1s", "(as nobody)"}, r, "root")
 	})
 }
@@ -1370,13 +1369,8 @@ func TestPauseSignals(t *testing.T) {
 			if command == "trace" {
 				args = append(args, "--json")
 			}
-			cmd := ztCmd(ctx, args...)
-			var stdout, stderr bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			start := time.Now()
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
+			zr := startCaptured(t, ztCmd(ctx, args...))
+			cmd := zr.cmd
 			waitForFile(t, ready, 15*time.Second, nil)
 			state := func(sig syscall.Signal, want string) {
 				t.Helper()
@@ -1402,7 +1396,7 @@ func TestPauseSignals(t *testing.T) {
 			seen := child()
 			time.Sleep(300 * time.Millisecond) // a poll of the ring buffer
 			cmd.Process.Signal(os.Interrupt)
-			if r := waitResult(t, ctx, cmd, &stdout, &stderr, start); r.code != 0 {
+			if r := zr.wait(t, ctx); r.code != 0 {
 				t.Fatalf("exit code %d; stderr:\n%s", r.code, r.stderr)
 			}
 			var lines []line

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -25,13 +24,8 @@ func recordScenario(t *testing.T, scenario string, extra ...string) (string, map
 	ready := filepath.Join(dir, "ready")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := ztCmd(ctx, append([]string{"record", "-o", file, "--ready-file", ready}, extra...)...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	zr := startCaptured(t, ztCmd(ctx, append([]string{"record", "-o", file, "--ready-file", ready}, extra...)...))
+	cmd := zr.cmd
 	waitForFile(t, ready, 30*time.Second, nil)
 	out, err := exec.Command(python, filepath.Join(scenariosDir, "run_reaped.py"), filepath.Join(scenariosDir, scenario)).Output()
 	if err != nil {
@@ -39,7 +33,7 @@ func recordScenario(t *testing.T, scenario string, extra ...string) (string, map
 	}
 	time.Sleep(300 * time.Millisecond) // the last events reach the ring buffer
 	cmd.Process.Signal(syscall.SIGINT)
-	r := waitResult(t, ctx, cmd, &stdout, &stderr, start)
+	r := zr.wait(t, ctx)
 	if r.code != 0 {
 		t.Fatalf("record exited %d: %s", r.code, r.stderr)
 	}
