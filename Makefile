@@ -38,8 +38,8 @@ generate:
 check-generated: generate
 	@git diff --exit-code -- $(GENERATED) bpf/ vmlinux.h || \
 		{ echo "generated BPF files differ from the committed ones: run make generate and commit"; exit 1; }
-	@test -z "$$(git status --porcelain -- tracer/)" || \
-		{ git status --porcelain -- tracer/; echo "untracked generated files"; exit 1; }
+	@test -z "$$(git ls-files --others --exclude-standard -- tracer/)" || \
+		{ git ls-files --others --exclude-standard -- tracer/; echo "untracked generated files"; exit 1; }
 
 # vmlinux.h from this kernel's BTF.
 vmlinux:
@@ -61,8 +61,9 @@ test: deps check-generated vet
 	$(GO) test -count=1 -timeout 20m ./...
 	$(GO) test -run '^$$' -fuzz FuzzReader -fuzztime 20s ./recording/
 
-# The performance benchmark (about 4 minutes): ratios, per-program cost, CPU,
-# memory, loss, accuracy, and bpftrace's cost for the same job.
+# The performance benchmark (about 9 minutes): ratios (trace in both modes,
+# record), per-program cost, CPU, memory, loss, accuracy, and bpftrace's cost
+# for the same job.
 bench: build
 	@command -v bpftrace >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bpftrace >/dev/null; }
 	./$(BIN) bench $(BENCH_FLAGS)
