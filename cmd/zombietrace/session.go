@@ -46,9 +46,10 @@ type session struct {
 	flameWeight string
 	statsFile   string
 	statsEvery  time.Duration
-	readyFile   string // hidden --ready-file
-	pauses      bool   // hidden --pause-signals
-	cpuReady    uint64 // CPU time used when tracing started (load and attach excluded)
+	readyFile   string         // hidden --ready-file
+	pauses      bool           // hidden --pause-signals
+	pauseSigs   chan os.Signal // its signals, caught from before the ready file
+	cpuReady    uint64         // CPU time used when tracing started (load and attach excluded)
 	stopProf    func()
 }
 
@@ -179,6 +180,11 @@ func (s *session) ready(c *cli.Context) error {
 		}
 		s.stopProf = stop
 	}
+	if s.pauses {
+		// Caught before anyone may send one: SIGUSR1's default is to exit.
+		s.pauseSigs = make(chan os.Signal, 8)
+		signal.Notify(s.pauseSigs, syscall.SIGUSR1, syscall.SIGUSR2)
+	}
 	if p := s.readyFile; p != "" {
 		if err := os.WriteFile(p, []byte(fmt.Sprintln(os.Getpid())), 0o644); err != nil {
 			return fmt.Errorf("writing ready file: %w", err)
@@ -189,7 +195,7 @@ func (s *session) ready(c *cli.Context) error {
 
 // loop reads events until ctx ends, then drains what is buffered.
 func (s *session) loop(ctx context.Context) error {
-	if s.pauses {
+	if s.pauseSigs != nil {
 		stop := s.pauseOnSignals(ctx, s.readyFile)
 		defer stop()
 	}
@@ -220,8 +226,7 @@ func (s *session) loop(ctx context.Context) error {
 // benchmark can measure one running tracer in both states, window by window.
 func (s *session) pauseOnSignals(ctx context.Context, ack string) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
-	ch := make(chan os.Signal, 8)
-	signal.Notify(ch, syscall.SIGUSR1, syscall.SIGUSR2)
+	ch := s.pauseSigs
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
