@@ -110,10 +110,35 @@ static __always_inline void count(__u32 idx)
 		*v += 1;
 }
 
-static __always_inline __u32 follow_flags(__u32 tgid)
+/*
+ * tp_btf programs get typed pointers: fields are read with direct loads (one
+ * fault-safe instruction each, CO-RE relocated through vmlinux.h's
+ * preserve_access_index) instead of bpf_probe_read_kernel helper calls.
+ */
+static __always_inline __u64 leader_start(struct task_struct *t)
+{
+	return t->group_leader->start_boottime;
+}
+
+/* The follow flags of a process known only by its pid. */
+static __always_inline __u32 follow_flags_pid(__u32 tgid)
 {
 	struct follow_entry *e = bpf_map_lookup_elem(&follow, &tgid);
 	return e ? e->flags : 0;
+}
+
+/*
+ * The follow flags of t's process. An entry is keyed by pid and outlives its
+ * process until the free event, which lazy RCU delays: one left by an earlier
+ * process with t's pid is not t's (an entry Go added has no start time).
+ */
+static __always_inline __u32 follow_flags(struct task_struct *t)
+{
+	__u32 tgid = t->tgid;
+	struct follow_entry *e = bpf_map_lookup_elem(&follow, &tgid);
+	if (!e || (e->start_ns && e->start_ns != leader_start(t)))
+		return 0;
+	return e->flags;
 }
 
 static __always_inline void follow_add(__u32 tgid, __u64 start, __u32 flags)
@@ -129,16 +154,6 @@ static __always_inline void follow_add(__u32 tgid, __u64 start, __u32 flags)
 	struct follow_entry n = { .flags = flags, .start_ns = start };
 	if (bpf_map_update_elem(&follow, &tgid, &n, BPF_ANY))
 		count(COUNTER_FOLLOW_FULL);
-}
-
-/*
- * tp_btf programs get typed pointers: fields are read with direct loads (one
- * fault-safe instruction each, CO-RE relocated through vmlinux.h's
- * preserve_access_index) instead of bpf_probe_read_kernel helper calls.
- */
-static __always_inline __u64 leader_start(struct task_struct *t)
-{
-	return t->group_leader->start_boottime;
 }
 
 /* The pid of t's thread-group leader as seen at pid-namespace level lvl (0: none). */
@@ -299,11 +314,11 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 	__u64 pstart = leader_start(rp);
 
 	if (filter_enabled) {
-		__u32 f = follow_flags(ptgid) | follow_flags(parent->tgid);
+		__u32 f = follow_flags(rp) | follow_flags(parent);
 		if (!(f & (FOLLOW_TRACE | FOLLOW_CHILDREN)))
 			return 0;
 		follow_add(child->tgid, child->start_boottime, FOLLOW_TRACE);
-		if (!(follow_flags(ptgid) & FOLLOW_TRACE))
+		if (!(follow_flags(rp) & FOLLOW_TRACE))
 			follow_add(ptgid, pstart, FOLLOW_OWES);
 	}
 
@@ -374,7 +389,7 @@ static __always_inline long exec_path_part(__u64 idx, const char *src, bool read
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-	if (filter_enabled && !(follow_flags(p->tgid) & FOLLOW_TRACE))
+	if (filter_enabled && !(follow_flags(p) & FOLLOW_TRACE))
 		return 0;
 	__u64 seq;
 	struct event *e = reserve_n(&seq, EXEC_SLOTS);
@@ -410,10 +425,10 @@ static __always_inline int on_group_exit(struct task_struct *p, __u32 extra_flag
 	struct task_struct *rp = leader->real_parent;
 
 	if (filter_enabled) {
-		if (!(follow_flags(p->tgid) & FOLLOW_TRACE))
+		if (!(follow_flags(p) & FOLLOW_TRACE))
 			return 0;
 		/* After reparenting the inheritor owes the reap: keep its waits. */
-		if (!(follow_flags(rp->tgid) & FOLLOW_TRACE))
+		if (!(follow_flags(rp) & FOLLOW_TRACE))
 			follow_add(rp->tgid, leader_start(rp), FOLLOW_OWES);
 	}
 	/*
@@ -512,19 +527,19 @@ int BPF_PROG(handle_signal, int sig, struct kernel_siginfo *info, struct task_st
 	 * tgid, with no walk to the leader's struct pid. */
 	bool self = si_pid && si_pid == (lvl == 0 ? cur->tgid : leader_pid_at(cur, lvl));
 	if (filter_enabled) {
-		__u32 cf = follow_flags(cur->tgid);
+		__u32 cf = follow_flags(cur);
 		if (self) {
 			/* Only a followed process's own notification: a parent that
 			 * owes a followed child its reap has other children too. */
 			if (!(cf & FOLLOW_TRACE))
 				return 0;
-		} else if (!cf && !(follow_flags(si_pid) & FOLLOW_TRACE)) {
+		} else if (!cf && !(follow_flags_pid(si_pid) & FOLLOW_TRACE)) {
 			/* A dying parent or a tracer passing on a zombie: keep it
 			 * if either is followed, or the zombie is (host pid). */
 			return 0;
 		}
 		/* Whoever receives a followed process's notification owes its reap. */
-		if (!(follow_flags(rtgid) & FOLLOW_TRACE))
+		if (!(follow_flags(task) & FOLLOW_TRACE))
 			follow_add(rtgid, leader_start(task), FOLLOW_OWES);
 	}
 
@@ -579,7 +594,7 @@ SEC("tp_btf/sched_process_wait")
 int BPF_PROG(handle_wait, struct pid *pid)
 {
 	struct task_struct *cur = bpf_get_current_task_btf();
-	if (filter_enabled && !follow_flags(cur->tgid))
+	if (filter_enabled && !follow_flags(cur))
 		return 0;
 
 	__u64 seq;
@@ -663,7 +678,7 @@ static __always_inline int wait_exit(long ret, __u16 syscall)
 	if (syscall == WAIT_WAIT4 ? ret <= 0 : ret != 0)
 		return 0; /* nothing collected, or an error */
 	struct task_struct *cur = bpf_get_current_task_btf();
-	if (filter_enabled && !follow_flags(cur->tgid))
+	if (filter_enabled && !follow_flags(cur))
 		return 0;
 	struct pt_regs *regs = syscall_regs(cur);
 

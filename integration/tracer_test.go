@@ -3,10 +3,13 @@
 package integration
 
 import (
+	"bufio"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -257,4 +260,86 @@ func TestExecPath(t *testing.T) {
 			t.Errorf("pid %d: exec path %q, want %q (%d bytes)", pid, paths[pid], path, len(path))
 		}
 	}
+}
+
+// outsiderScript forks, on each pid read from stdin, a child meant to get
+// that pid (ns_last_pid), reaps it and prints the pid it got.
+const outsiderScript = `
+import os, sys
+for line in sys.stdin:
+    try:
+        with open("/proc/sys/kernel/ns_last_pid", "w") as f:
+            f.write(str(int(line) - 1))
+    except OSError:
+        pass
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)
+    print(pid, flush=True)
+`
+
+// The follow filter finds processes by pid, and an entry outlives its
+// process until the free event, which lazy RCU delays. A process outside the
+// followed tree that gets the pid in between stays outside.
+func TestFilterKeepsOutAReusedPid(t *testing.T) {
+	requireBPF(t)
+	eachMode(t, func(t *testing.T, m mode) {
+		// Started before the tracer: neither it nor its children are followed.
+		outsider := exec.Command(python, "-c", outsiderScript)
+		in, err := outsider.StdinPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := outsider.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := outsider.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			in.Close()
+			outsider.Wait()
+		}()
+		answers := bufio.NewScanner(out)
+
+		cfg := m.cfg
+		cfg.PollInterval = 20 * time.Millisecond
+		tr := openFollowingSelf(t, cfg)
+		defer tr.Close()
+		var recs []events.Record
+		eng := events.NewEngine(tr.Mode(), func(r *events.Record) { recs = append(recs, *r) })
+		reused := 0
+		runDuring(t, tr, eng.Handle, func() {
+			for i := 0; i < 10 && reused == 0; i++ {
+				c := exec.Command("true") // followed: our child
+				if err := c.Run(); err != nil {
+					t.Fatal(err)
+				}
+				fmt.Fprintln(in, c.Process.Pid)
+				if !answers.Scan() {
+					t.Fatalf("outsider: %v", answers.Err())
+				}
+				if got, _ := strconv.Atoi(answers.Text()); got == c.Process.Pid {
+					reused = got
+				}
+			}
+			time.Sleep(10 * cfg.PollInterval) // the reader catches up
+		})
+		if reused == 0 {
+			t.Skip("no pid was reused in 10 attempts")
+		}
+		starts := map[uint64]bool{}
+		var lines strings.Builder
+		for _, r := range recs {
+			if r.PID == uint32(reused) {
+				starts[r.Start] = true
+				fmt.Fprintf(&lines, "  %v pid %d start %d ppid %d\n", r.Type, r.PID, r.Start, r.PPID)
+			}
+		}
+		if len(starts) != 1 {
+			t.Errorf("records of %d processes with pid %d, want only ours:\n%s", len(starts), reused, lines.String())
+		}
+	})
 }
