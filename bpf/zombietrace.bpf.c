@@ -130,13 +130,20 @@ static __always_inline __u32 follow_flags_pid(__u32 tgid)
 /*
  * The follow flags of t's process. An entry is keyed by pid and outlives its
  * process until the free event, which lazy RCU delays: one left by an earlier
- * process with t's pid is not t's (an entry Go added has no start time).
+ * process with t's pid is not t's. An entry Go seeded by pid has no start
+ * time: the first process seen with the pid, the seeded one (it lived when
+ * it was seeded, and its exit at the latest comes here), makes it its own.
  */
 static __always_inline __u32 follow_flags(struct task_struct *t)
 {
 	__u32 tgid = t->tgid;
 	struct follow_entry *e = bpf_map_lookup_elem(&follow, &tgid);
-	if (!e || (e->start_ns && e->start_ns != leader_start(t)))
+	if (!e)
+		return 0;
+	__u64 start = leader_start(t);
+	if (!e->start_ns)
+		e->start_ns = start; /* racing writers write the same value */
+	else if (e->start_ns != start)
 		return 0;
 	return e->flags;
 }

@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -281,65 +282,113 @@ for line in sys.stdin:
 
 // The follow filter finds processes by pid, and an entry outlives its
 // process until the free event, which lazy RCU delays. A process outside the
-// followed tree that gets the pid in between stays outside.
+// followed tree that gets the pid in between stays outside, whether the pid
+// was a child the kernel followed or a process seeded by pid (as trace --pid
+// seeds what it finds in /proc).
 func TestFilterKeepsOutAReusedPid(t *testing.T) {
 	requireBPF(t)
-	eachMode(t, func(t *testing.T, m mode) {
-		// Started before the tracer: neither it nor its children are followed.
-		outsider := exec.Command(python, "-c", outsiderScript)
-		in, err := outsider.StdinPipe()
-		if err != nil {
-			t.Fatal(err)
+	for _, seeded := range []bool{false, true} {
+		name := "followed child"
+		if seeded {
+			name = "seeded process"
 		}
-		out, err := outsider.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := outsider.Start(); err != nil {
-			t.Fatal(err)
-		}
-		defer func() {
-			in.Close()
-			outsider.Wait()
-		}()
-		answers := bufio.NewScanner(out)
+		t.Run(name, func(t *testing.T) {
+			eachMode(t, func(t *testing.T, m mode) { filterKeepsOutReusedPid(t, m, seeded) })
+		})
+	}
+}
 
-		cfg := m.cfg
-		cfg.PollInterval = 20 * time.Millisecond
-		tr := openFollowingSelf(t, cfg)
-		defer tr.Close()
-		var recs []events.Record
-		eng := events.NewEngine(tr.Mode(), func(r *events.Record) { recs = append(recs, *r) })
-		reused := 0
-		runDuring(t, tr, eng.Handle, func() {
-			for i := 0; i < 10 && reused == 0; i++ {
+func filterKeepsOutReusedPid(t *testing.T, m mode, seeded bool) {
+	const attempts = 10
+	// Started before the tracer: neither it nor its children are followed.
+	outsider := exec.Command(python, "-c", outsiderScript)
+	in, err := outsider.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := outsider.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := outsider.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		in.Close()
+		outsider.Wait()
+	}()
+	answers := bufio.NewScanner(out)
+	// Processes to seed: also started before the tracer; each ends when its
+	// stdin closes.
+	var cats []*exec.Cmd
+	var catIn []io.Closer
+	if seeded {
+		defer func() {
+			for i, c := range cats {
+				catIn[i].Close()
+				c.Wait()
+			}
+		}()
+		for i := 0; i < attempts; i++ {
+			c := exec.Command("cat")
+			w, err := c.StdinPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := c.Start(); err != nil {
+				t.Fatal(err)
+			}
+			cats, catIn = append(cats, c), append(catIn, w)
+		}
+	}
+
+	cfg := m.cfg
+	cfg.PollInterval = 20 * time.Millisecond
+	tr := openFollowingSelf(t, cfg)
+	defer tr.Close()
+	var recs []events.Record
+	eng := events.NewEngine(tr.Mode(), func(r *events.Record) { recs = append(recs, *r) })
+	reused := 0
+	runDuring(t, tr, eng.Handle, func() {
+		for i := 0; i < attempts && reused == 0; i++ {
+			var ours int
+			if seeded {
+				c := cats[i]
+				ours = c.Process.Pid
+				if err := tr.Follow(uint32(ours), 0, tracer.FollowTrace); err != nil {
+					t.Fatal(err)
+				}
+				catIn[i].Close()
+				c.Wait()
+			} else {
 				c := exec.Command("true") // followed: our child
 				if err := c.Run(); err != nil {
 					t.Fatal(err)
 				}
-				fmt.Fprintln(in, c.Process.Pid)
-				if !answers.Scan() {
-					t.Fatalf("outsider: %v", answers.Err())
-				}
-				if got, _ := strconv.Atoi(answers.Text()); got == c.Process.Pid {
-					reused = got
-				}
+				ours = c.Process.Pid
 			}
-			time.Sleep(10 * cfg.PollInterval) // the reader catches up
-		})
-		if reused == 0 {
-			t.Skip("no pid was reused in 10 attempts")
-		}
-		starts := map[uint64]bool{}
-		var lines strings.Builder
-		for _, r := range recs {
-			if r.PID == uint32(reused) {
-				starts[r.Start] = true
-				fmt.Fprintf(&lines, "  %v pid %d start %d ppid %d\n", r.Type, r.PID, r.Start, r.PPID)
+			fmt.Fprintln(in, ours)
+			if !answers.Scan() {
+				t.Fatalf("outsider: %v", answers.Err())
+			}
+			if got, _ := strconv.Atoi(answers.Text()); got == ours {
+				reused = got
 			}
 		}
-		if len(starts) != 1 {
-			t.Errorf("records of %d processes with pid %d, want only ours:\n%s", len(starts), reused, lines.String())
-		}
+		time.Sleep(10 * cfg.PollInterval) // the reader catches up
 	})
+	if reused == 0 {
+		t.Skip("no pid was reused in 10 attempts")
+	}
+	starts := map[uint64]bool{}
+	var lines strings.Builder
+	for _, r := range recs {
+		if r.PID == uint32(reused) {
+			starts[r.Start] = true
+			fmt.Fprintf(&lines, "  %v pid %d start %d ppid %d\n", r.Type, r.PID, r.Start, r.PPID)
+		}
+	}
+	if len(starts) != 1 {
+		t.Errorf("records of %d processes with pid %d, want only ours:\n%s", len(starts), reused, lines.String())
+	}
 }
