@@ -82,6 +82,8 @@ type Result struct {
 	ExactSyscallRatioMedian float64            `json:"exact_syscall_ratio_median"`
 	ProgNS                  map[string]float64 `json:"prog_ns"`
 	ExactProgNS             map[string]float64 `json:"exact_prog_ns"`
+	ProgRuns                map[string]uint64  `json:"prog_runs"` // the runs each mean is over
+	ExactProgRuns           map[string]uint64  `json:"exact_prog_runs"`
 	BpftraceProgNS          map[string]float64 `json:"bpftrace_prog_ns"`
 	BpftraceRatioMedian     float64            `json:"bpftrace_ratio,omitempty"`
 	// exec's own loop (fork, exec, exit, wait), light mode: every program
@@ -371,6 +373,14 @@ func perExec(r run, st tracerStats, costs map[string]progCost) (cpu, progs, trac
 	return float64(r.CPUNS) / n, float64(total) / n, float64(st.CPUNS) / n
 }
 
+func runs(costs map[string]progCost) map[string]uint64 {
+	out := make(map[string]uint64)
+	for k, v := range costs {
+		out[k] = v.count
+	}
+	return out
+}
+
 func meanNS(costs map[string]progCost) map[string]float64 {
 	out := make(map[string]float64)
 	for k, v := range costs {
@@ -533,6 +543,7 @@ func (b *bencher) bench(ctx context.Context) (*Result, error) {
 	res.SyscallRatioMedian, _, _ = medianCI(sysRatios)
 	res.ExactSyscallRatioMedian, _, _ = medianCI(exactSysRatios)
 	res.ProgNS, res.ExactProgNS = meanNS(lightCosts), meanNS(exactCosts)
+	res.ProgRuns, res.ExactProgRuns = runs(lightCosts), runs(exactCosts)
 	if lightEvents > 0 && lightLifecycles > 0 {
 		res.CPUNSPerEvent = float64(lightCPU) / float64(lightEvents)
 		res.CPUNSPerLifecycle = float64(lightCPU) / float64(lightLifecycles)

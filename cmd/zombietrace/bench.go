@@ -117,15 +117,24 @@ func printBench(w io.Writer, r *bench.Result) {
 	for _, n := range slices.Sorted(maps.Keys(r.ExactProgNS)) {
 		light, goal := "-", ""
 		if v, ok := r.ProgNS[n]; ok {
-			light, goal = fmt.Sprintf("%.0f", v), check(v <= 250)
+			light, goal = nsCell(v, r.ProgRuns[n]), check(v <= 250)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%.0f\t%s\t\n", n, light, r.ExactProgNS[n], goal)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", n, light, nsCell(r.ExactProgNS[n], r.ExactProgRuns[n]), goal)
 	}
 	for _, n := range slices.Sorted(maps.Keys(r.BpftraceProgNS)) {
 		fmt.Fprintf(tw, "bpftrace %s\t%.0f\t\t\t\n", n, r.BpftraceProgNS[n])
 	}
 	tw.Flush()
 	printExecLoop(w, r)
+}
+
+// nsCell is a mean cost, with its number of runs when they are few enough
+// (a handful of cold calls) that the mean says little.
+func nsCell(ns float64, runs uint64) string {
+	if runs > 0 && runs < 1000 {
+		return fmt.Sprintf("%.0f (%d runs)", ns, runs)
+	}
+	return fmt.Sprintf("%.0f", ns)
 }
 
 // printExecLoop puts exec's cost beside what else costs in its loop: an exec
