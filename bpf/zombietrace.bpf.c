@@ -163,6 +163,13 @@ static __always_inline void follow_add(__u32 tgid, __u64 start, __u32 flags)
 		count(COUNTER_FOLLOW_FULL);
 }
 
+/* t owes a followed process its reap: keep its waits (a followed one's are kept). */
+static __always_inline void follow_owes(struct task_struct *t)
+{
+	if (!(follow_flags(t) & FOLLOW_TRACE))
+		follow_add(t->tgid, leader_start(t), FOLLOW_OWES);
+}
+
 /* The pid of t's thread-group leader as seen at pid-namespace level lvl (0: none). */
 static __always_inline __u32 leader_pid_at(struct task_struct *t, __u32 lvl)
 {
@@ -325,8 +332,7 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 		if (!(f & (FOLLOW_TRACE | FOLLOW_CHILDREN)))
 			return 0;
 		follow_add(child->tgid, child->start_boottime, FOLLOW_TRACE);
-		if (!(follow_flags(rp) & FOLLOW_TRACE))
-			follow_add(ptgid, pstart, FOLLOW_OWES);
+		follow_owes(rp);
 	}
 
 	struct event *e;
@@ -434,9 +440,8 @@ static __always_inline int on_group_exit(struct task_struct *p, __u32 extra_flag
 	if (filter_enabled) {
 		if (!(follow_flags(p) & FOLLOW_TRACE))
 			return 0;
-		/* After reparenting the inheritor owes the reap: keep its waits. */
-		if (!(follow_flags(rp) & FOLLOW_TRACE))
-			follow_add(rp->tgid, leader_start(rp), FOLLOW_OWES);
+		/* After reparenting the inheritor owes the reap. */
+		follow_owes(rp);
 	}
 	/*
 	 * The ordinary case needs no exit event: the SIGCHLD notification that
@@ -546,8 +551,7 @@ int BPF_PROG(handle_signal, int sig, struct kernel_siginfo *info, struct task_st
 			return 0;
 		}
 		/* Whoever receives a followed process's notification owes its reap. */
-		if (!(follow_flags(task) & FOLLOW_TRACE))
-			follow_add(rtgid, leader_start(task), FOLLOW_OWES);
+		follow_owes(task);
 	}
 
 	__u64 seq;
