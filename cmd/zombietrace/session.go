@@ -47,8 +47,7 @@ type session struct {
 	statsFile   string
 	statsEvery  time.Duration
 	readyFile   string         // hidden --ready-file
-	pauses      bool           // hidden --pause-signals
-	pauseSigs   chan os.Signal // its signals, caught from before the ready file
+	pauseSigs   chan os.Signal // hidden --pause-signals: its signals, caught from the start
 	cpuReady    uint64         // CPU time used when tracing started (load and attach excluded)
 	stopProf    func()
 }
@@ -65,7 +64,12 @@ func (nopCloser) Close() error { return nil }
 
 func openSession(c *cli.Context, cfg sessionConfig) (*session, error) {
 	s := &session{statsFile: c.String("stats-file"), statsEvery: c.Duration("stats-interval"),
-		readyFile: c.String("ready-file"), pauses: c.Bool("pause-signals")}
+		readyFile: c.String("ready-file")}
+	if c.Bool("pause-signals") {
+		// Caught before the ready file exists: SIGUSR1's default is to exit.
+		s.pauseSigs = make(chan os.Signal, 8)
+		signal.Notify(s.pauseSigs, syscall.SIGUSR1, syscall.SIGUSR2)
+	}
 	if re := c.String("comm"); re != "" {
 		rx, err := regexp.Compile(re)
 		if err != nil {
@@ -180,11 +184,6 @@ func (s *session) ready(c *cli.Context) error {
 		}
 		s.stopProf = stop
 	}
-	if s.pauses {
-		// Caught before anyone may send one: SIGUSR1's default is to exit.
-		s.pauseSigs = make(chan os.Signal, 8)
-		signal.Notify(s.pauseSigs, syscall.SIGUSR1, syscall.SIGUSR2)
-	}
 	if p := s.readyFile; p != "" {
 		if err := os.WriteFile(p, []byte(fmt.Sprintln(os.Getpid())), 0o644); err != nil {
 			return fmt.Errorf("writing ready file: %w", err)
@@ -196,7 +195,7 @@ func (s *session) ready(c *cli.Context) error {
 // loop reads events until ctx ends, then drains what is buffered.
 func (s *session) loop(ctx context.Context) error {
 	if s.pauseSigs != nil {
-		stop := s.pauseOnSignals(ctx, s.readyFile)
+		stop := s.pauseOnSignals(ctx)
 		defer stop()
 	}
 	var lastStats time.Time
@@ -222,11 +221,11 @@ func (s *session) loop(ctx context.Context) error {
 }
 
 // pauseOnSignals detaches the programs on SIGUSR1 and attaches them on
-// SIGUSR2, then writes "PID detached|attached" to ack (if set), so that the
+// SIGUSR2, then writes "PID detached|attached" to the ready file (if any), so that the
 // benchmark can measure one running tracer in both states, window by window.
-func (s *session) pauseOnSignals(ctx context.Context, ack string) (stop func()) {
+func (s *session) pauseOnSignals(ctx context.Context) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
-	ch := s.pauseSigs
+	ch, ack := s.pauseSigs, s.readyFile
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
