@@ -582,11 +582,12 @@ func (b *bencher) windowPhase(ctx context.Context, res *Result) error {
 		name              string
 		argv              []string
 		median, low, high *float64
+		cpuPerEvent       *float64 // nil: the rounds measure it
 	}{
-		{"light", []string{"trace", "--json", "-o", "/dev/null"}, &res.RatioMedian, &res.RatioCILow, &res.RatioCIHigh},
-		{"exact", []string{"trace", "--json", "-o", "/dev/null", "--exact-waits"}, &res.ExactRatioMedian, &res.ExactRatioCILow, &res.ExactRatioCIHigh},
+		{"light", []string{"trace", "--json", "-o", "/dev/null"}, &res.RatioMedian, &res.RatioCILow, &res.RatioCIHigh, nil},
+		{"exact", []string{"trace", "--json", "-o", "/dev/null", "--exact-waits"}, &res.ExactRatioMedian, &res.ExactRatioCILow, &res.ExactRatioCIHigh, nil},
 		// record in the default mode, writing its file on this disk
-		{"record", []string{"record", "-o", recordFile}, &res.RecordRatioMedian, &res.RecordRatioCILow, &res.RecordRatioCIHigh},
+		{"record", []string{"record", "-o", recordFile}, &res.RecordRatioMedian, &res.RecordRatioCILow, &res.RecordRatioCIHigh, &res.RecordCPUNSPerEvent},
 	} {
 		// Lifecycles of detached windows have no events: only losses count
 		// towards the totals.
@@ -595,8 +596,8 @@ func (b *bencher) windowPhase(ctx context.Context, res *Result) error {
 			return fmt.Errorf("windows (%s): %w", mode.name, err)
 		}
 		*mode.median, *mode.low, *mode.high = medianCI(ratios)
-		if mode.name == "record" && st.Events > 0 {
-			res.RecordCPUNSPerEvent = float64(st.CPUNS) / float64(st.Events)
+		if mode.cpuPerEvent != nil && st.Events > 0 {
+			*mode.cpuPerEvent = float64(st.CPUNS) / float64(st.Events)
 		}
 		res.LostEvents += st.LostEvents
 		sorted := append([]float64(nil), ratios...)
