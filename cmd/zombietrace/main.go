@@ -19,9 +19,25 @@ func main() {
 	os.Exit(run())
 }
 
+// interrupted ends the commands' context when SIGINT or SIGTERM arrives:
+// run needs to know which, for the status of a command it never started.
+type interrupted struct{ sig syscall.Signal }
+
+func (i interrupted) Error() string { return i.sig.String() + " signal received" }
+
 func run() int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() {
+		select {
+		case sig := <-sigs:
+			cancel(interrupted{sig.(syscall.Signal)})
+		case <-ctx.Done():
+		}
+	}()
 	app := newApp()
 	args, err := normalizeArgs(app, os.Args)
 	if err == nil {

@@ -66,6 +66,11 @@ func runAction(c *cli.Context) error {
 		s.close()
 		return exitStatus{128 + int(sig.(syscall.Signal))}
 	}
+	// One that came before we subscribed ended the app's context instead.
+	if in, ok := context.Cause(c.Context).(interrupted); ok {
+		s.close()
+		return exitStatus{128 + int(in.sig)}
+	}
 	sup, err := supervise.Start(supervise.Options{Argv: argv, User: c.String("user"), Signals: sigs})
 	if err != nil {
 		s.close()
