@@ -223,21 +223,29 @@ func TestOverflowIsCountedAndMarked(t *testing.T) {
 	t.Logf("%d events lost, %d of %d records uncertain", lost, uncertain, len(recs))
 }
 
-// An exec's path comes whole from the three ring slots its record takes,
-// short or long (the long one needs both parts).
+// An exec's path comes whole from the three ring slots its record takes:
+// the first part read a word at a time when it ends within 64 bytes, else
+// by the string copy, and the second part when the first is full. The paths
+// are relative (execve gets them as given), one for each length around
+// those bounds, up to the 174 bytes kept and past it.
 func TestExecPath(t *testing.T) {
 	requireBPF(t)
-	dir := filepath.Join(t.TempDir(), strings.Repeat("d", 60), strings.Repeat("e", 60))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	long := filepath.Join(dir, "true")
+	dir := t.TempDir()
 	data, err := os.ReadFile("/bin/true")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(long, data, 0o755); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "true"), data, 0o755); err != nil {
 		t.Fatal(err)
+	}
+	const kept = 2 * 87
+	var rel []string
+	for _, n := range []int{3, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 71, 72, 86, 87, 88, 89, 150, kept - 1, kept, kept + 1, 200} {
+		name := strings.Repeat("t", n-2)
+		if err := os.Symlink("true", filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+		rel = append(rel, "./"+name)
 	}
 	tr := openFollowingSelf(t, tracer.Config{Filter: true})
 	defer tr.Close()
@@ -247,18 +255,19 @@ func TestExecPath(t *testing.T) {
 			paths[int(ev.PID)] = ev.Filename
 		}
 	}, func() {
-		for _, path := range []string{"/bin/true", long} {
+		for _, path := range append([]string{"/bin/true"}, rel...) {
 			cmd := exec.Command(path)
+			cmd.Dir = dir
 			if err := cmd.Run(); err != nil {
 				t.Error(err)
 				return
 			}
-			want[cmd.Process.Pid] = path
+			want[cmd.Process.Pid] = path[:min(len(path), kept)]
 		}
 	})
 	for pid, path := range want {
 		if paths[pid] != path {
-			t.Errorf("pid %d: exec path %q, want %q (%d bytes)", pid, paths[pid], path, len(path))
+			t.Errorf("pid %d: exec path %q (%d bytes), want %q (%d bytes)", pid, paths[pid], len(paths[pid]), path, len(path))
 		}
 	}
 }
