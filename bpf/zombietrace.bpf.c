@@ -87,6 +87,15 @@ struct {
  */
 __u64 regs_offset SEC(".bss");
 
+/*
+ * The boot clock as an exec last read it, and the tick (jiffies) it read it
+ * in: execs in the same tick take that time instead of reading the clock
+ * again (handle_exec). ts is stored before jiffies: an exec that sees the
+ * tick sees its time. A line of their own: every wait reads regs_offset.
+ */
+__u64 exec_clock_jiffies SEC(".bss") __attribute__((aligned(64)));
+__u64 exec_clock_ts SEC(".bss");
+
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 
 /* Make sure bpf2go emits these types. */
@@ -442,6 +451,30 @@ static __always_inline long exec_path_head(__u64 idx, const char *src)
 }
 
 /*
+ * The exec's time: the boot clock, read at most once a tick (4 ms at
+ * HZ=250) by all execs together. The read costs ~150 ns here, right after
+ * exec's own work, and an exec storm paid it every time. An exec in a tick
+ * that already has a time takes that earlier time, or the process's start
+ * if it forked since: never later than the exec, at most a tick early. The
+ * reader keeps execs in order with exec counts (event.status), not times.
+ */
+static __always_inline __u64 exec_time(struct task_struct *p)
+{
+	__u64 j = bpf_jiffies64(); /* inlined: a load */
+	__u64 ts;
+	if (*(volatile __u64 *)&exec_clock_jiffies == j) {
+		ts = *(volatile __u64 *)&exec_clock_ts;
+	} else {
+		ts = bpf_ktime_get_boot_ns();
+		*(volatile __u64 *)&exec_clock_ts = ts;
+		asm volatile("" ::: "memory");
+		*(volatile __u64 *)&exec_clock_jiffies = j;
+	}
+	__u64 start = p->start_boottime;
+	return start > ts ? start : ts;
+}
+
+/*
  * sched_process_exec: after de_thread, p is the leader and keeps its start
  * time. The record is EXEC_SLOTS slots of the ring (zombietrace.h).
  */
@@ -454,10 +487,11 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	struct event *e = reserve_n(&seq, EXEC_SLOTS);
 	if (!e)
 		return 0;
-	e->ts = bpf_ktime_get_boot_ns();
+	e->ts = exec_time(p);
 	e->kind = EVENT_EXEC;
 	fill_process(e, p);
 	e->code = old_pid;
+	e->status = p->self_exec_id; /* just raised by begin_new_exec */
 	const char *path = bprm->filename;
 	long n = exec_path_head(seq, path);
 	exec_path_part(seq + 1, path + sizeof(struct event) - 1, n == sizeof(struct event));
@@ -660,6 +694,7 @@ int BPF_PROG(handle_wait, struct pid *pid)
 		return 0;
 	e->kind = EVENT_WAIT;
 	fill_process(e, cur);
+	e->status = cur->self_exec_id; /* orders it against the process's execs */
 	e->peer_pid = pid ? pid->numbers[0].nr : 0;
 	if (cur->flags & PF_KTHREAD) {
 		e->flags |= FLAG_KTHREAD;

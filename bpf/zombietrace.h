@@ -49,15 +49,20 @@ enum wait_target {
  * One record for every kind. Field use by kind:
  *            pid/start_ns/comm  peer_pid/peer_start   nspid          options        status       code
  * fork       child              real parent           child ns pid   exit signal    stack frames forking tid
- * exec       process            -                     -              -              -            old tid
+ * exec       process            -                     -              -              exec count   old tid
  * exit       process            real parent           ns pid         exit signal    wait status  -
  * notify     current's process  receiver              si_pid         send result    si_status    si_code (1-6)
- * wait       waiter             target pid (0: any)   -              wait options   -            wait4 pid arg
+ * wait       waiter             target pid (0: any)   -              wait options   exec count   wait4 pid arg
  * wait_ret   waiter             -                     returned pid   wait options   status       si_code
  * free       process            -                     -              -              -            -
  * zombie     process            real parent           ns pid         exit signal    wait status  -
- * All times are CLOCK_BOOTTIME ns (bpf_ktime_get_boot_ns); a zombie's ts is
- * the scheduler's last arrival, a lower bound of its exit. A free's ts is 0
+ * The exec count is the thread's self_exec_id (truncated): it rises by one
+ * at each exec, and a new thread or child starts with its creator's. So a
+ * wait with a lower count than an exec of its process began before it
+ * (de_thread ended it), whatever their times say.
+ * All times are CLOCK_BOOTTIME ns (bpf_ktime_get_boot_ns); an exec's can be
+ * up to a tick early (handle_exec), a zombie's is the scheduler's last
+ * arrival, a lower bound of its exit. A free's ts is 0
  * (the RCU callback already comes late, and a clock read costs a helper
  * call): the reader gives it the time of the next stamped event behind it in
  * its ring, or its own clock when there is none yet.

@@ -55,7 +55,8 @@ type proc struct {
 	exitSignal uint32
 	task       uint64
 	nspid      uint32
-	holder     Key // a ptrace tracer that got the exit notification
+	execs      uint32 // the exec count of its last exec seen (Event.ExecCount)
+	holder     Key    // a ptrace tracer that got the exit notification
 	holdStart  uint64
 	heldNS     uint64
 	tracerPID  uint32
@@ -122,6 +123,7 @@ type pendingWait struct {
 	options uint32
 	syscall WaitSyscall
 	time    uint64
+	execs   uint32 // the waiter's exec count (Event.ExecCount)
 }
 
 // Engine correlates events into records. It is not safe for concurrent use.
@@ -371,11 +373,16 @@ func (e *Engine) fork(ev *Event) {
 
 func (e *Engine) exec(ev *Event) {
 	p, _ := e.lookup(ev.Subject(), ev.Comm)
-	p.setComm(ev.Comm)
-	if pa := e.parentRef(p.key); pa != nil {
-		pa.setComm(ev.Comm)
+	// An exec's time can be up to a tick early, so a quick second exec on
+	// another CPU can come first: the older one changes nothing then.
+	if n := ev.ExecCount(); n == 0 || n > p.execs {
+		p.execs = n
+		p.setComm(ev.Comm)
+		if pa := e.parentRef(p.key); pa != nil {
+			pa.setComm(ev.Comm)
+		}
+		e.dropWaitsOf(p.key, n) // de_thread ended every other thread's wait
 	}
-	e.dropWaitsOf(p.key) // de_thread ended every other thread's wait
 	r := e.record(RecordExec, ev.Time, p)
 	r.PPID = p.owner.PID
 	r.Filename = ev.Filename
@@ -413,7 +420,7 @@ func (e *Engine) exit(ev *Event) {
 	if pa := e.parentRef(p.key); pa != nil {
 		pa.deathTime = ev.Time
 	}
-	e.dropWaitsOf(p.key)
+	e.dropWaitsOf(p.key, 0) // all: the process died
 
 	// Its parent died earlier: the kernel reparented it (no tracepoint shows that).
 	if now := ev.Peer(); now != p.owner && ev.PeerPID != 0 {
@@ -501,7 +508,7 @@ func (e *Engine) notify(ev *Event) {
 		if pa := e.parentRef(p.key); pa != nil {
 			pa.deathTime = ev.Time
 		}
-		e.dropWaitsOf(p.key)
+		e.dropWaitsOf(p.key, 0) // all
 	}
 	if p.state == stateRunning || p.state == stateExited {
 		p.status = DecodeSigchld(ev.Code, ev.Status)
@@ -667,6 +674,7 @@ func waitFromEvent(ev *Event) pendingWait {
 		options: ev.Options,
 		syscall: ev.Syscall,
 		time:    ev.Time,
+		execs:   ev.ExecCount(),
 	}
 }
 
@@ -697,9 +705,20 @@ func (e *Engine) wait(ev *Event) {
 		e.reapBy(c, w.waiter, w.comm, ev.Time, w.syscall.String(), w.target == TargetPGID)
 		return
 	}
-	if w.options&WNOHANG == 0 {
+	if w.options&WNOHANG == 0 && !e.endedByExec(&w) {
 		e.blocked[w.tid] = e.blockedBy.add(&w)
 	}
+}
+
+// endedByExec: w began before an exec of its process that came first (an
+// exec's time can be up to a tick early), so it no longer blocks: de_thread
+// ended it, or its thread returned from it to exec.
+func (e *Engine) endedByExec(w *pendingWait) bool {
+	if w.execs == 0 {
+		return false
+	}
+	p := e.proc(w.waiter)
+	return p != nil && w.execs < p.execs
 }
 
 // reapByBlockedWait: a wait that blocked before p became waitable collects it
@@ -935,9 +954,11 @@ func (e *Engine) lostEvents(ev *Event) {
 	e.emit(r)
 }
 
-func (e *Engine) dropWaitsOf(k Key) {
+// dropWaitsOf ends the blocked waits of process k: all of them, or with an
+// exec count, those that began before that exec.
+func (e *Engine) dropWaitsOf(k Key, execs uint32) {
 	for _, w := range append([]*pendingWait(nil), e.blockedBy.of(k)...) {
-		if w.waiter == k {
+		if w.waiter == k && (execs == 0 || w.execs == 0 || w.execs < execs) {
 			delete(e.blocked, w.tid)
 			e.blockedBy.remove(w)
 		}

@@ -390,6 +390,60 @@ func TestExecEndsWaitsOfAllThreads(t *testing.T) {
 	})
 }
 
+// TestExecCountsOrderWaits: an exec's time can be up to a tick early
+// (handle_exec reads the clock once a tick), so a wait on another CPU that
+// began before the exec can come after it, and one after it before it. The
+// exec counts the events carry decide, not the times.
+func TestExecCountsOrderWaits(t *testing.T) {
+	par := castPar
+	app := actor{par.pid, par.start, "app"}
+	ch := kid(1, "python3")
+	execs := func(n int32) opt { return withStatus(n) }
+	t.Run("wait-before-exec-comes-after-it", func(t *testing.T) {
+		steps := []step{
+			evFork(ms(0), ch, par),
+			evExec(ms(20), app, "/usr/bin/app", execs(3)),     // early: it ran at 23 ms
+			wait4(ms(21), par, -1, 0, withTID(104), execs(2)), // a worker, then killed by de_thread
+			evExit(ms(100), ch, par, 0),
+			evNotify(ms(100.1), ch, app, CLDExited, 0),
+		}
+		forModes(t, bothModes, func(t *testing.T, m Mode) {
+			r := play(t, m, steps)
+			r.none(RecordReap, ch)
+			mustZombie(t, r.e.Summary(ms(200)), ch)
+		})
+	})
+	t.Run("wait-after-exec-comes-before-it", func(t *testing.T) {
+		steps := []step{
+			evFork(ms(0), ch, par),
+			wait4(ms(21), par, -1, 0, execs(3)), // the new program's wait
+			evExec(ms(22), app, "/usr/bin/app", execs(3)),
+			evExit(ms(100), ch, par, 0),
+			evNotify(ms(100.1), ch, app, CLDExited, 0),
+		}
+		r := play(t, ModeLight, steps)
+		r.wantReap(ch, reapWant{by: ReapedByParent, reaper: par.pid, time: ms(100.1), method: MethodBlockedWait4})
+	})
+	t.Run("second-exec-comes-first", func(t *testing.T) {
+		steps := []step{
+			evFork(ms(0), ch, par),
+			evExec(ms(10), ch, "/usr/bin/python3", execs(5)),
+			evExec(ms(10), actor{ch.pid, ch.start, "sh"}, "/bin/sh", execs(4)),
+			checkpoint("the later exec's comm stays", func(t *testing.T, r *run) {
+				for _, p := range r.e.Processes() {
+					if p.PID == ch.pid {
+						expect(t, "comm", p.Comm, "python3")
+					}
+				}
+			}),
+		}
+		forModes(t, bothModes, func(t *testing.T, m Mode) {
+			r := play(t, m, steps)
+			expect(t, "exec records", len(r.find(RecordExec, ch)), 2)
+		})
+	})
+}
+
 // TestBlameAcrossTwoReapers: a zombie passed on twice (parent dies, then the
 // first subreaper dies). Each owner is blamed for the time it owned the
 // zombie; the blame adds up to the zombie time.

@@ -111,7 +111,7 @@ type Event struct {
 	PeerStart uint64
 	NSPID     uint32 // fork/exit: pid in own namespace; notify: si_pid; wait_return: returned pid
 	Options   uint32 // wait options; fork/exit: exit signal; notify: send result
-	Status    int32  // exit/zombie: wait status; notify: si_status; wait_return: status
+	Status    int32  // exit/zombie: wait status; notify: si_status; wait_return: status; exec/wait: ExecCount
 	Code      int32  // notify/wait_return: si_code; wait: the pid argument; exec: old tid
 	Comm      [16]byte
 	Filename  string // exec
@@ -130,6 +130,13 @@ type Key struct {
 
 // Subject is the process the event is about (or that acted).
 func (e *Event) Subject() Key { return Key{e.PID, e.Start} }
+
+// ExecCount is an exec's or a wait's exec count: the thread's self_exec_id,
+// which rises by one at each exec (0: unknown, as in recordings made before
+// it was carried). A wait with a lower count than an exec of its process
+// began before that exec, whatever the times say: an exec's time can be up
+// to a tick early.
+func (e *Event) ExecCount() uint32 { return uint32(e.Status) }
 
 // Peer is the other process of the event (parent, receiver).
 func (e *Event) Peer() Key { return Key{e.PeerPID, e.PeerStart} }

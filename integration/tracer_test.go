@@ -4,6 +4,7 @@ package integration
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -269,6 +270,109 @@ func TestExecPath(t *testing.T) {
 		if paths[pid] != path {
 			t.Errorf("pid %d: exec path %q (%d bytes), want %q (%d bytes)", pid, paths[pid], len(paths[pid]), path, len(path))
 		}
+	}
+}
+
+// execLaterScript forks children that each wait 50 ms, print their pid and
+// the boot clock, and exec /bin/true at once: their start is too old to be
+// their exec's time, which must come from a clock read in the same tick.
+const execLaterScript = `
+import os, time
+for _ in range(15):
+    pid = os.fork()
+    if pid == 0:
+        time.sleep(0.05)
+        print(os.getpid(), time.clock_gettime_ns(time.CLOCK_BOOTTIME), flush=True)
+        os.execv("/bin/true", ["true"])
+    os.waitpid(pid, 0)
+`
+
+// An exec's time is read once a tick for all execs (handle_exec): never
+// later than the exec (its process's exit or exit notification comes after
+// it), and at most a
+// tick before it, here with two loops exec'ing at once so that some take
+// the other's clock read. Its exec count is one more than its parent's,
+// whose waits carry the parent's.
+func TestExecTime(t *testing.T) {
+	requireBPF(t)
+	// A tick is 10 ms at HZ=100, the lowest; and a vCPU stalls here.
+	const early = 25 * time.Millisecond
+	tr := openFollowingSelf(t, tracer.Config{Filter: true})
+	defer tr.Close()
+	type seen struct {
+		exec, exit, start  uint64
+		execs, parentExecs uint32
+		ppid               uint32
+	}
+	procs := map[uint32]*seen{}
+	waitExecs := map[uint32]uint32{}
+	get := func(pid uint32) *seen {
+		if procs[pid] == nil {
+			procs[pid] = &seen{}
+		}
+		return procs[pid]
+	}
+	var outs [2]bytes.Buffer
+	runDuring(t, tr, func(ev *events.Event) {
+		switch ev.Kind {
+		case events.KindFork:
+			get(ev.PID).ppid = ev.PeerPID
+		case events.KindExec:
+			s := get(ev.PID)
+			s.exec, s.start, s.execs = ev.Time, ev.Start, ev.ExecCount()
+		case events.KindExit, events.KindNotify:
+			// the notification stands for the exit when no exit event comes
+			if s := get(ev.PID); s.exit == 0 {
+				s.exit = ev.Time
+			}
+		case events.KindWait:
+			waitExecs[ev.PID] = ev.ExecCount()
+		}
+	}, func() {
+		var cmds [2]*exec.Cmd
+		for i := range cmds {
+			cmds[i] = exec.Command(python, "-c", execLaterScript)
+			cmds[i].Stdout = &outs[i]
+			if err := cmds[i].Start(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, c := range cmds {
+			if err := c.Wait(); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	n := 0
+	for _, out := range outs {
+		for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+			var pid uint32
+			var before uint64
+			if _, err := fmt.Sscan(line, &pid, &before); err != nil {
+				t.Fatalf("script output %q: %v", line, err)
+			}
+			s := procs[pid]
+			if s == nil || s.exec == 0 || s.exit == 0 {
+				t.Errorf("pid %d: exec or exit not seen", pid)
+				continue
+			}
+			n++
+			if s.exec > s.exit {
+				t.Errorf("pid %d: exec at %d, after its exit at %d", pid, s.exec, s.exit)
+			}
+			if s.exec+uint64(early) < before {
+				t.Errorf("pid %d: exec at %d, %v before the clock read just before it", pid, s.exec, time.Duration(before-s.exec))
+			}
+			if s.exec < s.start {
+				t.Errorf("pid %d: exec at %d, before its start %d", pid, s.exec, s.start)
+			}
+			if pe, ok := waitExecs[s.ppid]; !ok || s.execs != pe+1 || pe == 0 {
+				t.Errorf("pid %d: exec count %d, its parent's waits %d (seen %v): want one more", pid, s.execs, pe, ok)
+			}
+		}
+	}
+	if n != 30 {
+		t.Errorf("%d execs checked, want 30", n)
 	}
 }
 

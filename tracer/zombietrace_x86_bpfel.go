@@ -147,6 +147,8 @@ const (
 	zombietraceProgListZombies         = "list_zombies"
 	zombietraceVarAllExits             = "all_exits"
 	zombietraceVarCaptureStacks        = "capture_stacks"
+	zombietraceVarExecClockJiffies     = "exec_clock_jiffies"
+	zombietraceVarExecClockTs          = "exec_clock_ts"
 	zombietraceVarFilterEnabled        = "filter_enabled"
 	zombietraceVarRegsOffset           = "regs_offset"
 	zombietraceVarRingSize             = "ring_size"
@@ -236,6 +238,8 @@ type zombietraceMapSpecs struct {
 type zombietraceVariableSpecs struct {
 	AllExits             *ebpf.VariableSpec `ebpf:"all_exits"`
 	CaptureStacks        *ebpf.VariableSpec `ebpf:"capture_stacks"`
+	ExecClockJiffies     *ebpf.VariableSpec `ebpf:"exec_clock_jiffies"`
+	ExecClockTs          *ebpf.VariableSpec `ebpf:"exec_clock_ts"`
 	FilterEnabled        *ebpf.VariableSpec `ebpf:"filter_enabled"`
 	RegsOffset           *ebpf.VariableSpec `ebpf:"regs_offset"`
 	RingSize             *ebpf.VariableSpec `ebpf:"ring_size"`
@@ -296,6 +300,8 @@ func (m *zombietraceMaps) Close() error {
 type zombietraceVariables struct {
 	AllExits             *ebpf.Variable `ebpf:"all_exits"`
 	CaptureStacks        *ebpf.Variable `ebpf:"capture_stacks"`
+	ExecClockJiffies     *ebpf.Variable `ebpf:"exec_clock_jiffies"`
+	ExecClockTs          *ebpf.Variable `ebpf:"exec_clock_ts"`
 	FilterEnabled        *ebpf.Variable `ebpf:"filter_enabled"`
 	RegsOffset           *ebpf.Variable `ebpf:"regs_offset"`
 	RingSize             *ebpf.Variable `ebpf:"ring_size"`
