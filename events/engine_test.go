@@ -355,69 +355,57 @@ func TestExecOfProcessFromBeforeTracing(t *testing.T) {
 
 // TestExecEndsWaitsOfAllThreads: execve kills every other thread of the
 // process (de_thread), so a wait another thread was blocked in is over. A
-// child exiting afterwards is not reaped by it.
+// child exiting afterwards is not reaped by it. An exec's time can be up to
+// a tick early (handle_exec reads the clock once a tick), so a wait that
+// began before it on the other CPU can come after it: the exec counts the
+// events carry decide, not the times.
 func TestExecEndsWaitsOfAllThreads(t *testing.T) {
 	par := castPar
 	app := actor{par.pid, par.start, "app"}
 	ch := kid(1, "python3")
-	t.Run("leader-execs-while-worker-waits", func(t *testing.T) {
-		steps := []step{
-			evFork(ms(0), ch, par),
+	for _, c := range []struct {
+		name          string
+		first, second step
+	}{
+		{"leader-execs-while-worker-waits",
 			wait4(ms(10), par, -1, 0, withTID(104)),
-			evExec(ms(20), app, "/usr/bin/app"), // tid 100 (the leader)
-			evExit(ms(100), ch, par, 0),
-			evNotify(ms(100.1), ch, app, CLDExited, 0),
-		}
-		forModes(t, bothModes, func(t *testing.T, m Mode) {
-			r := play(t, m, steps)
-			r.none(RecordReap, ch)
-			mustZombie(t, r.e.Summary(ms(200)), ch)
-		})
-	})
-	t.Run("worker-execs-while-leader-waits", func(t *testing.T) {
-		steps := []step{
-			evFork(ms(0), ch, par),
+			evExec(ms(20), app, "/usr/bin/app")}, // tid 100 (the leader)
+		{"worker-execs-while-leader-waits",
 			wait4(ms(10), par, -1, 0),
-			evExec(ms(20), app, "/usr/bin/app", withCode(104)), // the worker took over tid 100
-			evExit(ms(100), ch, par, 0),
-			evNotify(ms(100.1), ch, app, CLDExited, 0),
-		}
-		forModes(t, bothModes, func(t *testing.T, m Mode) {
-			r := play(t, m, steps)
-			r.none(RecordReap, ch)
-			mustZombie(t, r.e.Summary(ms(200)), ch)
+			evExec(ms(20), app, "/usr/bin/app", withCode(104))}, // the worker took over tid 100
+		{"wait-before-exec-comes-after-it",
+			evExec(ms(20), app, "/usr/bin/app", withExecCount(3)),      // early: it ran at 23 ms
+			wait4(ms(21), par, -1, 0, withTID(104), withExecCount(2))}, // a worker, then de_thread
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			steps := []step{
+				evFork(ms(0), ch, par),
+				c.first,
+				c.second,
+				evExit(ms(100), ch, par, 0),
+				evNotify(ms(100.1), ch, app, CLDExited, 0),
+			}
+			forModes(t, bothModes, func(t *testing.T, m Mode) {
+				r := play(t, m, steps)
+				r.none(RecordReap, ch)
+				mustZombie(t, r.e.Summary(ms(200)), ch)
+			})
 		})
-	})
+	}
 }
 
-// TestExecCountsOrderWaits: an exec's time can be up to a tick early
-// (handle_exec reads the clock once a tick), so a wait on another CPU that
-// began before the exec can come after it, and one after it before it. The
-// exec counts the events carry decide, not the times.
+// TestExecCountsOrderWaits: with exec times up to a tick early, events on
+// the other CPU that came after an exec can also come before it: a wait of
+// the new program, or the process's second exec.
 func TestExecCountsOrderWaits(t *testing.T) {
 	par := castPar
 	app := actor{par.pid, par.start, "app"}
 	ch := kid(1, "python3")
-	execs := func(n int32) opt { return withStatus(n) }
-	t.Run("wait-before-exec-comes-after-it", func(t *testing.T) {
-		steps := []step{
-			evFork(ms(0), ch, par),
-			evExec(ms(20), app, "/usr/bin/app", execs(3)),     // early: it ran at 23 ms
-			wait4(ms(21), par, -1, 0, withTID(104), execs(2)), // a worker, then killed by de_thread
-			evExit(ms(100), ch, par, 0),
-			evNotify(ms(100.1), ch, app, CLDExited, 0),
-		}
-		forModes(t, bothModes, func(t *testing.T, m Mode) {
-			r := play(t, m, steps)
-			r.none(RecordReap, ch)
-			mustZombie(t, r.e.Summary(ms(200)), ch)
-		})
-	})
 	t.Run("wait-after-exec-comes-before-it", func(t *testing.T) {
 		steps := []step{
 			evFork(ms(0), ch, par),
-			wait4(ms(21), par, -1, 0, execs(3)), // the new program's wait
-			evExec(ms(22), app, "/usr/bin/app", execs(3)),
+			wait4(ms(21), par, -1, 0, withExecCount(3)), // the new program's wait
+			evExec(ms(22), app, "/usr/bin/app", withExecCount(3)),
 			evExit(ms(100), ch, par, 0),
 			evNotify(ms(100.1), ch, app, CLDExited, 0),
 		}
@@ -427,8 +415,8 @@ func TestExecCountsOrderWaits(t *testing.T) {
 	t.Run("second-exec-comes-first", func(t *testing.T) {
 		steps := []step{
 			evFork(ms(0), ch, par),
-			evExec(ms(10), ch, "/usr/bin/python3", execs(5)),
-			evExec(ms(10), actor{ch.pid, ch.start, "sh"}, "/bin/sh", execs(4)),
+			evExec(ms(10), ch, "/usr/bin/python3", withExecCount(5)),
+			evExec(ms(10), actor{ch.pid, ch.start, "sh"}, "/bin/sh", withExecCount(4)),
 			checkpoint("the later exec's comm stays", func(t *testing.T, r *run) {
 				for _, p := range r.e.Processes() {
 					if p.PID == ch.pid {

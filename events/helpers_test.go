@@ -87,6 +87,7 @@ func withExitSignal(s uint32) opt   { return func(e *Event) { e.Options = s } }
 func withNSPID(n uint32) opt        { return func(e *Event) { e.NSPID = n } }
 func withCode(c int32) opt          { return func(e *Event) { e.Code = c } }
 func withStatus(s int32) opt        { return func(e *Event) { e.Status = s } }
+func withExecCount(n int32) opt     { return withStatus(n) } // exec, wait
 func withTarget(t WaitTarget) opt   { return func(e *Event) { e.Target = t } }
 func withComm(s string) opt         { return func(e *Event) { e.Comm = c16(s) } }
 func withSyscall(s WaitSyscall) opt { return func(e *Event) { e.Syscall = s } }
