@@ -394,13 +394,34 @@ static __always_inline bool has_nul(__u64 x)
 	return (x - 0x0101010101010101ULL) & ~x & 0x8080808080808080ULL;
 }
 
-/* Path bytes read without a helper call (exec_path_head). */
-#define EXEC_PATH_WORDS 8
+/*
+ * Copies a path that ends within 64 bytes (nearly all) 8 bytes a load, with
+ * no helper call: the cast makes the loads fault-safe. A helper call costs
+ * ~50 ns here (Safe RET); with the loads, exec cost 334-343 ns in a loop of
+ * execs against 393-432. A load that faults gives 0, so a word of zeros (or
+ * a path longer than the words) is left to the string copy. Bytes after the
+ * NUL are the reader's to ignore.
+ */
+static __always_inline bool copy_short_path(__u64 *dst, const char *src)
+{
+	/* any kernel struct of at least 8 8-byte members will do */
+	const __u64 *u = bpf_rdonly_cast(src, bpf_core_type_id_kernel(struct pt_regs));
+#pragma unroll
+	for (int i = 0; i < 8; i++) {
+		__u64 x = u[i];
+		if (!x)
+			return false;
+		dst[i] = x;
+		if (has_nul(x))
+			return true;
+	}
+	return false;
+}
 
 /*
  * A part of an exec's path in the slot at idx (the reader expects it), the
  * string copy's result: its length with the NUL, sizeof(struct event) when
- * the part is full.
+ * the part is full (a short path copied by loads gives 1).
  */
 static __always_inline long exec_path_part(__u64 idx, const char *src, bool read)
 {
@@ -409,43 +430,12 @@ static __always_inline long exec_path_part(__u64 idx, const char *src, bool read
 		return 0; /* cannot happen; the reader gives the path up */
 	long n = 0;
 	__u8 *dst = (__u8 *)&s->ev;
-	if (read)
-		n = bpf_probe_read_kernel_str(dst, sizeof(s->ev), src);
-	else
+	if (!read)
 		dst[0] = 0;
-	publish(s, idx + 1);
-	return n;
-}
-
-/*
- * The path's first part, as exec_path_part(idx, src, true) gives it. A path
- * that ends within 64 bytes (nearly all) is read 8 bytes a load, with no
- * helper call: the cast makes the loads fault-safe. A helper call costs
- * ~50 ns here (Safe RET); with the loads, exec cost 334-343 ns in a loop of
- * execs against 393-432. A load that faults gives 0, so a word of zeros (or
- * a path longer than the words) goes to the string copy. Bytes after the
- * NUL are the reader's to ignore.
- */
-static __always_inline long exec_path_head(__u64 idx, const char *src)
-{
-	struct ring_slot *s = slot_at(idx);
-	if (!s)
-		return 0;
-	/* any kernel struct of at least EXEC_PATH_WORDS 8-byte members will do */
-	const __u64 *u = bpf_rdonly_cast(src, bpf_core_type_id_kernel(struct pt_regs));
-	__u64 *w = (__u64 *)&s->ev;
-#pragma unroll
-	for (int i = 0; i < EXEC_PATH_WORDS; i++) {
-		__u64 x = u[i];
-		if (!x)
-			break;
-		w[i] = x;
-		if (has_nul(x)) {
-			publish(s, idx + 1);
-			return 1; /* short: the reader stops at its NUL */
-		}
-	}
-	long n = bpf_probe_read_kernel_str(w, sizeof(s->ev), src);
+	else if (copy_short_path((__u64 *)dst, src))
+		n = 1; /* short: the reader stops at its NUL */
+	else
+		n = bpf_probe_read_kernel_str(dst, sizeof(s->ev), src);
 	publish(s, idx + 1);
 	return n;
 }
@@ -493,7 +483,7 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	e->code = old_pid;
 	e->status = p->self_exec_id; /* just raised by begin_new_exec */
 	const char *path = bprm->filename;
-	long n = exec_path_head(seq, path);
+	long n = exec_path_part(seq, path, true);
 	exec_path_part(seq + 1, path + sizeof(struct event) - 1, n == sizeof(struct event));
 	submit(e, seq);
 	return 0;
