@@ -29,7 +29,10 @@ type Reader struct {
 
 // NewReader reads the header and the process table.
 func NewReader(r io.Reader) (*Reader, error) {
-	rd := &Reader{r: bufio.NewReaderSize(r, 1<<20), dec: newDecoder()}
+	// Reading 7M events took as long with this buffer as with 1 MiB (frames
+	// larger than it are read straight into their payload); the 1 MiB
+	// allocation took 0.27 ms per reader, most of a fuzzer's run.
+	rd := &Reader{r: bufio.NewReaderSize(r, 64<<10), dec: newDecoder()}
 	var fixed [14]byte
 	if _, err := io.ReadFull(rd.r, fixed[:]); err != nil {
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
