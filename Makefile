@@ -66,6 +66,7 @@ FUZZ_LIMITS = -fuzzminimizetime 5s
 test: deps check-generated vet
 	$(GO) test -count=1 -timeout 20m ./...
 	$(GO) test -run '^$$' -fuzz '^FuzzReader$$' $(FUZZ_LIMITS) -fuzztime 200000x ./recording/
+	$(GO) test -run '^$$' -fuzz '^FuzzDecoder$$' $(FUZZ_LIMITS) -fuzztime 500000x ./recording/
 
 # The performance benchmark (about 9 minutes): ratios (trace in both modes,
 # record), per-program cost, CPU, memory, loss, accuracy, and bpftrace's cost
