@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -84,6 +85,7 @@ type Result struct {
 	ExactProgNS             map[string]float64 `json:"exact_prog_ns"`
 	ProgRuns                map[string]uint64  `json:"prog_runs"` // the runs each mean is over
 	ExactProgRuns           map[string]uint64  `json:"exact_prog_runs"`
+	FloorProgNS             map[string]float64 `json:"floor_prog_ns"` // an empty program on each one's hook, or one making only the helper calls it needs (signal, wait: current, clock)
 	BpftraceProgNS          map[string]float64 `json:"bpftrace_prog_ns"`
 	BpftraceRatioMedian     float64            `json:"bpftrace_ratio,omitempty"`
 	// exec's own loop (fork, exec, exit, wait), light mode: every program
@@ -513,15 +515,19 @@ func (b *bencher) bench(ctx context.Context) (*Result, error) {
 				res.ExecLoopCPUNSPerExec, res.ExecLoopProgNSPerExec, res.ExecLoopTracerCPUNSPerExec = perExec(r, st, c)
 			}
 		}
-		if ns, err := emptyProgramCost(ctx, b, "sched_process_fork", stormArgs); err == nil {
-			res.EmptyProgNS = ns
+		res.FloorProgNS = map[string]float64{}
+		if ns, err := floorCosts(ctx, b, stormFloors(), stormArgs); err == nil {
+			maps.Copy(res.FloorProgNS, ns)
+			res.EmptyProgNS = ns["handle_fork"]
 		} else {
-			b.logf("empty-program calibration skipped: %v", err)
+			b.logf("floor calibration skipped: %v", err)
 		}
-		if ns, err := emptyProgramCost(ctx, b, "sched_process_exec", execArgs); err == nil {
-			res.ExecLoopEmptyProgNS = ns
+		execFloor := map[string]floorProgram{"handle_exec": {hook: "sched_process_exec"}}
+		if ns, err := floorCosts(ctx, b, execFloor, execArgs); err == nil {
+			maps.Copy(res.FloorProgNS, ns)
+			res.ExecLoopEmptyProgNS = ns["handle_exec"]
 		} else {
-			b.logf("empty-program calibration in the exec loop skipped: %v", err)
+			b.logf("floor calibration in the exec loop skipped: %v", err)
 		}
 		if cfg.Bpftrace {
 			if err := b.bpftrace(ctx, res, stormArgs, execArgs); err != nil {

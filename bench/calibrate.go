@@ -15,37 +15,76 @@ import (
 	"github.com/cilium/ebpf/link"
 )
 
-// emptyProgramCost measures an empty tp_btf program on a tracepoint while the
-// workload runs: the floor of any program there (trampoline, run-time
-// statistics, cold caches), to read our programs' costs against.
-func emptyProgramCost(ctx context.Context, b *bencher, tracepoint string, workload []string) (float64, error) {
-	prog, err := ebpf.NewProgram(&ebpf.ProgramSpec{
-		Name:         "zt_empty",
-		Type:         ebpf.Tracing,
-		AttachType:   ebpf.AttachTraceRawTp,
-		AttachTo:     tracepoint,
-		License:      "GPL",
-		Instructions: asm.Instructions{asm.Mov.Imm(asm.R0, 0), asm.Return()},
-	})
-	if err != nil {
-		return 0, fmt.Errorf("loading an empty program: %w", err)
+// floorProgram is the least a program on hook can cost: an empty program, or
+// one that makes nothing but the helper calls the real one cannot do without.
+type floorProgram struct {
+	hook    string
+	helpers []asm.BuiltinFunc
+}
+
+// stormFloors are the floors of the programs a storm runs, by their names.
+// signal's and wait's times are the zombie clock, which must be exact, and
+// both need current; the others call no helper in a storm.
+func stormFloors() map[string]floorProgram {
+	clockAndCurrent := []asm.BuiltinFunc{asm.FnGetCurrentTaskBtf, asm.FnKtimeGetBootNs}
+	return map[string]floorProgram{
+		"handle_fork":   {hook: "sched_process_fork"},
+		"handle_exit":   {hook: "sched_process_exit"},
+		"handle_signal": {hook: "signal_generate", helpers: clockAndCurrent},
+		"handle_wait":   {hook: "sched_process_wait", helpers: clockAndCurrent},
+		"handle_free":   {hook: "sched_process_free"},
 	}
-	defer prog.Close()
-	l, err := link.AttachTracing(link.TracingOptions{Program: prog})
-	if err != nil {
-		return 0, err
+}
+
+// floorCosts attaches every floor program at once, runs the workload and
+// returns each one's mean ns per run, keyed as floors: what our programs'
+// costs read against (trampoline, run-time statistics, helper calls, cold
+// caches), measured in the same kind of storm as theirs.
+func floorCosts(ctx context.Context, b *bencher, floors map[string]floorProgram, workload []string) (map[string]float64, error) {
+	progs := make(map[string]*ebpf.Program, len(floors))
+	defer func() {
+		for _, p := range progs {
+			p.Close()
+		}
+	}()
+	for name, f := range floors {
+		var insns asm.Instructions
+		for _, fn := range f.helpers {
+			insns = append(insns, fn.Call())
+		}
+		insns = append(insns, asm.Mov.Imm(asm.R0, 0), asm.Return())
+		prog, err := ebpf.NewProgram(&ebpf.ProgramSpec{
+			Name:         "zt_floor",
+			Type:         ebpf.Tracing,
+			AttachType:   ebpf.AttachTraceRawTp,
+			AttachTo:     f.hook,
+			License:      "GPL",
+			Instructions: insns,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("loading the floor program on %s: %w", f.hook, err)
+		}
+		progs[name] = prog
+		l, err := link.AttachTracing(link.TracingOptions{Program: prog})
+		if err != nil {
+			return nil, fmt.Errorf("attaching the floor program on %s: %w", f.hook, err)
+		}
+		defer l.Close()
 	}
-	defer l.Close()
 	if _, err := b.stormRun(ctx, workload...); err != nil {
-		return 0, err
+		return nil, err
 	}
-	st, err := prog.Stats()
-	if err != nil || st.RunCount == 0 {
-		return 0, fmt.Errorf("no statistics: %v", err)
+	out := make(map[string]float64, len(progs))
+	for name, prog := range progs {
+		st, err := prog.Stats()
+		if err != nil || st.RunCount == 0 {
+			return nil, fmt.Errorf("no statistics for the floor program on %s: %v", floors[name].hook, err)
+		}
+		out[name] = float64(st.Runtime) / float64(st.RunCount)
+		b.logf("floor of %s: %d helper calls on %s cost %.0f ns per run during %s",
+			name, len(floors[name].helpers), floors[name].hook, out[name], workload[0])
 	}
-	ns := float64(st.Runtime) / float64(st.RunCount)
-	b.logf("calibration: an empty tp_btf program on %s costs %.0f ns per run during %s", tracepoint, ns, workload[0])
-	return ns, nil
+	return out, nil
 }
 
 // readSteal returns the host's steal and total CPU ticks (/proc/stat).
