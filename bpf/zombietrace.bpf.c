@@ -97,6 +97,8 @@ __u64 exec_clock_jiffies SEC(".bss") __attribute__((aligned(64)));
 __u64 exec_clock_ts SEC(".bss");
 
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+extern struct task_struct *bpf_task_from_pid(s32 pid) __ksym;
+extern void bpf_task_release(struct task_struct *p) __ksym;
 
 /* Make sure bpf2go emits these types. */
 const struct event *unused_event __attribute__((unused));
@@ -170,6 +172,28 @@ static __always_inline void follow_add(__u32 tgid, __u64 start, __u32 flags)
 	struct follow_entry n = { .flags = flags, .start_ns = start };
 	if (bpf_map_update_elem(&follow, &tgid, &n, BPF_ANY))
 		count(COUNTER_FOLLOW_FULL);
+}
+
+/*
+ * The follow flags of a zombie a dying parent or a ptrace tracer passes on to
+ * receiver, known by si_pid, its pid in the receiver's namespace. With the
+ * receiver at the host level the zombie is found (it stays hashed until its
+ * reap), so an entry left by an earlier process with its pid is not taken
+ * for its own; in a nested namespace only the pid is known. (The level is
+ * read again here: one more value kept across the calls made the common path
+ * spill registers.)
+ */
+static __always_inline __u32 follow_flags_zombie(__u32 si_pid, struct task_struct *receiver)
+{
+	struct pid *rpid = receiver->thread_pid;
+	if (rpid && rpid->level != 0)
+		return follow_flags_pid(si_pid);
+	struct task_struct *z = bpf_task_from_pid(si_pid);
+	if (!z)
+		return 0;
+	__u32 f = follow_flags(z);
+	bpf_task_release(z);
+	return f;
 }
 
 /* t owes a followed process its reap: keep its waits (a followed one's are kept). */
@@ -615,9 +639,9 @@ int BPF_PROG(handle_signal, int sig, struct kernel_siginfo *info, struct task_st
 			 * owes a followed child its reap has other children too. */
 			if (!(cf & FOLLOW_TRACE))
 				return 0;
-		} else if (!cf && !(follow_flags_pid(si_pid) & FOLLOW_TRACE)) {
+		} else if (!cf && !(follow_flags_zombie(si_pid, task) & FOLLOW_TRACE)) {
 			/* A dying parent or a tracer passing on a zombie: keep it
-			 * if either is followed, or the zombie is (host pid). */
+			 * if either is followed, or the zombie is. */
 			return 0;
 		}
 		/* Whoever receives a followed process's notification owes its reap. */

@@ -308,6 +308,25 @@ func reapAll(t *testing.T) {
 	t.Fatal("children still running after 15 s")
 }
 
+// reapPid reaps pid, a child this process inherits now or soon.
+func reapPid(t *testing.T, pid int) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		var ws unix.WaitStatus
+		got, err := unix.Wait4(pid, &ws, unix.WNOHANG|unix.WALL, nil)
+		switch {
+		case got == pid:
+			return
+		case err == nil, errors.Is(err, unix.EINTR), errors.Is(err, unix.ECHILD): // not ours yet
+			time.Sleep(time.Millisecond)
+		default:
+			t.Fatalf("wait4(%d): %v", pid, err)
+		}
+	}
+	t.Fatalf("pid %d was not passed on to this process in 15 s", pid)
+}
+
 func between(t *testing.T, what string, ns uint64, lo, hi time.Duration) {
 	t.Helper()
 	if d := time.Duration(ns); d < lo || d > hi {

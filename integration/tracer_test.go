@@ -396,28 +396,71 @@ for line in sys.stdin:
     print(pid, flush=True)
 `
 
+// orphanScript makes, on each pid read from stdin, a zombie meant to get that
+// pid and orphans it: a child forks it, waits until it is a zombie and exits,
+// so the kernel passes the zombie on to the nearest subreaper (the test
+// process) with a notification sent by the dying child. Prints its pid.
+const orphanScript = `
+import os, sys, time
+for line in sys.stdin:
+    r, w = os.pipe()
+    mid = os.fork()
+    if mid == 0:
+        try:
+            with open("/proc/sys/kernel/ns_last_pid", "w") as f:
+                f.write(str(int(line) - 1))
+        except OSError:
+            pass
+        z = os.fork()
+        if z == 0:
+            os._exit(0)
+        while True:
+            with open("/proc/%d/stat" % z) as f:
+                if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    break
+            time.sleep(0.001)
+        os.write(w, b"%d" % z)
+        os._exit(0)
+    os.close(w)
+    z = int(os.read(r, 32))
+    os.close(r)
+    os.waitpid(mid, 0)
+    print(z, flush=True)
+`
+
 // The follow filter finds processes by pid, and an entry outlives its
 // process until the free event, which lazy RCU delays. A process outside the
 // followed tree that gets the pid in between stays outside, whether the pid
 // was a child the kernel followed or a process seeded by pid (as trace --pid
-// seeds what it finds in /proc).
+// seeds what it finds in /proc), and whether the outsider is a child that
+// announces its own exit or a zombie whose dying parent passes it on to a
+// subreaper (a notification that names the zombie by its pid alone).
 func TestFilterKeepsOutAReusedPid(t *testing.T) {
 	requireBPF(t)
 	for _, seeded := range []bool{false, true} {
-		name := "followed child"
-		if seeded {
-			name = "seeded process"
+		for _, orphan := range []bool{false, true} {
+			name := "followed child"
+			if seeded {
+				name = "seeded process"
+			}
+			if orphan {
+				name += ", orphaned zombie"
+			}
+			t.Run(name, func(t *testing.T) {
+				eachMode(t, func(t *testing.T, m mode) { filterKeepsOutReusedPid(t, m, seeded, orphan) })
+			})
 		}
-		t.Run(name, func(t *testing.T) {
-			eachMode(t, func(t *testing.T, m mode) { filterKeepsOutReusedPid(t, m, seeded) })
-		})
 	}
 }
 
-func filterKeepsOutReusedPid(t *testing.T, m mode, seeded bool) {
+func filterKeepsOutReusedPid(t *testing.T, m mode, seeded, orphan bool) {
 	const attempts = 10
-	// Started before the tracer: neither it nor its children are followed.
-	outsider := exec.Command(python, "-c", outsiderScript)
+	// Started before the tracer: neither it nor its descendants are followed.
+	script := outsiderScript
+	if orphan {
+		script = orphanScript
+	}
+	outsider := exec.Command(python, "-c", script)
 	in, err := outsider.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -465,7 +508,14 @@ func filterKeepsOutReusedPid(t *testing.T, m mode, seeded bool) {
 	var recs []events.Record
 	eng := events.NewEngine(tr.Mode(), func(r *events.Record) { recs = append(recs, *r) })
 	reused := 0
-	runDuring(t, tr, eng.Handle, func() {
+	var passedOn []events.Event // notifications of zombies passed on to a new reaper
+	handle := func(e *events.Event) {
+		if e.Kind == events.KindNotify && e.Flags&events.FlagNotifySelf == 0 {
+			passedOn = append(passedOn, *e)
+		}
+		eng.Handle(e)
+	}
+	runDuring(t, tr, handle, func() {
 		for i := 0; i < attempts && reused == 0; i++ {
 			var ours int
 			if seeded {
@@ -487,7 +537,11 @@ func filterKeepsOutReusedPid(t *testing.T, m mode, seeded bool) {
 			if !answers.Scan() {
 				t.Fatalf("outsider: %v", answers.Err())
 			}
-			if got, _ := strconv.Atoi(answers.Text()); got == ours {
+			got, _ := strconv.Atoi(answers.Text())
+			if orphan {
+				reapPid(t, got) // passed on to this process
+			}
+			if got == ours {
 				reused = got
 			}
 		}
@@ -506,5 +560,10 @@ func filterKeepsOutReusedPid(t *testing.T, m mode, seeded bool) {
 	}
 	if len(starts) != 1 {
 		t.Errorf("records of %d processes with pid %d, want only ours:\n%s", len(starts), reused, lines.String())
+	}
+	for _, e := range passedOn {
+		if e.NSPID == uint32(reused) {
+			t.Errorf("the outsider's zombie %d, passed on by its dying parent %d, was traced", reused, e.PID)
+		}
 	}
 }
