@@ -14,10 +14,13 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// MinKernel is the oldest kernel zombietrace runs on: tp_btf, ring buffers and
-// iter/task are 5.8, bpf_task_pt_regs is 5.15. sched_process_exit gained
-// group_dead in 6.16; older kernels use the signal->live fallback.
-const MinKernel = "5.15"
+// MinKernel is the oldest kernel zombietrace runs on: the kfuncs its programs
+// call, bpf_rdonly_cast and bpf_task_from_pid, came in 6.2 (tp_btf, ring
+// buffers and iter/task in 5.8, bpf_task_pt_regs in 5.15). sched_process_exit
+// gained group_dead in 6.16; older kernels use the signal->live fallback.
+const MinKernel = "6.2"
+
+const minMajor, minMinor = 6, 2
 
 const (
 	btfPath     = "/sys/kernel/btf/vmlinux"
@@ -82,10 +85,14 @@ func checkKernel() error {
 	if !ok {
 		return nil // unknown format: let loading decide
 	}
-	if major < 5 || (major == 5 && minor < 15) {
+	if tooOld(major, minor) {
 		return fmt.Errorf("kernel %s is too old: zombietrace needs Linux %s or newer", rel, MinKernel)
 	}
 	return nil
+}
+
+func tooOld(major, minor int) bool {
+	return major < minMajor || (major == minMajor && minor < minMinor)
 }
 
 func parseRelease(rel string) (major, minor int, ok bool) {

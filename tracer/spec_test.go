@@ -118,3 +118,15 @@ func TestParseRelease(t *testing.T) {
 		t.Error("garbage parsed")
 	}
 }
+
+// The programs call kfuncs that came in 6.2.
+func TestTooOld(t *testing.T) {
+	for _, c := range []struct {
+		major, minor int
+		old          bool
+	}{{5, 15, true}, {6, 1, true}, {6, 2, false}, {6, 18, false}, {7, 0, false}} {
+		if got := tooOld(c.major, c.minor); got != c.old {
+			t.Errorf("%d.%d: too old %v, want %v", c.major, c.minor, got, c.old)
+		}
+	}
+}
