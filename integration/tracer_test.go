@@ -379,41 +379,36 @@ func TestExecTime(t *testing.T) {
 	}
 }
 
-// outsiderScript forks, on each pid read from stdin, a child meant to get
-// that pid (ns_last_pid), reaps it and prints the pid it got.
+// outsiderScript makes, on each pid read from stdin, a process meant to get
+// that pid (ns_last_pid) and prints the pid it got. With "child" it is a
+// child that exits and is reaped; with "orphan" it is a zombie orphaned
+// before its reap: a child forks it, waits until it is a zombie and exits, so
+// the kernel passes it on to the nearest subreaper (the test process) with a
+// notification sent by the dying child.
 const outsiderScript = `
-import os, sys
-for line in sys.stdin:
+import os, sys, time
+
+def fork_onto(pid):
     try:
         with open("/proc/sys/kernel/ns_last_pid", "w") as f:
-            f.write(str(int(line) - 1))
+            f.write(str(pid - 1))
     except OSError:
         pass
-    pid = os.fork()
-    if pid == 0:
+    child = os.fork()
+    if child == 0:
         os._exit(0)
-    os.waitpid(pid, 0)
-    print(pid, flush=True)
-`
+    return child
 
-// orphanScript makes, on each pid read from stdin, a zombie meant to get that
-// pid and orphans it: a child forks it, waits until it is a zombie and exits,
-// so the kernel passes the zombie on to the nearest subreaper (the test
-// process) with a notification sent by the dying child. Prints its pid.
-const orphanScript = `
-import os, sys, time
 for line in sys.stdin:
+    if sys.argv[1] == "child":
+        pid = fork_onto(int(line))
+        os.waitpid(pid, 0)
+        print(pid, flush=True)
+        continue
     r, w = os.pipe()
     mid = os.fork()
     if mid == 0:
-        try:
-            with open("/proc/sys/kernel/ns_last_pid", "w") as f:
-                f.write(str(int(line) - 1))
-        except OSError:
-            pass
-        z = os.fork()
-        if z == 0:
-            os._exit(0)
+        z = fork_onto(int(line))
         while True:
             with open("/proc/%d/stat" % z) as f:
                 if f.read().rsplit(")", 1)[1].split()[0] == "Z":
@@ -456,11 +451,11 @@ func TestFilterKeepsOutAReusedPid(t *testing.T) {
 func filterKeepsOutReusedPid(t *testing.T, m mode, seeded, orphan bool) {
 	const attempts = 10
 	// Started before the tracer: neither it nor its descendants are followed.
-	script := outsiderScript
+	kind := "child"
 	if orphan {
-		script = orphanScript
+		kind = "orphan"
 	}
-	outsider := exec.Command(python, "-c", script)
+	outsider := exec.Command(python, "-c", outsiderScript, kind)
 	in, err := outsider.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
