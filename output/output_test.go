@@ -146,6 +146,42 @@ func TestFilter(t *testing.T) {
 	}
 }
 
+// The hand encoder's exact bytes: key order, number and time formats.
+func TestJSONRecordBytes(t *testing.T) {
+	var buf bytes.Buffer
+	w := NewJSONWriter(&buf, clock)
+	for _, r := range records() {
+		r := r
+		if err := w.Record(&r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.Flush()
+	want := `{"type":"fork","time":"2026-11-25T10:00:00.000000001Z","pid":10,"start_ns":5,"comm":"py","ppid":1}
+{"type":"exec","time":"2026-11-25T10:00:00.000000002Z","pid":10,"start_ns":5,"comm":"py","filename":"/usr/bin/\"q\""}
+{"type":"exit","time":"2026-11-25T10:00:00.000000003Z","pid":10,"start_ns":5,"comm":"py","ppid":1,"exit_code":0,"signal":11,"core_dumped":true}
+{"type":"reap","time":"2026-11-25T10:00:01.000000003Z","pid":10,"start_ns":5,"comm":"py","ppid":1,"zombie_ns":1000000000,"reaped_by":"reaper","reaper_pid":7,"reaper_comm":"init","uncertain":false,"method":"wait4","tracer_pid":9,"held_ns":5}
+{"type":"reparent","time":"2026-11-25T10:00:00.000000004Z","pid":10,"start_ns":5,"comm":"py","old_ppid":1,"new_ppid":7}
+{"type":"lost","time":"2026-11-25T10:00:00.000000005Z","count":3}
+`
+	if got := buf.String(); got != want {
+		t.Errorf("got:\n%swant:\n%s", got, want)
+	}
+	// A time before the clock's offset second and one with a full fraction.
+	buf.Reset()
+	w = NewJSONWriter(&buf, Clock{OffsetNS: -1})
+	for _, ts := range []uint64{0, 1_999_999_999} {
+		w.Record(&events.Record{Type: events.RecordLost, Time: ts, Count: 1})
+	}
+	w.Flush()
+	want = `{"type":"lost","time":"1969-12-31T23:59:59.999999999Z","count":1}
+{"type":"lost","time":"1970-01-01T00:00:01.999999998Z","count":1}
+`
+	if got := buf.String(); got != want {
+		t.Errorf("got:\n%swant:\n%s", got, want)
+	}
+}
+
 func BenchmarkJSONRecord(b *testing.B) {
 	var buf bytes.Buffer
 	w := NewJSONWriter(&buf, clock)
