@@ -72,43 +72,66 @@ func (j *JSONWriter) appendTime(b []byte, boot uint64) []byte {
 		j.prefix = time.Unix(sec, 0).UTC().AppendFormat(j.prefix[:0], `"2006-01-02T15:04:05.`)
 	}
 	b = append(b, j.prefix...)
+	// Nine digits, two at a time.
 	var digits [9]byte
-	for i := 8; i >= 0; i-- {
-		digits[i] = byte('0' + frac%10)
-		frac /= 10
+	f := uint32(frac)
+	for i := 7; i > 0; i -= 2 {
+		d := f % 100
+		f /= 100
+		digits[i], digits[i+1] = twoDigits[2*d], twoDigits[2*d+1]
 	}
+	digits[0] = byte('0' + f)
 	b = append(b, digits[:]...)
 	return append(b, 'Z', '"')
 }
 
-func appendKey(b []byte, k string) []byte {
-	b = append(b, ',', '"')
-	b = append(b, k...)
-	return append(b, '"', ':')
+const twoDigits = "00010203040506070809" +
+	"10111213141516171819" +
+	"20212223242526272829" +
+	"30313233343536373839" +
+	"40414243444546474849" +
+	"50515253545556575859" +
+	"60616263646566676869" +
+	"70717273747576777879" +
+	"80818283848586878889" +
+	"90919293949596979899"
+
+// The field helpers take the key with its quotes and separators, `,"pid":`:
+// one copy per key.
+func appendUint(b []byte, key string, v uint64) []byte {
+	return strconv.AppendUint(append(b, key...), v, 10)
 }
 
-func appendUint(b []byte, k string, v uint64) []byte {
-	return strconv.AppendUint(appendKey(b, k), v, 10)
+func appendInt(b []byte, key string, v int64) []byte {
+	return strconv.AppendInt(append(b, key...), v, 10)
 }
 
-func appendInt(b []byte, k string, v int64) []byte {
-	return strconv.AppendInt(appendKey(b, k), v, 10)
+func appendBool(b []byte, key string, v bool) []byte {
+	return strconv.AppendBool(append(b, key...), v)
 }
 
-func appendBool(b []byte, k string, v bool) []byte {
-	return strconv.AppendBool(appendKey(b, k), v)
+func appendString(b []byte, key, v string) []byte {
+	return appendJSONString(append(b, key...), v)
 }
 
-func appendString(b []byte, k, v string) []byte {
-	return appendJSONString(appendKey(b, k), v)
-}
+// jsonPlain marks the bytes JSON strings may hold as they are: printable
+// ASCII but the quote, the backslash and what encoding/json escapes for HTML.
+var jsonPlain = func() (t [256]bool) {
+	for c := 0x20; c < 0x7f; c++ {
+		t[c] = true
+	}
+	for _, c := range `"\<>&` {
+		t[c] = false
+	}
+	return t
+}()
 
 // appendJSONString quotes v as JSON: printable ASCII is copied as is; any
 // other string (control bytes, quotes, invalid UTF-8 in a comm) goes through
 // encoding/json's escaping.
 func appendJSONString(b []byte, v string) []byte {
 	for i := 0; i < len(v); i++ {
-		if c := v[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+		if !jsonPlain[v[i]] {
 			q, _ := json.Marshal(v)
 			return append(b, q...)
 		}
@@ -126,43 +149,43 @@ func (j *JSONWriter) Record(r *events.Record) error {
 	b = append(b, `","time":`...)
 	b = j.appendTime(b, r.Time)
 	if r.Type == events.RecordLost {
-		b = appendUint(b, "count", r.Count)
+		b = appendUint(b, `,"count":`, r.Count)
 		b = append(b, '}', '\n')
 		j.buf = b
 		_, err := j.w.Write(b)
 		return err
 	}
-	b = appendUint(b, "pid", uint64(r.PID))
-	b = appendUint(b, "start_ns", r.Start)
-	b = appendString(b, "comm", r.Comm)
+	b = appendUint(b, `,"pid":`, uint64(r.PID))
+	b = appendUint(b, `,"start_ns":`, r.Start)
+	b = appendString(b, `,"comm":`, r.Comm)
 	switch r.Type {
 	case events.RecordFork:
-		b = appendUint(b, "ppid", uint64(r.PPID))
+		b = appendUint(b, `,"ppid":`, uint64(r.PPID))
 		if r.Callsite != "" {
-			b = appendString(b, "callsite", r.Callsite)
+			b = appendString(b, `,"callsite":`, r.Callsite)
 		}
 	case events.RecordExec:
-		b = appendString(b, "filename", r.Filename)
+		b = appendString(b, `,"filename":`, r.Filename)
 	case events.RecordExit:
-		b = appendUint(b, "ppid", uint64(r.PPID))
-		b = appendInt(b, "exit_code", int64(r.Code))
-		b = appendInt(b, "signal", int64(r.Signal))
-		b = appendBool(b, "core_dumped", r.CoreDumped)
+		b = appendUint(b, `,"ppid":`, uint64(r.PPID))
+		b = appendInt(b, `,"exit_code":`, int64(r.Code))
+		b = appendInt(b, `,"signal":`, int64(r.Signal))
+		b = appendBool(b, `,"core_dumped":`, r.CoreDumped)
 	case events.RecordReap:
-		b = appendUint(b, "ppid", uint64(r.PPID))
-		b = appendUint(b, "zombie_ns", r.ZombieNS)
-		b = appendString(b, "reaped_by", string(r.ReapedBy))
-		b = appendUint(b, "reaper_pid", uint64(r.ReaperPID))
-		b = appendString(b, "reaper_comm", r.ReaperComm)
-		b = appendBool(b, "uncertain", r.Uncertain)
-		b = appendString(b, "method", r.Method)
+		b = appendUint(b, `,"ppid":`, uint64(r.PPID))
+		b = appendUint(b, `,"zombie_ns":`, r.ZombieNS)
+		b = appendString(b, `,"reaped_by":`, string(r.ReapedBy))
+		b = appendUint(b, `,"reaper_pid":`, uint64(r.ReaperPID))
+		b = appendString(b, `,"reaper_comm":`, r.ReaperComm)
+		b = appendBool(b, `,"uncertain":`, r.Uncertain)
+		b = appendString(b, `,"method":`, r.Method)
 		if r.TracerPID != 0 {
-			b = appendUint(b, "tracer_pid", uint64(r.TracerPID))
-			b = appendUint(b, "held_ns", r.HeldNS)
+			b = appendUint(b, `,"tracer_pid":`, uint64(r.TracerPID))
+			b = appendUint(b, `,"held_ns":`, r.HeldNS)
 		}
 	case events.RecordReparent:
-		b = appendUint(b, "old_ppid", uint64(r.OldPPID))
-		b = appendUint(b, "new_ppid", uint64(r.NewPPID))
+		b = appendUint(b, `,"old_ppid":`, uint64(r.OldPPID))
+		b = appendUint(b, `,"new_ppid":`, uint64(r.NewPPID))
 	}
 	b = append(b, '}', '\n')
 	j.buf = b
