@@ -179,9 +179,11 @@ static __always_inline void follow_add(__u32 tgid, __u64 start, __u32 flags)
  * receiver, known by si_pid, its pid in the receiver's namespace. With the
  * receiver at the host level the zombie is found (it stays hashed until its
  * reap), so an entry left by an earlier process with its pid is not taken
- * for its own; in a nested namespace only the pid is known. (The level is
- * read again here: one more value kept across the calls made the common path
- * spill registers.)
+ * for its own. With the receiver in a nested namespace si_pid is not a host
+ * pid and the entry of that number is taken, right or wrong (finding the
+ * zombie there needs bpf_task_from_vpid, 6.13+). (The level is read again
+ * here: one more value kept across the calls made the common path spill
+ * registers.)
  */
 static __always_inline __u32 follow_flags_zombie(__u32 si_pid, struct task_struct *receiver)
 {
