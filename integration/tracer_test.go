@@ -290,8 +290,8 @@ for _ in range(15):
 // An exec's time is read once a tick for all execs (handle_exec): never
 // later than the exec (its process's exit or exit notification comes after
 // it), and at most a tick before it, here with two loops exec'ing at once so
-// that some take the other's clock read. Its exec count is one more than its parent's,
-// whose waits carry the parent's.
+// that some take the other's clock read. Its exec count is one more than its
+// parent's, whose waits carry the parent's.
 func TestExecTime(t *testing.T) {
 	requireBPF(t)
 	// A tick is 10 ms at HZ=100, the lowest; and a vCPU stalls here.
