@@ -98,7 +98,18 @@ __u64 exec_clock_ts SEC(".bss");
 
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 extern struct task_struct *bpf_task_from_pid(s32 pid) __ksym;
+/* 6.13+: looked for only where it exists (bpf_ksym_exists) */
+extern struct task_struct *bpf_task_from_vpid(s32 vpid) __ksym __weak;
 extern void bpf_task_release(struct task_struct *p) __ksym;
+
+/* libbpf's bpf_helpers.h has it from 1.2 on; Debian 12 ships 1.1. */
+#ifndef bpf_ksym_exists
+#define bpf_ksym_exists(sym)                                                                    \
+	({                                                                                      \
+		_Static_assert(!__builtin_constant_p(!!sym), #sym " should be marked as __weak"); \
+		!!sym;                                                                          \
+	})
+#endif
 
 /* Make sure bpf2go emits these types. */
 const struct event *unused_event __attribute__((unused));
@@ -129,13 +140,6 @@ static __always_inline void count(__u32 idx)
 static __always_inline __u64 leader_start(struct task_struct *t)
 {
 	return t->group_leader->start_boottime;
-}
-
-/* The follow flags of a process known only by its pid. */
-static __always_inline __u32 follow_flags_pid(__u32 tgid)
-{
-	struct follow_entry *e = bpf_map_lookup_elem(&follow, &tgid);
-	return e ? e->flags : 0;
 }
 
 /*
@@ -174,23 +178,46 @@ static __always_inline void follow_add(__u32 tgid, __u64 start, __u32 flags)
 		count(COUNTER_FOLLOW_FULL);
 }
 
+/* Whether pids read in a's pid namespace are b's (same level, same namespace). */
+static __always_inline bool same_pid_ns(struct pid *a, struct pid *b)
+{
+	if (!a || !b || a->level != b->level)
+		return false;
+	__u32 lvl = a->level;
+	if (lvl > MAX_PID_NS_LEVEL)
+		return false;
+	struct pid_namespace *na = NULL, *nb = NULL;
+	bpf_probe_read_kernel(&na, sizeof(na), &a->numbers[lvl].ns);
+	bpf_probe_read_kernel(&nb, sizeof(nb), &b->numbers[lvl].ns);
+	return na && na == nb;
+}
+
 /*
- * The follow flags of a zombie a dying parent or a ptrace tracer passes on to
- * receiver, known by si_pid, its pid in the receiver's namespace. With the
- * receiver at the host level the zombie is found (it stays hashed until its
- * reap), so an entry left by an earlier process with its pid is not taken
- * for its own. With the receiver in a nested namespace si_pid is not a host
- * pid and the entry of that number is taken, right or wrong (finding the
- * zombie there needs bpf_task_from_vpid, 6.13+). (The level is read again
- * here: one more value kept across the calls made the common path spill
- * registers.)
+ * The follow flags of a zombie that sender (a dying parent or a ptrace
+ * tracer) passes on to receiver, known by si_pid: its pid in the receiver's
+ * namespace. The zombie itself is looked up (it stays hashed until its reap),
+ * so neither an entry left by an earlier process with that pid nor, under a
+ * receiver in a nested namespace, a host process's entry with the same number
+ * is taken for its own. bpf_task_from_vpid (6.13+) reads pids in the sender's
+ * namespace, which for a dying parent is always its reaper's. A tracer in
+ * another namespace, or an older kernel, finds nothing and the notification
+ * is dropped. That loses no followed zombie in practice: its own notification
+ * made the tracer owe the reap, and an owing sender's are kept before this.
+ * (The receiver's level is read again here: one more value kept across the
+ * calls made the common path spill registers.)
  */
-static __always_inline __u32 follow_flags_zombie(__u32 si_pid, struct task_struct *receiver)
+static __always_inline __u32 follow_flags_zombie(__u32 si_pid, struct task_struct *sender,
+						 struct task_struct *receiver)
 {
 	struct pid *rpid = receiver->thread_pid;
-	if (rpid && rpid->level != 0)
-		return follow_flags_pid(si_pid);
-	struct task_struct *z = bpf_task_from_pid(si_pid);
+	struct task_struct *z;
+	if (!rpid || rpid->level == 0) {
+		z = bpf_task_from_pid(si_pid);
+	} else {
+		if (!bpf_ksym_exists(bpf_task_from_vpid) || !same_pid_ns(sender->thread_pid, rpid))
+			return 0;
+		z = bpf_task_from_vpid(si_pid);
+	}
 	if (!z)
 		return 0;
 	__u32 f = follow_flags(z);
@@ -641,7 +668,7 @@ int BPF_PROG(handle_signal, int sig, struct kernel_siginfo *info, struct task_st
 			 * owes a followed child its reap has other children too. */
 			if (!(cf & FOLLOW_TRACE))
 				return 0;
-		} else if (!cf && !(follow_flags_zombie(si_pid, task) & FOLLOW_TRACE)) {
+		} else if (!cf && !(follow_flags_zombie(si_pid, cur, task) & FOLLOW_TRACE)) {
 			/* A dying parent or a tracer passing on a zombie: keep it
 			 * if either is followed, or the zombie is. */
 			return 0;

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/btf"
 
 	"github.com/zombietrace/zombietrace/events"
 	"github.com/zombietrace/zombietrace/tracer"
@@ -561,4 +562,186 @@ func filterKeepsOutReusedPid(t *testing.T, m mode, seeded, orphan bool) {
 			t.Errorf("the outsider's zombie %d, passed on by its dying parent %d, was traced", reused, e.PID)
 		}
 	}
+}
+
+// nestedScript runs a pid namespace's init that, for each number read from
+// stdin, has a parent in the namespace fork a child onto that namespace pid
+// (0: the next one), wait until it is a zombie and report "HOSTPID NSPID" of
+// it, then, on the next line read, exit: the kernel passes the zombie on to
+// the init (a notification sent by the dying parent, naming the zombie by its
+// namespace pid), which reaps both and reports "done". Its first line is the
+// init's host pid (/proc is the host's, so /proc/self gives host pids).
+const nestedScript = `
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+if libc.unshare(0x20000000) != 0:  # CLONE_NEWPID
+    sys.exit("unshare: " + os.strerror(ctypes.get_errno()))
+init = os.fork()
+if init:
+    os.waitpid(init, 0)
+    sys.exit(0)
+print(os.readlink("/proc/self"), flush=True)
+while True:
+    line = sys.stdin.readline()
+    if not line:
+        break
+    if int(line):
+        with open("/proc/sys/kernel/ns_last_pid", "w") as f:
+            f.write(str(int(line) - 2))
+    r, w = os.pipe()
+    go_r, go_w = os.pipe()
+    mid = os.fork()
+    if mid == 0:
+        os.close(r)
+        os.close(go_w)
+        z = os.fork()
+        if z == 0:
+            os.write(w, os.readlink("/proc/self").encode() + b" ")
+            os._exit(0)
+        os.waitid(os.P_PID, z, os.WEXITED | os.WNOWAIT)
+        os.write(w, b"%d\n" % z)
+        os.read(go_r, 1)
+        os._exit(0)
+    os.close(w)
+    os.close(go_r)
+    with os.fdopen(r) as f:
+        answer = f.readline()
+    print(answer.strip(), flush=True)
+    sys.stdin.readline()
+    os.write(go_w, b"x")
+    os.close(go_w)
+    os.waitpid(mid, 0)
+    os.waitpid(int(answer.split()[1]), 0)
+    print("done", flush=True)
+`
+
+// With the receiver in a nested pid namespace, a zombie passed on by its
+// dying parent is named by its pid there, which is no host pid. The filter
+// finds the zombie itself: a followed one is kept, though its parent is not
+// followed, and an outsider is kept out though its namespace pid is the host
+// pid of a followed process.
+func TestFilterFindsZombiesInANestedNamespace(t *testing.T) {
+	requireBPF(t)
+	for _, followed := range []bool{false, true} {
+		name := "outsider on a followed pid's number"
+		if followed {
+			name = "followed zombie, unfollowed parent"
+		}
+		t.Run(name, func(t *testing.T) {
+			eachMode(t, func(t *testing.T, m mode) { filterFindsNestedZombie(t, m, followed) })
+		})
+	}
+}
+
+func filterFindsNestedZombie(t *testing.T, m mode, followed bool) {
+	// Started before the tracer: nothing in its namespace is followed.
+	ns := exec.Command(python, "-c", nestedScript)
+	ns.Stderr = os.Stderr
+	in, err := ns.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := ns.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ns.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		in.Close()
+		ns.Wait()
+	}()
+	answers := bufio.NewScanner(out)
+	read := func() []int {
+		t.Helper()
+		if !answers.Scan() {
+			t.Fatalf("namespace init: %v", answers.Err())
+		}
+		var nums []int
+		for _, f := range strings.Fields(answers.Text()) {
+			n, err := strconv.Atoi(f)
+			if err != nil {
+				t.Fatalf("namespace init said %q", answers.Text())
+			}
+			nums = append(nums, n)
+		}
+		return nums
+	}
+	init := read()[0]
+
+	cfg := m.cfg
+	cfg.PollInterval = 20 * time.Millisecond
+	tr := openFollowingSelf(t, cfg)
+	defer tr.Close()
+	var passedOn []events.Event
+	handle := func(e *events.Event) {
+		if e.Kind == events.KindNotify && e.Flags&events.FlagNotifySelf == 0 && e.PeerPID == uint32(init) {
+			passedOn = append(passedOn, *e)
+		}
+	}
+	var zhost, zns int
+	runDuring(t, tr, handle, func() {
+		want := 0
+		if !followed {
+			// A followed process (our child) whose host pid the zombie gets
+			// in the namespace.
+			cat := exec.Command("cat")
+			w, err := cat.StdinPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cat.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer func() {
+				w.Close()
+				cat.Wait()
+			}()
+			want = cat.Process.Pid
+		}
+		fmt.Fprintln(in, want)
+		z := read()
+		if len(z) != 2 {
+			t.Fatalf("namespace init said %v, want a host and a namespace pid", z)
+		}
+		zhost, zns = z[0], z[1]
+		if want != 0 && zns != want {
+			t.Fatalf("the zombie got namespace pid %d, want %d", zns, want)
+		}
+		if followed {
+			if err := tr.Follow(uint32(zhost), 0, tracer.FollowTrace); err != nil {
+				t.Fatal(err)
+			}
+		}
+		fmt.Fprintln(in, "go")
+		if !answers.Scan() || answers.Text() != "done" {
+			t.Fatalf("namespace init: %q %v", answers.Text(), answers.Err())
+		}
+		time.Sleep(10 * cfg.PollInterval) // the reader catches up
+	})
+	kept := false
+	for _, e := range passedOn {
+		if e.NSPID == uint32(zns) {
+			kept = true
+		}
+	}
+	switch {
+	case followed && !kept && hasVPIDLookup(t): // older kernels do not find it
+		t.Errorf("followed zombie %d (%d in its namespace), passed on to the namespace init %d, was not traced", zhost, zns, init)
+	case !followed && kept:
+		t.Errorf("outsider zombie %d (%d in its namespace, a followed host pid), passed on to the namespace init %d, was traced", zhost, zns, init)
+	}
+}
+
+// hasVPIDLookup: the kernel has bpf_task_from_vpid (6.13+), which the filter
+// needs to find a zombie by its pid in a nested namespace.
+func hasVPIDLookup(t *testing.T) bool {
+	t.Helper()
+	spec, err := btf.LoadKernelSpec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = spec.AnyTypeByName("bpf_task_from_vpid")
+	return err == nil
 }
