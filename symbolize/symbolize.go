@@ -29,26 +29,23 @@ type object struct {
 	err   error
 }
 
-// Symbolizer caches mappings per process and symbols per file.
+// Symbolizer caches symbols per file. A process's mappings are read for each
+// resolution: a pid (or thread id) is reused, and exec replaces them.
 type Symbolizer struct {
-	procs   map[int][]mapping
 	objects map[string]*object
 }
 
 // New returns an empty symbolizer.
 func New() *Symbolizer {
-	return &Symbolizer{procs: map[int][]mapping{}, objects: map[string]*object{}}
+	return &Symbolizer{objects: map[string]*object{}}
 }
 
-// Capture reads a process's mappings now (call it while the process lives;
-// any thread id of it works). It is a no-op if they are cached.
-func (s *Symbolizer) Capture(pid int) error {
-	if _, ok := s.procs[pid]; ok {
-		return nil
-	}
+// mappings reads a process's executable file mappings now (any thread id of
+// it works; it must still live).
+func mappings(pid int) ([]mapping, error) {
 	f, err := os.Open(fmt.Sprintf("/proc/%d/maps", pid))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer f.Close()
 	var ms []mapping
@@ -64,12 +61,8 @@ func (s *Symbolizer) Capture(pid int) error {
 		off, _ := strconv.ParseUint(fields[2], 16, 64)
 		ms = append(ms, mapping{start, end, off, fields[5]})
 	}
-	s.procs[pid] = ms
-	return sc.Err()
+	return ms, sc.Err()
 }
-
-// Forget drops a process's cached mappings (it exited or exec'd).
-func (s *Symbolizer) Forget(pid int) { delete(s.procs, pid) }
 
 func (s *Symbolizer) object(path string) *object {
 	if o := s.objects[path]; o != nil {
@@ -103,10 +96,15 @@ func (s *Symbolizer) object(path string) *object {
 	return o
 }
 
-// Resolve names each address (innermost first, as the kernel gives them);
-// unknown ones are shown as file+offset or the raw address.
-func (s *Symbolizer) Resolve(pid int, ips []uint64) []string {
-	ms := s.procs[pid]
+// Resolve names the instruction pointers of process pid (any thread id of
+// it, while it lives) with the mappings it has now, up to the first zero:
+// a function, file+offset in a file without symbols, or the address outside
+// any file.
+func (s *Symbolizer) Resolve(pid int, ips []uint64) ([]string, error) {
+	ms, err := mappings(pid)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]string, 0, len(ips))
 	for _, ip := range ips {
 		if ip == 0 {
@@ -114,7 +112,7 @@ func (s *Symbolizer) Resolve(pid int, ips []uint64) []string {
 		}
 		out = append(out, s.resolve(ms, ip))
 	}
-	return out
+	return out, nil
 }
 
 func (s *Symbolizer) resolve(ms []mapping, ip uint64) string {

@@ -289,10 +289,10 @@ func (s *session) callsite(ev *events.Event) string {
 	if cs, ok := s.callsites[k]; ok {
 		return cs
 	}
-	if err := s.sym.Capture(int(ev.Code)); err != nil {
-		return ""
+	frames, err := s.sym.Resolve(int(ev.Code), ev.Stack)
+	if err != nil {
+		return "" // the forking thread is gone
 	}
-	frames := s.sym.Resolve(int(ev.Code), ev.Stack)
 	for i, j := 0, len(frames)-1; i < j; i, j = i+1, j-1 {
 		frames[i], frames[j] = frames[j], frames[i] // outermost first
 	}
