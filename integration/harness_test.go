@@ -3,11 +3,13 @@
 package integration
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -286,6 +288,29 @@ func runDuring(t *testing.T, tr *tracer.Tracer, handle func(*events.Event), duri
 	if err := <-done; err != nil {
 		t.Fatalf("reading events: %v", err)
 	}
+}
+
+// startPiped starts cmd talking through its stdin and stdout (its stderr is
+// the test's); when the test ends its stdin is closed and it is waited for.
+func startPiped(t *testing.T, cmd *exec.Cmd) (io.WriteCloser, *bufio.Scanner) {
+	t.Helper()
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		in.Close()
+		cmd.Wait()
+	})
+	return in, bufio.NewScanner(out)
 }
 
 // reapAll reaps every child this process inherited until none is left.

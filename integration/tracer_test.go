@@ -3,7 +3,6 @@
 package integration
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -456,23 +455,7 @@ func filterKeepsOutReusedPid(t *testing.T, m mode, seeded, orphan bool) {
 	if orphan {
 		kind = "orphan"
 	}
-	outsider := exec.Command(python, "-c", outsiderScript, kind)
-	in, err := outsider.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := outsider.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := outsider.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		in.Close()
-		outsider.Wait()
-	}()
-	answers := bufio.NewScanner(out)
+	in, answers := startPiped(t, exec.Command(python, "-c", outsiderScript, kind))
 	// Processes to seed: also started before the tracer; each ends when its
 	// stdin closes.
 	var cats []*exec.Cmd
@@ -635,24 +618,7 @@ func TestFilterFindsZombiesInANestedNamespace(t *testing.T) {
 
 func filterFindsNestedZombie(t *testing.T, m mode, followed bool) {
 	// Started before the tracer: nothing in its namespace is followed.
-	ns := exec.Command(python, "-c", nestedScript)
-	ns.Stderr = os.Stderr
-	in, err := ns.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := ns.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ns.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		in.Close()
-		ns.Wait()
-	}()
-	answers := bufio.NewScanner(out)
+	in, answers := startPiped(t, exec.Command(python, "-c", nestedScript))
 	read := func() []int {
 		t.Helper()
 		if !answers.Scan() {
@@ -687,17 +653,7 @@ func filterFindsNestedZombie(t *testing.T, m mode, followed bool) {
 			// A followed process (our child) whose host pid the zombie gets
 			// in the namespace.
 			cat := exec.Command("cat")
-			w, err := cat.StdinPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := cat.Start(); err != nil {
-				t.Fatal(err)
-			}
-			defer func() {
-				w.Close()
-				cat.Wait()
-			}()
+			startPiped(t, cat)
 			want = cat.Process.Pid
 		}
 		fmt.Fprintln(in, want)
