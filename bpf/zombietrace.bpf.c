@@ -497,9 +497,11 @@ static __always_inline long exec_path_part(__u64 idx, const char *src, bool read
  * The exec's time: the boot clock, read at most once a tick (4 ms at
  * HZ=250) by all execs together. The read costs ~150 ns here, right after
  * exec's own work, and an exec storm paid it every time. An exec in a tick
- * that already has a time takes that earlier time, or the process's start
- * if it forked since: never later than the exec, at most a tick early. The
- * reader keeps execs in order with exec counts (event.status), not times.
+ * that already has a time takes that earlier time, or 1 ns after the
+ * process's start if it forked since: never later than the exec, at most a
+ * tick early, and after its fork, which is timed by the start (with a tie,
+ * an exec could come first and the reader dropped the fork). The reader
+ * keeps execs in order with exec counts (event.status), not times.
  */
 static __always_inline __u64 exec_time(struct task_struct *p)
 {
@@ -514,7 +516,7 @@ static __always_inline __u64 exec_time(struct task_struct *p)
 		*(volatile __u64 *)&exec_clock_jiffies = j;
 	}
 	__u64 start = p->start_boottime;
-	return start > ts ? start : ts;
+	return start >= ts ? start + 1 : ts;
 }
 
 /*

@@ -379,6 +379,64 @@ func TestExecTime(t *testing.T) {
 	}
 }
 
+// forkThenExecScript forks children that exec /bin/true at once, each in
+// the tick of the previous one's exec, and prints their pids.
+const forkThenExecScript = `
+import os
+for _ in range(200):
+    pid = os.fork()
+    if pid == 0:
+        os.execv("/bin/true", ["true"])
+    os.waitpid(pid, 0)
+    print(pid, flush=True)
+`
+
+// A child's fork comes before its exec, also when it execs microseconds
+// after it, in a tick whose clock read it then takes (handle_exec): the
+// engine starts a process at its first event, and a fork seen after that is
+// dropped, with its record (parent, fork time, --stacks call site).
+func TestForkComesBeforeExec(t *testing.T) {
+	requireBPF(t)
+	all := append(modes[:len(modes):len(modes)], mode{"light-stacks", tracer.Config{Filter: true, Stacks: true}})
+	for _, m := range all {
+		t.Run(m.name, func(t *testing.T) {
+			tr := openFollowingSelf(t, m.cfg)
+			defer tr.Close()
+			forked, execBeforeFork := map[uint32]bool{}, 0
+			eng := events.NewEngine(tr.Mode(), func(r *events.Record) {
+				switch {
+				case r.Type == events.RecordFork:
+					forked[r.PID] = true
+				case r.Type == events.RecordExec && !forked[r.PID]:
+					execBeforeFork++
+				}
+			})
+			var out bytes.Buffer
+			runDuring(t, tr, eng.Handle, func() {
+				cmd := exec.Command(python, "-c", forkThenExecScript)
+				cmd.Stdout = &out
+				if err := cmd.Run(); err != nil {
+					t.Fatal(err)
+				}
+			})
+			pids := strings.Fields(out.String())
+			missing := 0
+			for _, f := range pids {
+				pid, err := strconv.Atoi(f)
+				if err != nil {
+					t.Fatalf("script output %q", out.String())
+				}
+				if !forked[uint32(pid)] {
+					missing++
+				}
+			}
+			if len(pids) != 200 || missing > 0 || execBeforeFork > 0 {
+				t.Errorf("of %d children, %d have no fork record; %d exec records came before their fork's", len(pids), missing, execBeforeFork)
+			}
+		})
+	}
+}
+
 // outsiderScript makes, on each pid read from stdin, a process meant to get
 // that pid (ns_last_pid) and prints the pid it got. With "child" it is a
 // child that exits and is reaped; with "orphan" it is a zombie orphaned
