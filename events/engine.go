@@ -896,7 +896,11 @@ func (e *Engine) free(ev *Event) {
 		if p.state == stateRunning || p.state == stateExited {
 			p.uncertain = true
 		}
-		e.reap(p, ev.Time, ReapedByUnseen, reaper, "free", true)
+		method := "free"
+		if ev.Flags&FlagGone != 0 {
+			method = "gone" // found gone: released at this time at the latest
+		}
+		e.reap(p, ev.Time, ReapedByUnseen, reaper, method, true)
 	}
 	e.forget(p)
 }

@@ -602,6 +602,28 @@ func TestKernelWaiterIsNotAReap(t *testing.T) {
 	})
 }
 
+// TestGoneIsAnUnseenReap: a zombie found gone from /proc at a session's end
+// (a free event flagged FlagGone, timed then) was reaped unseen, at that
+// time at the latest: uncertain, method "gone".
+func TestGoneIsAnUnseenReap(t *testing.T) {
+	par := castPar
+	ch := kid(1, "w")
+	gone := evFree(ms(900), ch)
+	gone.ev.Flags = FlagGone
+	steps := []step{
+		evFork(ms(0), ch, par),
+		evExit(ms(10), ch, par, 0), evNotify(ms(10.1), ch, par, CLDExited, 0),
+		gone,
+	}
+	forModes(t, bothModes, func(t *testing.T, m Mode) {
+		r := play(t, m, steps)
+		r.wantReap(ch, reapWant{by: ReapedByUnseen, time: ms(900), zombie: span(10.1, 900), uncertain: true, method: "gone"})
+		if z := r.e.Summary(0).Zombies; len(z) != 0 {
+			t.Errorf("outstanding after it: %+v", z)
+		}
+	})
+}
+
 // TestDuplicateExitLiveFallback: before 6.16 two threads exiting together
 // may both see signal->live == 0: two exit events for one process.
 func TestDuplicateExitLiveFallback(t *testing.T) {

@@ -40,6 +40,10 @@ const (
 	FlagUnreadable                      // wait_return: status/infop not readable
 	FlagDelayedLeader                   // zombie: leader exited, threads still run
 	FlagKernelWaiter                    // wait: an in-kernel waiter (kthread)
+	// FlagGone: a free event no kernel sent. At a live session's end the
+	// process was gone from /proc, released before its free event came
+	// (lazy RCU holds it back for seconds).
+	FlagGone
 )
 
 // WaitSyscall names the system call behind a wait event.

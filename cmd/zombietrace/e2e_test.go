@@ -539,6 +539,46 @@ func TestRunScenarioJSON(t *testing.T) {
 	}
 }
 
+// A pid-namespace init that never waits leaves its children zombies until
+// it dies and the kernel reaps them, with no wait syscall: the free events
+// that show it come seconds later (lazy RCU), after run has ended. They are
+// found gone, not listed as outstanding.
+func TestRunSettlesZombiesGoneUnseen(t *testing.T) {
+	e2e(t)
+	exe := filepath.Join(t.TempDir(), "pidns_init")
+	if out, err := exec.Command("cc", "-O2", "-o", exe, filepath.Join(scenariosDir, "pidns_init.c")).CombinedOutput(); err != nil {
+		t.Fatalf("cc: %v %s", err, out)
+	}
+	out := filepath.Join(t.TempDir(), "out.jsonl")
+	r := zt(t, 30*time.Second, "run", "--json", "-o", out, "--", exe)
+	if r.code != 0 {
+		t.Fatalf("exit code %d; stderr:\n%s", r.code, r.stderr)
+	}
+	var scenario struct {
+		Pids struct {
+			Children []int `json:"children"`
+		} `json:"pids"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &scenario); err != nil || len(scenario.Pids.Children) != 3 {
+		t.Fatalf("scenario output %q: %v", r.stdout, err)
+	}
+	children := scenario.Pids.Children
+	lines := readJSONL(t, out)
+	checkContract(t, lines, "light")
+	for _, c := range children {
+		reap := oneLine(t, lines, "reap", c)
+		if reap.str("reaped_by") != "unseen" || !reap.bool("uncertain") {
+			t.Errorf("child %d: %v, want reaped unseen, uncertain", c, reap)
+		}
+		if m := reap.str("method"); m != "gone" && m != "free" {
+			t.Errorf("child %d: method %q, want gone (or free, had its free event come)", c, m)
+		}
+	}
+	if z := lines[len(lines)-1]["zombies"].([]any); len(z) != 0 {
+		t.Errorf("outstanding zombies in the summary: %v", z)
+	}
+}
+
 func TestRunStdoutIsTheCommands(t *testing.T) {
 	e2e(t)
 	r := zt(t, 20*time.Second, "run", "--", "sh", "-c", "echo hello")

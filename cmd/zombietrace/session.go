@@ -5,9 +5,11 @@ package main
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"regexp"
@@ -22,6 +24,7 @@ import (
 	"github.com/zombietrace/zombietrace/events"
 	"github.com/zombietrace/zombietrace/flame"
 	"github.com/zombietrace/zombietrace/output"
+	"github.com/zombietrace/zombietrace/procfs"
 	"github.com/zombietrace/zombietrace/symbolize"
 	"github.com/zombietrace/zombietrace/tracer"
 )
@@ -199,15 +202,7 @@ func (s *session) loop(ctx context.Context) error {
 		defer stop()
 	}
 	var lastStats time.Time
-	return s.tr.Run(ctx, func(ev *events.Event) {
-		s.count++
-		if s.sym != nil && ev.Kind == events.KindFork && len(ev.Stack) > 0 {
-			ev.Callsite = s.callsite(ev)
-		}
-		if s.tap == nil || s.tap(ev) {
-			s.eng.Handle(ev)
-		}
-	}, func() {
+	err := s.tr.Run(ctx, s.handle, func() {
 		s.w.Flush()
 		if s.onIdle != nil {
 			s.onIdle()
@@ -218,6 +213,44 @@ func (s *session) loop(ctx context.Context) error {
 			s.writeStats()
 		}
 	})
+	if err != nil {
+		return err
+	}
+	s.settleGone()
+	return nil
+}
+
+// handle takes one event: to the recording (tap), then the engine.
+func (s *session) handle(ev *events.Event) {
+	s.count++
+	if s.sym != nil && ev.Kind == events.KindFork && len(ev.Stack) > 0 {
+		ev.Callsite = s.callsite(ev)
+	}
+	if s.tap == nil || s.tap(ev) {
+		s.eng.Handle(ev)
+	}
+}
+
+// settleGone: a reap no syscall shows (pid-namespace teardown, an init that
+// reaps without one, io_uring) is known from the free event, which lazy RCU
+// holds back for seconds. A zombie the engine still holds at the session's
+// end whose pid is gone from /proc, or is another process's now, was reaped:
+// it gets a free event flagged FlagGone, timed now (an upper bound), through
+// the same path as the kernel's (a recording keeps it too), instead of being
+// listed as outstanding.
+func (s *session) settleGone() {
+	now := tracer.BootNow()
+	for _, z := range s.eng.Summary(now).Zombies {
+		p, err := procfs.Default.Stat(int(z.PID))
+		switch {
+		case err == nil && p.StartTicks == z.Start/1e7: // /proc/PID/stat field 22: start_boottime / 10^7
+			continue // still there
+		case err != nil && !errors.Is(err, fs.ErrNotExist):
+			continue // unknown: not claimed gone
+		}
+		ev := events.Event{Kind: events.KindFree, Time: now, PID: z.PID, TID: z.PID, Start: z.Start, Flags: events.FlagGone}
+		s.handle(&ev)
+	}
 }
 
 // pauseOnSignals detaches the programs on SIGUSR1 and attaches them on
