@@ -22,6 +22,17 @@ type Proc struct {
 	Flags      uint64 // field 9: PF_* flags
 }
 
+// nsPerTick: stat's times are in USER_HZ (100) ticks; start_boottime / 10^7
+// is field 22.
+const nsPerTick = 10_000_000
+
+// StartNS is the start as boot ns, to the tick (a tracer's start_ns is exact).
+func (p Proc) StartNS() uint64 { return p.StartTicks * nsPerTick }
+
+// StartTicks is field 22 of a process that started at startNS (boot ns, as
+// the tracer gives them): how /proc tells it from a reuse of its pid.
+func StartTicks(startNS uint64) uint64 { return startNS / nsPerTick }
+
 // PFKthread marks a kernel thread in Proc.Flags.
 const PFKthread = 0x00200000
 

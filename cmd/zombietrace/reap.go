@@ -59,8 +59,7 @@ func parseParent(s string) (int, uint64, error) {
 	if err != nil || ns == 0 {
 		return 0, 0, fmt.Errorf("--parent %q: START_NS must be the start_ns of trace --json", s)
 	}
-	// start_boottime / 10^7 is the clock-tick start time of /proc/PID/stat.
-	return pid, ns / 1e7, nil
+	return pid, procfs.StartTicks(ns), nil
 }
 
 func openAudit(path string) (io.WriteCloser, error) {

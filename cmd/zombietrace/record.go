@@ -77,7 +77,7 @@ func snapshot() []recording.Proc {
 	out := make([]recording.Proc, 0, len(all))
 	for _, p := range all {
 		out = append(out, recording.Proc{
-			PID: uint32(p.PID), PPID: uint32(p.PPID), StartNS: p.StartTicks * 1e7, // USER_HZ 100
+			PID: uint32(p.PID), PPID: uint32(p.PPID), StartNS: p.StartNS(),
 			State: string(p.State), Comm: p.Comm, Cmdline: procfs.Default.Cmdline(p.PID),
 			Cgroup: procfs.Default.Cgroup(p.PID),
 		})

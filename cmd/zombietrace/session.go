@@ -243,7 +243,7 @@ func (s *session) settleGone() {
 	for _, z := range s.eng.Summary(now).Zombies {
 		p, err := procfs.Default.Stat(int(z.PID))
 		switch {
-		case err == nil && p.StartTicks == z.Start/1e7: // /proc/PID/stat field 22: start_boottime / 10^7
+		case err == nil && p.StartTicks == procfs.StartTicks(z.Start):
 			continue // still there
 		case err != nil && !errors.Is(err, fs.ErrNotExist):
 			continue // unknown: not claimed gone
