@@ -20,8 +20,6 @@ import (
 // gained group_dead in 6.16; older kernels use the signal->live fallback.
 const MinKernel = "6.2"
 
-const minMajor, minMinor = 6, 2
-
 const (
 	btfPath     = "/sys/kernel/btf/vmlinux"
 	tracefsPath = "/sys/kernel/tracing"
@@ -92,6 +90,7 @@ func checkKernel() error {
 }
 
 func tooOld(major, minor int) bool {
+	minMajor, minMinor, _ := parseRelease(MinKernel)
 	return major < minMajor || (major == minMajor && minor < minMinor)
 }
 
