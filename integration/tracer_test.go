@@ -444,7 +444,7 @@ func TestForkComesBeforeExec(t *testing.T) {
 // the kernel passes it on to the nearest subreaper (the test process) with a
 // notification sent by the dying child.
 const outsiderScript = `
-import os, sys, time
+import os, sys
 
 def fork_onto(pid):
     try:
@@ -467,11 +467,7 @@ for line in sys.stdin:
     mid = os.fork()
     if mid == 0:
         z = fork_onto(int(line))
-        while True:
-            with open("/proc/%d/stat" % z) as f:
-                if f.read().rsplit(")", 1)[1].split()[0] == "Z":
-                    break
-            time.sleep(0.001)
+        os.waitid(os.P_PID, z, os.WEXITED | os.WNOWAIT)  # until it is a zombie
         os.write(w, b"%d" % z)
         os._exit(0)
     os.close(w)
