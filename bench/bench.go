@@ -68,26 +68,36 @@ type Result struct {
 	RecordCPUNSPerEvent float64 `json:"record_cpu_ns_per_event"`
 	// The same from the rounds: a storm untraced, then under a freshly
 	// started tracer, seconds apart.
-	RoundsRatioMedian       float64            `json:"rounds_ratio_median"`
-	RoundsRatioCILow        float64            `json:"rounds_ratio_ci_low"`
-	RoundsRatioCIHigh       float64            `json:"rounds_ratio_ci_high"`
-	RoundsExactRatioMedian  float64            `json:"rounds_exact_ratio_median"`
-	CPURatioMedian          float64            `json:"cpu_ratio_median"` // untraced CPU per lifecycle / traced (storm + tracer)
-	CPURatioCILow           float64            `json:"cpu_ratio_ci_low"`
-	CPURatioCIHigh          float64            `json:"cpu_ratio_ci_high"`
-	ExactCPURatioMedian     float64            `json:"exact_cpu_ratio_median"`
-	StealPercent            float64            `json:"host_steal_percent"` // CPU time the hypervisor gave to others during the rounds
-	EmptyProgNS             float64            `json:"empty_prog_ns"`      // an empty tp_btf program on sched_process_fork: the floor
-	SyscallNSUntraced       float64            `json:"syscall_ns_untraced"`
-	SyscallRatioMedian      float64            `json:"syscall_ratio_median"`
-	ExactSyscallRatioMedian float64            `json:"exact_syscall_ratio_median"`
-	ProgNS                  map[string]float64 `json:"prog_ns"`
-	ExactProgNS             map[string]float64 `json:"exact_prog_ns"`
-	ProgRuns                map[string]uint64  `json:"prog_runs"` // the runs each mean is over
-	ExactProgRuns           map[string]uint64  `json:"exact_prog_runs"`
-	FloorProgNS             map[string]float64 `json:"floor_prog_ns"` // an empty program on each one's hook, or one making only the helper calls it needs (signal, wait: current, clock)
-	BpftraceProgNS          map[string]float64 `json:"bpftrace_prog_ns"`
-	BpftraceRatioMedian     float64            `json:"bpftrace_ratio,omitempty"`
+	RoundsRatioMedian      float64 `json:"rounds_ratio_median"`
+	RoundsRatioCILow       float64 `json:"rounds_ratio_ci_low"`
+	RoundsRatioCIHigh      float64 `json:"rounds_ratio_ci_high"`
+	RoundsExactRatioMedian float64 `json:"rounds_exact_ratio_median"`
+	CPURatioMedian         float64 `json:"cpu_ratio_median"` // untraced CPU per lifecycle / traced (storm + tracer)
+	CPURatioCILow          float64 `json:"cpu_ratio_ci_low"`
+	CPURatioCIHigh         float64 `json:"cpu_ratio_ci_high"`
+	ExactCPURatioMedian    float64 `json:"exact_cpu_ratio_median"`
+	StealPercent           float64 `json:"host_steal_percent"` // CPU time the hypervisor gave to others during the rounds
+	EmptyProgNS            float64 `json:"empty_prog_ns"`      // an empty tp_btf program on sched_process_fork: the floor
+	SyscallNSUntraced      float64 `json:"syscall_ns_untraced"`
+	// getppid throughput traced/untraced, from windows of one getppid loop
+	// (from the rounds with --windows 0).
+	SyscallRatioMedian      float64 `json:"syscall_ratio_median"`
+	SyscallRatioCILow       float64 `json:"syscall_ratio_ci_low"`
+	SyscallRatioCIHigh      float64 `json:"syscall_ratio_ci_high"`
+	ExactSyscallRatioMedian float64 `json:"exact_syscall_ratio_median"`
+	ExactSyscallRatioCILow  float64 `json:"exact_syscall_ratio_ci_low"`
+	ExactSyscallRatioCIHigh float64 `json:"exact_syscall_ratio_ci_high"`
+	// The same from the rounds: a loop untraced, then under a freshly
+	// started tracer.
+	RoundsSyscallRatioMedian      float64            `json:"rounds_syscall_ratio_median"`
+	RoundsExactSyscallRatioMedian float64            `json:"rounds_exact_syscall_ratio_median"`
+	ProgNS                        map[string]float64 `json:"prog_ns"`
+	ExactProgNS                   map[string]float64 `json:"exact_prog_ns"`
+	ProgRuns                      map[string]uint64  `json:"prog_runs"` // the runs each mean is over
+	ExactProgRuns                 map[string]uint64  `json:"exact_prog_runs"`
+	FloorProgNS                   map[string]float64 `json:"floor_prog_ns"` // an empty program on each one's hook, or one making only the helper calls it needs (signal, wait: current, clock)
+	BpftraceProgNS                map[string]float64 `json:"bpftrace_prog_ns"`
+	BpftraceRatioMedian           float64            `json:"bpftrace_ratio,omitempty"`
 	// exec's own loop (fork, exec, exit, wait), light mode: every program
 	// there, an empty program on sched_process_exec, bpftrace's exec probe.
 	ExecLoopProgNS         map[string]float64 `json:"exec_loop_prog_ns"`
@@ -542,12 +552,12 @@ func (b *bencher) bench(ctx context.Context) (*Result, error) {
 	res.LifecyclesPerSecUntraced, _, _ = medianCI(untracedRates)
 	res.RoundsRatioMedian, res.RoundsRatioCILow, res.RoundsRatioCIHigh = medianCI(ratios)
 	res.RoundsExactRatioMedian, _, _ = medianCI(exactRatios)
+	res.SyscallNSUntraced, _, _ = medianCI(untracedSys)
+	res.RoundsSyscallRatioMedian, _, _ = medianCI(sysRatios)
+	res.RoundsExactSyscallRatioMedian, _, _ = medianCI(exactSysRatios)
 	if err := b.windowPhase(ctx, res); err != nil {
 		return nil, err
 	}
-	res.SyscallNSUntraced, _, _ = medianCI(untracedSys)
-	res.SyscallRatioMedian, _, _ = medianCI(sysRatios)
-	res.ExactSyscallRatioMedian, _, _ = medianCI(exactSysRatios)
 	res.ProgNS, res.ExactProgNS = meanNS(lightCosts), meanNS(exactCosts)
 	res.ProgRuns, res.ExactProgRuns = runs(lightCosts), runs(exactCosts)
 	if lightEvents > 0 && lightLifecycles > 0 {
@@ -580,24 +590,37 @@ func (b *bencher) windowPhase(ctx context.Context, res *Result) error {
 	if b.cfg.Windows <= 0 {
 		res.RatioMedian, res.RatioCILow, res.RatioCIHigh = res.RoundsRatioMedian, res.RoundsRatioCILow, res.RoundsRatioCIHigh
 		res.ExactRatioMedian = res.RoundsExactRatioMedian
+		res.SyscallRatioMedian, res.ExactSyscallRatioMedian = res.RoundsSyscallRatioMedian, res.RoundsExactSyscallRatioMedian
 		return nil
 	}
 	recordFile := filepath.Join(b.dir, "windows.zt")
 	defer os.Remove(recordFile)
+	type workload struct {
+		args []string // the live workload's
+		unit string
+	}
+	storm := workload{[]string{fmt.Sprint(b.cfg.Workers)}, "lifecycles"}
+	// One getppid loop: unrelated syscalls. Its windows spread as much as
+	// the storm's here (0.8-1.3 in a pair with nothing toggled).
+	getppid := workload{[]string{"1", "getppid"}, "calls"}
+	trace := []string{"trace", "--json", "-o", "/dev/null"}
 	for _, mode := range []struct {
 		name              string
+		work              workload
 		argv              []string
 		median, low, high *float64
 		cpuPerEvent       *float64 // nil: the rounds measure it
 	}{
-		{"light", []string{"trace", "--json", "-o", "/dev/null"}, &res.RatioMedian, &res.RatioCILow, &res.RatioCIHigh, nil},
-		{"exact", []string{"trace", "--json", "-o", "/dev/null", "--exact-waits"}, &res.ExactRatioMedian, &res.ExactRatioCILow, &res.ExactRatioCIHigh, nil},
+		{"light", storm, trace, &res.RatioMedian, &res.RatioCILow, &res.RatioCIHigh, nil},
+		{"exact", storm, append(trace, "--exact-waits"), &res.ExactRatioMedian, &res.ExactRatioCILow, &res.ExactRatioCIHigh, nil},
 		// record in the default mode, writing its file on this disk
-		{"record", []string{"record", "-o", recordFile}, &res.RecordRatioMedian, &res.RecordRatioCILow, &res.RecordRatioCIHigh, &res.RecordCPUNSPerEvent},
+		{"record", storm, []string{"record", "-o", recordFile}, &res.RecordRatioMedian, &res.RecordRatioCILow, &res.RecordRatioCIHigh, &res.RecordCPUNSPerEvent},
+		{"getppid-light", getppid, trace, &res.SyscallRatioMedian, &res.SyscallRatioCILow, &res.SyscallRatioCIHigh, nil},
+		{"getppid-exact", getppid, append(trace, "--exact-waits"), &res.ExactSyscallRatioMedian, &res.ExactSyscallRatioCILow, &res.ExactSyscallRatioCIHigh, nil},
 	} {
 		// Lifecycles of detached windows have no events: only losses count
 		// towards the totals.
-		ratios, lifecycles, st, err := b.windows(ctx, "windows-"+mode.name, b.cfg.Windows, mode.argv[0], mode.argv[1:]...)
+		ratios, count, st, err := b.windows(ctx, "windows-"+mode.name, b.cfg.Windows, mode.work.args, mode.argv[0], mode.argv[1:]...)
 		if err != nil {
 			return fmt.Errorf("windows (%s): %w", mode.name, err)
 		}
@@ -608,8 +631,8 @@ func (b *bencher) windowPhase(ctx context.Context, res *Result) error {
 		res.LostEvents += st.LostEvents
 		sorted := append([]float64(nil), ratios...)
 		sort.Float64s(sorted)
-		b.logf("windows (%s): %d pairs over %d lifecycles, attached/detached %.3f [%.3f, %.3f] (pairs %.3f-%.3f), %d events, %d lost",
-			mode.name, len(ratios), lifecycles, *mode.median, *mode.low, *mode.high, sorted[0], sorted[len(sorted)-1], st.Events, st.LostEvents)
+		b.logf("windows (%s): %d pairs over %d %s, attached/detached %.3f [%.3f, %.3f] (pairs %.3f-%.3f), %d events, %d lost",
+			mode.name, len(ratios), count, mode.work.unit, *mode.median, *mode.low, *mode.high, sorted[0], sorted[len(sorted)-1], st.Events, st.LostEvents)
 	}
 	return nil
 }

@@ -23,21 +23,21 @@ const (
 	windowLength = 400 * time.Millisecond
 )
 
-// liveStorm is the storm workload's live mode: it storms until stdin
-// closes and answers each line with the lifecycles so far.
-type liveStorm struct {
+// liveWork is the workload's live mode: a storm (or a getppid loop) until
+// stdin closes, answering each line with the lifecycles (calls) so far.
+type liveWork struct {
 	cmd *exec.Cmd
 	in  io.WriteCloser
 	out *bufio.Reader
 }
 
 type sample struct {
-	Lifecycles uint64 `json:"lifecycles"`
-	NS         uint64 `json:"ns"`
+	Count uint64 `json:"count"`
+	NS    uint64 `json:"ns"`
 }
 
-func (b *bencher) startLiveStorm(ctx context.Context) (*liveStorm, error) {
-	cmd := exec.CommandContext(ctx, b.storm, "live", fmt.Sprint(b.cfg.Workers))
+func (b *bencher) startLive(ctx context.Context, args ...string) (*liveWork, error) {
+	cmd := exec.CommandContext(ctx, b.storm, append([]string{"live"}, args...)...)
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err
@@ -47,31 +47,31 @@ func (b *bencher) startLiveStorm(ctx context.Context) (*liveStorm, error) {
 		return nil, err
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("starting the live storm: %w", err)
+		return nil, fmt.Errorf("starting the live workload: %w", err)
 	}
-	return &liveStorm{cmd: cmd, in: in, out: bufio.NewReader(out)}, nil
+	return &liveWork{cmd: cmd, in: in, out: bufio.NewReader(out)}, nil
 }
 
-func (s *liveStorm) sample() (sample, error) {
+func (s *liveWork) sample() (sample, error) {
 	var v sample
 	if _, err := io.WriteString(s.in, "\n"); err != nil {
-		return v, fmt.Errorf("live storm: %w", err)
+		return v, fmt.Errorf("live workload: %w", err)
 	}
 	line, err := s.out.ReadBytes('\n')
 	if err != nil {
-		return v, fmt.Errorf("live storm: %w", err)
+		return v, fmt.Errorf("live workload: %w", err)
 	}
 	return v, json.Unmarshal(line, &v)
 }
 
-// stop ends the storm: its workers finish their lifecycle and are reaped.
-func (s *liveStorm) stop() error {
+// stop ends the workload: its workers finish their lifecycle and are reaped.
+func (s *liveWork) stop() error {
 	s.in.Close()
 	return s.cmd.Wait()
 }
 
-// rate measures the lifecycles per second of one window.
-func (s *liveStorm) rate() (float64, error) {
+// rate measures the lifecycles (calls) per second of one window.
+func (s *liveWork) rate() (float64, error) {
 	a, err := s.sample()
 	if err != nil {
 		return 0, err
@@ -81,7 +81,7 @@ func (s *liveStorm) rate() (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return float64(z.Lifecycles-a.Lifecycles) / (float64(z.NS-a.NS) / 1e9), nil
+	return float64(z.Count-a.Count) / (float64(z.NS-a.NS) / 1e9), nil
 }
 
 // setState detaches (SIGUSR1) or attaches (SIGUSR2) the tracer's programs
@@ -102,19 +102,21 @@ func (t *tracerProc) setState(attached bool) error {
 	return fmt.Errorf("the tracer did not acknowledge %s in 10 s", want)
 }
 
-// windows runs one continuous storm under one tracer (`trace --json -o
-// /dev/null` or `record -o FILE`, as a user runs it) whose programs are detached and attached in
+// windows runs one continuous live workload (work: its arguments, a storm or
+// a getppid loop) under one tracer (`trace --json -o /dev/null` or `record
+// -o FILE`, as a user runs it) whose programs are detached and attached in
 // alternate windows, in ABBA order: traced/untraced pairs under a second
-// apart, instead of storms seconds apart with a tracer started in between,
+// apart, instead of runs seconds apart with a tracer started in between,
 // which a shared host's drift spoils. The
 // tracer's CPU falls in the attached windows: it drains every 250 ms, within
-// the settle time of the next window.
-func (b *bencher) windows(ctx context.Context, name string, pairs int, command string, args ...string) (ratios []float64, lifecycles uint64, st tracerStats, err error) {
+// the settle time of the next window. count is the workload's lifecycles
+// (calls) in all.
+func (b *bencher) windows(ctx context.Context, name string, pairs int, work []string, command string, args ...string) (ratios []float64, count uint64, st tracerStats, err error) {
 	t, err := b.startSession(ctx, name, command, append([]string{"--pause-signals"}, args...)...)
 	if err != nil {
 		return nil, 0, st, err
 	}
-	storm, err := b.startLiveStorm(ctx)
+	load, err := b.startLive(ctx, work...)
 	if err != nil {
 		t.stop()
 		return nil, 0, st, err
@@ -125,7 +127,7 @@ func (b *bencher) windows(ctx context.Context, name string, pairs int, command s
 				return 0, err
 			}
 			time.Sleep(windowSettle)
-			return storm.rate()
+			return load.rate()
 		}
 		for i := 0; i < pairs; i++ {
 			order := []bool{false, true}
@@ -148,15 +150,15 @@ func (b *bencher) windows(ctx context.Context, name string, pairs int, command s
 		}
 		return ratios, nil
 	}()
-	if last, err := storm.sample(); err == nil {
-		lifecycles = last.Lifecycles
+	if last, err := load.sample(); err == nil {
+		count = last.Count
 	}
-	serr := storm.stop()
+	serr := load.stop()
 	st, _, terr := t.stop()
 	for _, e := range []error{werr, serr, terr} {
 		if e != nil {
 			return nil, 0, st, e
 		}
 	}
-	return ratios, lifecycles, st, nil
+	return ratios, count, st, nil
 }

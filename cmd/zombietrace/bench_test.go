@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -86,5 +87,34 @@ func TestPrintBenchShowsRecordAgainstTheThroughputGoal(t *testing.T) {
 	printBench(&out, &bench.Result{})
 	if strings.Contains(out.String(), "recorded/untraced") {
 		t.Error("record was not measured, yet its line is printed")
+	}
+}
+
+func TestPrintBenchJudgesGetppidByItsWindows(t *testing.T) {
+	for _, c := range []struct {
+		median float64
+		want   string
+	}{{0.995, "ok"}, {0.975, "MISSED"}} {
+		var out strings.Builder
+		printBench(&out, &bench.Result{
+			SyscallNSUntraced: 181, SyscallRatioMedian: c.median, SyscallRatioCILow: 0.96, SyscallRatioCIHigh: 1.03,
+			ExactSyscallRatioMedian: 0.698, ExactSyscallRatioCILow: 0.693, ExactSyscallRatioCIHigh: 0.712,
+			RoundsSyscallRatioMedian: 0.970, RoundsExactSyscallRatioMedian: 0.763,
+		})
+		var light string
+		for _, l := range strings.Split(out.String(), "\n") {
+			if strings.HasPrefix(l, "getppid 181 ns") {
+				light = strings.Join(strings.Fields(l), " ")
+			}
+		}
+		want := fmt.Sprintf("getppid 181 ns: traced/untraced, light (windows) %.3f [0.960, 1.030] >= 0.98 %s", c.median, c.want)
+		if light != want {
+			t.Errorf("got %q, want %q", light, want)
+		}
+		for _, s := range []string{"exact (windows) 0.698 [0.693, 0.712]", "light / exact (rounds) 0.970 / 0.763"} {
+			if !strings.Contains(strings.Join(strings.Fields(out.String()), " "), s) {
+				t.Errorf("output lacks %q:\n%s", s, out.String())
+			}
+		}
 	}
 }
