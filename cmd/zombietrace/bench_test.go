@@ -1,9 +1,11 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/zombietrace/zombietrace/bench"
 )
@@ -116,5 +118,55 @@ func TestPrintBenchJudgesGetppidByItsWindows(t *testing.T) {
 				t.Errorf("output lacks %q:\n%s", s, out.String())
 			}
 		}
+	}
+}
+
+// TestBenchRunsEveryPhase runs the benchmark with tiny phases: not to judge
+// the numbers (no timed tests), but to see that every phase runs for real,
+// on this kernel, and fills the JSON fields the goals are read from.
+func TestBenchRunsEveryPhase(t *testing.T) {
+	e2e(t)
+	r := zt(t, 4*time.Minute, "bench", "--json", "--rounds", "1", "--windows", "2", "--storm-time", "300ms",
+		"--burst", "300", "--lifecycles", "20000", "--getppid", "200000", "--report-events", "100000", "--no-bpftrace")
+	if r.code != 0 {
+		t.Fatalf("bench: exit %d\n%s", r.code, r.stderr)
+	}
+	var res bench.Result
+	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
+		t.Fatalf("bench --json: %v\n%s", err, r.stdout)
+	}
+	positive := map[string]float64{
+		"ratio_median": res.RatioMedian, "ratio_ci_low": res.RatioCILow, "exact_ratio_median": res.ExactRatioMedian,
+		"record_ratio_median": res.RecordRatioMedian, "rounds_ratio_median": res.RoundsRatioMedian,
+		"syscall_ratio_median": res.SyscallRatioMedian, "syscall_ratio_ci_low": res.SyscallRatioCILow,
+		"exact_syscall_ratio_median": res.ExactSyscallRatioMedian, "rounds_syscall_ratio_median": res.RoundsSyscallRatioMedian,
+		"events": float64(res.Events), "cpu_ns_per_event": res.CPUNSPerEvent, "cpu_ns_per_lifecycle": res.CPUNSPerLifecycle,
+		"peak_rss_bytes": float64(res.PeakRSSBytes), "ringbuf_bytes": float64(res.RingbufBytes),
+		"report_events_per_sec": res.ReportEventsPerSec,
+	}
+	for k, v := range positive {
+		if !(v > 0) {
+			t.Errorf("%s = %v, want > 0", k, v)
+		}
+	}
+	if res.LostEvents != 0 || res.BurstLost != 0 {
+		t.Errorf("lost %d events (burst %d)", res.LostEvents, res.BurstLost)
+	}
+	for _, p := range []string{"handle_fork", "handle_exec", "handle_exit", "handle_signal", "handle_wait", "handle_free"} {
+		if !(res.ProgNS[p] > 0) || res.ProgRuns[p] == 0 {
+			t.Errorf("prog_ns[%s] = %v over %d runs: the program was not measured", p, res.ProgNS[p], res.ProgRuns[p])
+		}
+	}
+	if !(res.ExactProgNS["exit_wait4"] > 0) {
+		t.Errorf("exact_prog_ns lacks exit_wait4: %v", res.ExactProgNS)
+	}
+	// A wrong clock base would be off by seconds; a stalled host by tens of ms.
+	for mode, ns := range res.Accuracy {
+		if ns > uint64(100*time.Millisecond) {
+			t.Errorf("accuracy (%s): %v off the workload's own clock", mode, time.Duration(ns))
+		}
+	}
+	if len(res.Accuracy) != 2 {
+		t.Errorf("accuracy measured in %v, want light and exact", res.Accuracy)
 	}
 }
