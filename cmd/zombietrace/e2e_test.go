@@ -1359,6 +1359,12 @@ func TestErrors(t *testing.T) {
 		{"run without command after --", []string{"run", "--json", "--"}, "command"},
 		{"run nonexistent command", []string{"run", "--", "/nonexistent/cmd"}, "/nonexistent/cmd"},
 		{"bad comm regexp", []string{"trace", "--comm", "(", "--duration", "1s"}, "--comm"},
+		// checked before the benchmark runs: these hung a workload or ended
+		// minutes later in "json: unsupported value: NaN"
+		{"bench without workers", []string{"bench", "--workers", "0"}, "--workers"},
+		{"bench zero storm time", []string{"bench", "--storm-time", "0s"}, "--storm-time"},
+		{"bench no getppid calls", []string{"bench", "--getppid", "0"}, "--getppid"},
+		{"bench negative soak", []string{"bench", "--soak", "-1m"}, "--soak"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := zt(t, 20*time.Second, tc.args...)
