@@ -1353,6 +1353,8 @@ func TestErrors(t *testing.T) {
 		{"unknown command", []string{"frobnicate"}, "frobnicate"},
 		{"missing flag value", []string{"trace", "--duration"}, "--duration"},
 		{"bad duration", []string{"trace", "--duration", "soon"}, "soon"},
+		{"negative duration", []string{"trace", "--duration", "-1s"}, "--duration"},
+		{"negative record duration", []string{"record", "-o", "/dev/null", "--duration", "-1s"}, "--duration"},
 		{"unexpected ps argument", []string{"ps", "x"}, "x"},
 		{"no such pid", []string{"trace", "--pid", "999999999"}, "999999999"},
 		{"run without command", []string{"run"}, "command"},
