@@ -1354,6 +1354,8 @@ func TestErrors(t *testing.T) {
 		{"missing flag value", []string{"trace", "--duration"}, "--duration"},
 		{"bad duration", []string{"trace", "--duration", "soon"}, "soon"},
 		{"negative duration", []string{"trace", "--duration", "-1s"}, "--duration"},
+		{"reap with no grace", []string{"reap", "--auto", "--grace", "0s"}, "--grace"},
+		{"reap with no zombies wanted", []string{"reap", "--auto", "--min-zombies", "0"}, "--min-zombies"},
 		{"negative record duration", []string{"record", "-o", "/dev/null", "--duration", "-1s"}, "--duration"},
 		{"unexpected ps argument", []string{"ps", "x"}, "x"},
 		{"no such pid", []string{"trace", "--pid", "999999999"}, "999999999"},

@@ -33,7 +33,7 @@ func reapCommand() *cli.Command {
 			&cli.StringFlag{Name: "parent", Usage: "the parent `PID`, or PID:START_NS (start_ns from trace --json: refused if the pid was reused)"},
 			&cli.BoolFlag{Name: "auto", Usage: "every parent holding zombies that match --min-zombie, --min-zombies and --comm"},
 			&cli.StringFlag{Name: "strategy", Value: "nudge", Usage: "how far to go: nudge, terminate or kill"},
-			&cli.DurationFlag{Name: "grace", Value: 2 * time.Second, Usage: "how long a step may take to show an effect"},
+			&cli.DurationFlag{Name: "grace", Value: 2 * time.Second, Usage: "how long a step may take to show an effect (at least 100ms)"},
 			&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "act (otherwise: a dry run that prints the plan)"},
 			&cli.BoolFlag{Name: "force", Usage: "terminate even when the heir will not reap"},
 			&cli.StringFlag{Name: "audit", Usage: "append every action and its outcome as JSON Lines to `FILE`"},
@@ -73,6 +73,10 @@ func openAudit(path string) (io.WriteCloser, error) {
 	return f, nil
 }
 
+// minGrace is the shortest --grace: a parent scheduled out for tens of ms
+// (this shared host stalls that long) must still get to reap.
+const minGrace = 100 * time.Millisecond
+
 func reapAction(c *cli.Context) error {
 	if c.Args().Len() > 0 {
 		return fmt.Errorf("reap: unexpected argument %q", c.Args().First())
@@ -83,6 +87,17 @@ func reapAction(c *cli.Context) error {
 	}
 	if c.IsSet("parent") == c.Bool("auto") {
 		return errors.New("reap: give either --parent PID or --auto")
+	}
+	// A step judged before the parent could act escalates for nothing: with
+	// --grace 0s each step gets one look at the tracer.
+	if g := c.Duration("grace"); g < minGrace {
+		return fmt.Errorf("reap: --grace %v: must be at least %v", g, minGrace)
+	}
+	if n := c.Int("min-zombies"); n < 1 {
+		return fmt.Errorf("reap: --min-zombies %d: must be at least 1", n)
+	}
+	if d := c.Duration("min-zombie"); d < 0 {
+		return fmt.Errorf("reap: --min-zombie %v: must not be negative", d)
 	}
 	if os.Geteuid() != 0 {
 		return errors.New("reap needs root: it signals other users' processes and traces the result")
