@@ -35,6 +35,16 @@ func usageError(c *cli.Context, err error, isSubcommand bool) error {
 	return fmt.Errorf("%s: %s (see zombietrace %s --help)", name, msg, name)
 }
 
+// outputArg is the --output that command cannot do without. Checked here,
+// not with the flag's Required: urfave/cli then prints the whole help on
+// stdout with its error.
+func outputArg(c *cli.Context, command string) (string, error) {
+	if path := c.String("output"); path != "" {
+		return path, nil
+	}
+	return "", fmt.Errorf("%s: -o FILE is required (see zombietrace %s --help)", command, command)
+}
+
 // Flags shared by the tracing commands.
 func outputFlags() []cli.Flag {
 	return append([]cli.Flag{

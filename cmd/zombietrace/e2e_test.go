@@ -1354,6 +1354,10 @@ func TestErrors(t *testing.T) {
 		{"missing flag value", []string{"trace", "--duration"}, "--duration"},
 		{"bad duration", []string{"trace", "--duration", "soon"}, "soon"},
 		{"negative duration", []string{"trace", "--duration", "-1s"}, "--duration"},
+		// a flag marked Required printed the whole help on stdout
+		{"record without -o", []string{"record"}, "-o FILE"},
+		{"flame without -o", []string{"report", "flame", "/dev/null"}, "-o FILE"},
+		{"timeline without -o", []string{"report", "timeline", "/dev/null"}, "-o FILE"},
 		{"reap with no grace", []string{"reap", "--auto", "--grace", "0s"}, "--grace"},
 		{"reap with no zombies wanted", []string{"reap", "--auto", "--min-zombies", "0"}, "--min-zombies"},
 		{"negative record duration", []string{"record", "-o", "/dev/null", "--duration", "-1s"}, "--duration"},

@@ -233,7 +233,11 @@ func reportFlameAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := flame.Format(c.String("output")); err != nil {
+	path, err := outputArg(c, "report flame")
+	if err != nil {
+		return err
+	}
+	if _, err := flame.Format(path); err != nil {
 		return fmt.Errorf("report flame: %w", err)
 	}
 	lin, err := newLineage(c.String("by"))
@@ -260,9 +264,9 @@ func reportFlameAction(c *cli.Context) error {
 	filterSummary(&sum, r)
 	lin.outstanding(sum.Zombies)
 	title := fmt.Sprintf("zombie time on %s", r.rd.Header.Host)
-	if err := lin.write(c.String("output"), c.String("weight"), title); err != nil {
+	if err := lin.write(path, c.String("weight"), title); err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "wrote %s: %d zombies\n", c.String("output"), lin.n)
+	fmt.Fprintf(os.Stderr, "wrote %s: %d zombies\n", path, lin.n)
 	return nil
 }

@@ -28,7 +28,7 @@ func recordCommand() *cli.Command {
 		Description: "The file (docs/format.md) is flushed at least every second: a killed recorder or a full disk\n" +
 			"leaves it readable up to its last frame. --max-size stops recording cleanly when reached (no rotation).",
 		Flags: append([]cli.Flag{
-			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "the recording `FILE`", Required: true},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "the recording `FILE` (required)"},
 			&cli.DurationFlag{Name: "duration", Aliases: []string{"d"}, Usage: "stop after `D`"},
 			&cli.StringFlag{Name: "max-size", Usage: "stop cleanly at `SIZE` (e.g. 100M, 2G)"},
 			&cli.IntFlag{Name: "pid", Aliases: []string{"p"}, Usage: "only `PID` and its descendants"},
@@ -89,6 +89,10 @@ func recordAction(c *cli.Context) error {
 	if c.Args().Len() > 0 {
 		return fmt.Errorf("record: unexpected argument %q", c.Args().First())
 	}
+	path, err := outputArg(c, "record")
+	if err != nil {
+		return err
+	}
 	maxSize, err := parseSize(c.String("max-size"))
 	if err != nil {
 		return err
@@ -97,7 +101,6 @@ func recordAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	path := c.String("output")
 	s, err := openSession(c, sessionConfig{filter: pid > 0, discard: true})
 	if err != nil {
 		return err

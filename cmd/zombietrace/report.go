@@ -44,9 +44,9 @@ func reportCommand() *cli.Command {
 			{Name: "tree", Usage: "the process tree at a moment, zombies marked", ArgsUsage: "FILE",
 				Flags: append(common(), &cli.StringFlag{Name: "at", Usage: "the moment `T` (default: the end)"}), Action: reportTreeAction, OnUsageError: usageError},
 			{Name: "timeline", Usage: "a Chrome Trace Event / Perfetto JSON timeline", ArgsUsage: "FILE",
-				Flags: append(common(), &cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write it to `FILE`", Required: true}), Action: reportTimelineAction, OnUsageError: usageError},
+				Flags: append(common(), &cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write it to `FILE` (required)"}), Action: reportTimelineAction, OnUsageError: usageError},
 			{Name: "flame", Usage: "a flame graph of where the zombie time is in the process tree (.svg, .html, .folded, .pb.gz)", ArgsUsage: "FILE",
-				Flags:  append(append(common(), &cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write it to `FILE` (the format from the extension)", Required: true}), flameFlags()...),
+				Flags:  append(append(common(), &cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write it to `FILE` (required; the format from the extension)"}), flameFlags()...),
 				Action: reportFlameAction, OnUsageError: usageError},
 			{Name: "events", Usage: "the record stream, as text or JSON Lines", ArgsUsage: "FILE",
 				Flags: append(common(), &cli.StringFlag{Name: "type", Usage: "only records of `TYPE` (fork, exec, exit, reap, reparent, lost)"}), Action: reportEventsAction, OnUsageError: usageError},
@@ -553,7 +553,11 @@ func reportTimelineAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	out, err := os.Create(c.String("output"))
+	path, err := outputArg(c, "report timeline")
+	if err != nil {
+		return err
+	}
+	out, err := os.Create(path)
 	if err != nil {
 		return fmt.Errorf("report timeline: %w", err)
 	}
