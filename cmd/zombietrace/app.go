@@ -26,13 +26,13 @@ func newApp() *cli.App {
 }
 
 func usageError(c *cli.Context, err error, isSubcommand bool) error {
-	name := "zombietrace"
-	if c.Command != nil && c.Command.Name != "" {
-		name = c.Command.Name
-	}
 	// The flag package names flags with one dash; users type two.
-	msg := strings.Replace(err.Error(), "flag -", "flag --", 1)
-	return fmt.Errorf("%s: %s (see zombietrace %s --help)", name, msg, name)
+	msg := strings.Replace(err.Error(), "flag provided but not defined: ", "unknown flag ", 1)
+	msg = strings.Replace(msg, "flag -", "flag --", 1)
+	if c.Command == nil || c.Command.Name == "" || c.Command.Name == c.App.Name {
+		return fmt.Errorf("%s (see zombietrace --help)", msg)
+	}
+	return fmt.Errorf("%s: %s (see zombietrace %s --help)", c.Command.Name, msg, c.Command.Name)
 }
 
 // outputArg is the --output that command cannot do without. Checked here,

@@ -35,14 +35,14 @@ func normalizeArgs(app *cli.App, args []string) ([]string, error) {
 	// Nested subcommands (none take flags of their own at this level).
 	if len(cmd.Subcommands) > 0 && len(rest) > 0 {
 		if sub := cmd.Command(rest[0]); sub != nil {
-			out, err := reorder(sub, rest[1:])
+			out, err := reorder(sub, cmd.Name+" "+sub.Name, rest[1:])
 			if err != nil {
 				return nil, err
 			}
 			return append(append([]string{}, args[:i+2]...), out...), nil
 		}
 	}
-	out, err := reorder(cmd, rest)
+	out, err := reorder(cmd, cmd.Name, rest)
 	if err != nil {
 		return nil, err
 	}
@@ -52,7 +52,9 @@ func normalizeArgs(app *cli.App, args []string) ([]string, error) {
 // commandLineCommands take a command line after their flags.
 var commandLineCommands = map[string]bool{"run": true}
 
-func reorder(cmd *cli.Command, args []string) ([]string, error) {
+// reorder moves cmd's flags before its positional arguments; name is its
+// path for messages ("report explain").
+func reorder(cmd *cli.Command, name string, args []string) ([]string, error) {
 	takesValue := make(map[string]bool)
 	for _, f := range cmd.Flags {
 		_, isBool := f.(*cli.BoolFlag)
@@ -76,19 +78,19 @@ func reorder(cmd *cli.Command, args []string) ([]string, error) {
 			pos = append(pos, a)
 			continue
 		}
-		name := strings.TrimLeft(a, "-")
+		flag := strings.TrimLeft(a, "-")
 		hasValue := false
-		if j := strings.IndexByte(name, '='); j >= 0 {
-			name, hasValue = name[:j], true
+		if j := strings.IndexByte(flag, '='); j >= 0 {
+			flag, hasValue = flag[:j], true
 		}
-		tv, known := takesValue[name]
+		tv, known := takesValue[flag]
 		if !known {
-			return nil, fmt.Errorf("%s: unknown flag %s (see zombietrace %s --help)", cmd.Name, a, cmd.Name)
+			return nil, fmt.Errorf("%s: unknown flag %s (see zombietrace %s --help)", name, a, name)
 		}
 		flags = append(flags, a)
 		if tv && !hasValue {
 			if i+1 >= len(args) {
-				return nil, fmt.Errorf("%s: flag %s needs a value", cmd.Name, a)
+				return nil, fmt.Errorf("%s: flag %s needs a value", name, a)
 			}
 			i++
 			flags = append(flags, args[i])

@@ -83,6 +83,8 @@ func TestNormalizeArgsErrors(t *testing.T) {
 		{"run value flag missing its value", []string{"zt", "run", "--user"}, []string{"--user", "value"}},
 		{"unknown command", []string{"zt", "bogus"}, []string{"bogus", "unknown command"}},
 		{"unknown command after global flag", []string{"zt", "--help", "frobnicate"}, []string{"frobnicate"}},
+		// named by its path, so that the --help it points to exists
+		{"report subcommand unknown flag", []string{"zt", "report", "explain", "-5", "f"}, []string{"report explain: unknown flag -5", "zombietrace report explain --help"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -191,7 +191,11 @@ func (r *replay) keep(rec *events.Record) bool {
 
 func fileArg(c *cli.Context, want int) (string, error) {
 	if c.Args().Len() != want {
-		return "", fmt.Errorf("%s: want %d argument(s), got %d (see zombietrace report --help)", c.Command.FullName(), want, c.Args().Len())
+		name := "report"
+		if c.Command.Name != name {
+			name += " " + c.Command.Name // a subcommand of report
+		}
+		return "", fmt.Errorf("%s: want %d argument(s), got %d (see zombietrace %s --help)", name, want, c.Args().Len(), name)
 	}
 	return c.Args().Get(want - 1), nil
 }
