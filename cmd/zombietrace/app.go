@@ -5,6 +5,7 @@ package main
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
 )
@@ -33,6 +34,42 @@ func usageError(c *cli.Context, err error, isSubcommand bool) error {
 		return fmt.Errorf("%s (see zombietrace --help)", msg)
 	}
 	return fmt.Errorf("%s: %s (see zombietrace %s --help)", c.Command.Name, msg, c.Command.Name)
+}
+
+// Numeric flags are checked before anything runs: a zero or negative value
+// would hang a workload, end minutes later in a NaN, or mean "no limit".
+
+// intAtLeast checks the int flags named against min.
+func intAtLeast(c *cli.Context, min int, names ...string) error {
+	for _, name := range names {
+		if n := c.Int(name); n < min {
+			return fmt.Errorf("--%s %d: must be at least %d", name, n, min)
+		}
+	}
+	return nil
+}
+
+// durationAtLeast checks the duration flags named against min.
+func durationAtLeast(c *cli.Context, min time.Duration, names ...string) error {
+	for _, name := range names {
+		if d := c.Duration(name); d < min {
+			if min == 0 {
+				return fmt.Errorf("--%s %v: must not be negative", name, d)
+			}
+			return fmt.Errorf("--%s %v: must be at least %v", name, d, min)
+		}
+	}
+	return nil
+}
+
+// firstError is the first of errs that is not nil: one line for the user.
+func firstError(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // outputArg is the --output that command cannot do without. Checked here,

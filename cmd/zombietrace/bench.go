@@ -47,21 +47,10 @@ func benchAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	// Checked before anything runs: a zero would hang a workload or end
-	// minutes later in a NaN.
-	for _, f := range []struct {
-		name string
-		min  int
-	}{{"rounds", 1}, {"windows", 0}, {"workers", 1}, {"burst", 1}, {"lifecycles", 1}, {"getppid", 1}, {"report-events", 0}} {
-		if n := c.Int(f.name); n < f.min {
-			return fmt.Errorf("bench: --%s must be at least %d, not %d", f.name, f.min, n)
-		}
-	}
-	if d := c.Duration("storm-time"); d < time.Millisecond {
-		return fmt.Errorf("bench: --storm-time must be at least 1ms, not %v", d)
-	}
-	if d := c.Duration("soak"); d < 0 {
-		return fmt.Errorf("bench: --soak must not be negative: %v", d)
+	if err := firstError(intAtLeast(c, 1, "rounds", "workers", "burst", "lifecycles", "getppid"),
+		intAtLeast(c, 0, "windows", "report-events"),
+		durationAtLeast(c, time.Millisecond, "storm-time"), durationAtLeast(c, 0, "soak")); err != nil {
+		return fmt.Errorf("bench: %w", err)
 	}
 	res, err := bench.Run(c.Context, bench.Config{
 		Binary: self, Rounds: c.Int("rounds"), Windows: c.Int("windows"), StormTime: c.Duration("storm-time"),

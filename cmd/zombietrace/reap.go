@@ -90,14 +90,9 @@ func reapAction(c *cli.Context) error {
 	}
 	// A step judged before the parent could act escalates for nothing: with
 	// --grace 0s each step gets one look at the tracer.
-	if g := c.Duration("grace"); g < minGrace {
-		return fmt.Errorf("reap: --grace %v: must be at least %v", g, minGrace)
-	}
-	if n := c.Int("min-zombies"); n < 1 {
-		return fmt.Errorf("reap: --min-zombies %d: must be at least 1", n)
-	}
-	if d := c.Duration("min-zombie"); d < 0 {
-		return fmt.Errorf("reap: --min-zombie %v: must not be negative", d)
+	if err := firstError(durationAtLeast(c, minGrace, "grace"), intAtLeast(c, 1, "min-zombies"),
+		durationAtLeast(c, 0, "min-zombie")); err != nil {
+		return fmt.Errorf("reap: %w", err)
 	}
 	if os.Geteuid() != 0 {
 		return errors.New("reap needs root: it signals other users' processes and traces the result")

@@ -67,10 +67,8 @@ func (nopCloser) Close() error { return nil }
 
 func openSession(c *cli.Context, cfg sessionConfig) (*session, error) {
 	// A negative duration would mean none: trace --duration -1s ran forever.
-	for _, name := range []string{"duration", "min-zombie", "poll", "stats-interval"} {
-		if d := c.Duration(name); d < 0 {
-			return nil, fmt.Errorf("--%s %v: must not be negative", name, d)
-		}
+	if err := durationAtLeast(c, 0, "duration", "min-zombie", "poll", "stats-interval"); err != nil {
+		return nil, err
 	}
 	s := &session{statsFile: c.String("stats-file"), statsEvery: c.Duration("stats-interval"),
 		readyFile: c.String("ready-file")}
