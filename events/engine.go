@@ -130,12 +130,12 @@ type pendingWait struct {
 type Engine struct {
 	mode      Mode
 	emit      func(*Record)
-	byPID     map[uint32]*proc // the newest incarnation of each pid
-	spare     []*proc          // released records, reused (a fork storm allocates nothing)
+	byPID     pidMap[*proc] // the newest incarnation of each pid
+	spare     []*proc       // released records, reused (a fork storm allocates nothing)
 	parents   parentTable
-	blocked   map[uint32]*pendingWait // light mode: waits that are (probably) blocked, by tid
-	blockedBy waitTable               // the same, by waiting process
-	lastWait  map[uint32]pendingWait  // exact mode: the wait each thread entered last
+	blocked   pidMap[*pendingWait] // light mode: waits that are (probably) blocked, by tid
+	blockedBy waitTable            // the same, by waiting process
+	lastWait  pidMap[pendingWait]  // exact mode: the wait each thread entered last
 	first     uint64
 	last      uint64
 	seq       uint64
@@ -151,25 +151,25 @@ type Engine struct {
 // evictParents drops parents that owe nothing, dead ones first, until the
 // table is at three quarters of its bound.
 func (e *Engine) evictParents() {
-	target := e.maxPa * 3 / 4
+	excess := e.parents.len() - e.maxPa*3/4
+	var victims []*parent
 	for _, deadOnly := range []bool{true, false} {
 		e.parents.each(func(pa *parent) bool {
-			if e.parents.len() <= target {
+			if len(victims) >= excess {
 				return false
 			}
-			if pa.nowed != 0 || (deadOnly && pa.deathTime == 0) {
-				return true
+			if pa.nowed == 0 && (pa.deathTime != 0) == deadOnly {
+				victims = append(victims, pa)
 			}
-			e.parents.remove(pa)
-			if e.lastPa == pa {
-				e.lastPa = nil
-			}
-			e.evicted++
 			return true
 		})
-		if e.parents.len() <= target {
-			return
+	}
+	for _, pa := range victims {
+		e.parents.remove(pa)
+		if e.lastPa == pa {
+			e.lastPa = nil
 		}
+		e.evicted++
 	}
 }
 
@@ -181,7 +181,7 @@ func (e *Engine) CountFrom(t uint64) { e.window = t }
 // slowly), then the start time. A pid holds one incarnation: a newer process
 // with the pid ends the record of the older one (newProc).
 func (e *Engine) proc(k Key) *proc {
-	if p := e.byPID[k.PID]; p != nil && p.key == k {
+	if p := e.byPID.get(k.PID); p != nil && p.key == k {
 		return p
 	}
 	return nil
@@ -189,9 +189,10 @@ func (e *Engine) proc(k Key) *proc {
 
 // eachProc visits every process not yet freed.
 func (e *Engine) eachProc(f func(*proc)) {
-	for _, p := range e.byPID {
+	e.byPID.each(func(_ uint32, p *proc) bool {
 		f(p)
-	}
+		return true
+	})
 }
 
 func (e *Engine) parentRef(k Key) *parent {
@@ -212,14 +213,9 @@ func NewEngine(mode Mode, emit func(*Record)) *Engine {
 		emit = func(*Record) {}
 	}
 	return &Engine{
-		mode:      mode,
-		emit:      emit,
-		byPID:     make(map[uint32]*proc),
-		parents:   newParentTable(),
-		blocked:   make(map[uint32]*pendingWait),
-		blockedBy: newWaitTable(),
-		lastWait:  make(map[uint32]pendingWait),
-		maxPa:     MaxParents,
+		mode:  mode,
+		emit:  emit,
+		maxPa: MaxParents,
 	}
 }
 
@@ -297,7 +293,7 @@ func (e *Engine) parentOf(k Key) *parent {
 }
 
 func (e *Engine) newProc(k Key, comm [16]byte) *proc {
-	if old := e.byPID[k.PID]; old != nil && old.key != k {
+	if old := e.byPID.get(k.PID); old != nil && old.key != k {
 		// The pid was reused: its predecessor is gone even if we missed how.
 		if old.state != stateReaped {
 			e.reap(old, maxU64(e.last, old.zombieTime), ReapedByUnseen, Key{}, "pid-reused", true)
@@ -319,7 +315,7 @@ func (e *Engine) newProc(k Key, comm [16]byte) *proc {
 		p = &proc{key: k, exitSignal: SIGCHLD}
 		p.setComm(comm)
 	}
-	e.byPID[k.PID] = p
+	e.byPID.set(k.PID, p)
 	e.nprocs++
 	return p
 }
@@ -581,7 +577,7 @@ func (e *Engine) stopNotify(ev *Event) {
 // findChild finds the process that pid (host or namespace pid) names among
 // the candidates accepted by ok.
 func (e *Engine) findChild(pid uint32, ok func(*proc) bool, owner Key) *proc {
-	if p := e.byPID[pid]; p != nil && ok(p) {
+	if p := e.byPID.get(pid); p != nil && ok(p) {
 		return p
 	}
 	if pa := e.parentRef(owner); pa != nil {
@@ -629,7 +625,7 @@ func (e *Engine) eligible(w *pendingWait) *proc {
 	}
 	if w.target == TargetPID {
 		// One pid: no need to walk the children (a burst has thousands).
-		if c := e.byPID[w.pid]; c != nil && c.owner == w.waiter {
+		if c := e.byPID.get(w.pid); c != nil && c.owner == w.waiter {
 			if c.state == stateZombie && c.holder == (Key{}) && covers(w, c) {
 				return c
 			}
@@ -690,11 +686,11 @@ func (e *Engine) wait(ev *Event) {
 	}
 	e.markWaited(&w)
 	if e.mode == ModeExact {
-		if len(e.lastWait) >= maxLastWaits {
+		if e.lastWait.len() >= maxLastWaits {
 			// Entries whose wait returned nothing are never removed: start over.
-			clear(e.lastWait)
+			e.lastWait.clear()
 		}
-		e.lastWait[w.tid] = w
+		e.lastWait.set(w.tid, w)
 		return
 	}
 	e.unblock(w.tid)
@@ -706,7 +702,7 @@ func (e *Engine) wait(ev *Event) {
 		return
 	}
 	if w.options&WNOHANG == 0 && !e.endedByExec(&w) {
-		e.blocked[w.tid] = e.blockedBy.add(&w)
+		e.blocked.set(w.tid, e.blockedBy.add(&w))
 	}
 }
 
@@ -750,11 +746,11 @@ func (e *Engine) reapByBlockedWait(p *proc, t uint64) {
 }
 
 func (e *Engine) waitReturn(ev *Event) {
-	w, ok := e.lastWait[ev.TID]
+	w, ok := e.lastWait.lookup(ev.TID)
 	if !ok || w.waiter != ev.Subject() {
 		w = waitFromEvent(ev)
 	}
-	delete(e.lastWait, ev.TID)
+	e.lastWait.del(ev.TID)
 	w.options = ev.Options
 	w.syscall = ev.Syscall
 	if w.options&WNOWAIT != 0 {
@@ -906,8 +902,8 @@ func (e *Engine) free(ev *Event) {
 }
 
 func (e *Engine) forget(p *proc) {
-	if e.byPID[p.key.PID] == p {
-		delete(e.byPID, p.key.PID)
+	if e.byPID.get(p.key.PID) == p {
+		e.byPID.del(p.key.PID)
 	}
 	unlink(p)
 	if len(e.spare) < 1024 {
@@ -963,7 +959,7 @@ func (e *Engine) lostEvents(ev *Event) {
 func (e *Engine) dropWaitsOf(k Key, execs uint32) {
 	for _, w := range append([]*pendingWait(nil), e.blockedBy.of(k)...) {
 		if w.waiter == k && (execs == 0 || w.execs == 0 || w.execs < execs) {
-			delete(e.blocked, w.tid)
+			e.blocked.del(w.tid)
 			e.blockedBy.remove(w)
 		}
 	}
@@ -971,11 +967,11 @@ func (e *Engine) dropWaitsOf(k Key, execs uint32) {
 
 // unblock ends the blocked wait of a thread, if any.
 func (e *Engine) unblock(tid uint32) {
-	w := e.blocked[tid]
+	w := e.blocked.get(tid)
 	if w == nil {
 		return
 	}
-	delete(e.blocked, tid)
+	e.blocked.del(tid)
 	e.blockedBy.remove(w)
 }
 
@@ -1040,7 +1036,7 @@ func (e *Engine) Processes() []ProcessView {
 
 // HasReaped reports whether the process with this pid reaped a zombie.
 func (e *Engine) HasReaped(pid uint32) bool {
-	for pa := e.parents.m[pid]; pa != nil; pa = pa.samePID {
+	for pa := e.parents.m.get(pid); pa != nil; pa = pa.samePID {
 		if pa.reaped > 0 {
 			return true
 		}
@@ -1049,7 +1045,7 @@ func (e *Engine) HasReaped(pid uint32) bool {
 }
 
 // Live is the number of process records held (not yet freed).
-func (e *Engine) Live() int { return len(e.byPID) }
+func (e *Engine) Live() int { return e.byPID.len() }
 
 // Lost is the number of events the kernel reported lost.
 func (e *Engine) Lost() uint64 { return e.lost }

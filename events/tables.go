@@ -8,14 +8,12 @@ package events
 // pid was reused while the old parent's record was still needed) chain
 // through parent.samePID.
 type parentTable struct {
-	m map[uint32]*parent
+	m pidMap[*parent]
 	n int
 }
 
-func newParentTable() parentTable { return parentTable{m: make(map[uint32]*parent)} }
-
 func (t *parentTable) get(k Key) *parent {
-	pa := t.m[k.PID]
+	pa := t.m.get(k.PID)
 	for pa != nil && pa.key != k {
 		pa = pa.samePID
 	}
@@ -23,18 +21,18 @@ func (t *parentTable) get(k Key) *parent {
 }
 
 func (t *parentTable) put(pa *parent) {
-	pa.samePID = t.m[pa.key.PID]
-	t.m[pa.key.PID] = pa
+	pa.samePID = t.m.get(pa.key.PID)
+	t.m.set(pa.key.PID, pa)
 	t.n++
 }
 
 func (t *parentTable) remove(pa *parent) {
-	head := t.m[pa.key.PID]
+	head := t.m.get(pa.key.PID)
 	if head == pa {
 		if pa.samePID == nil {
-			delete(t.m, pa.key.PID)
+			t.m.del(pa.key.PID)
 		} else {
-			t.m[pa.key.PID] = pa.samePID
+			t.m.set(pa.key.PID, pa.samePID)
 		}
 		pa.samePID = nil
 		t.n--
@@ -51,17 +49,16 @@ func (t *parentTable) remove(pa *parent) {
 
 func (t *parentTable) len() int { return t.n }
 
-// each visits every parent; f may remove the parent it is given.
+// each visits every parent until f returns false; f must not change the table.
 func (t *parentTable) each(f func(*parent) bool) {
-	for _, head := range t.m {
-		for pa := head; pa != nil; {
-			next := pa.samePID
+	t.m.each(func(_ uint32, head *parent) bool {
+		for pa := head; pa != nil; pa = pa.samePID {
 			if !f(pa) {
-				return
+				return false
 			}
-			pa = next
 		}
-	}
+		return true
+	})
 }
 
 // waitTable holds blocked waits by the waiting process's pid; callers match
@@ -69,14 +66,12 @@ func (t *parentTable) each(f func(*parent) bool) {
 // kept for reuse: a fork storm blocks in a wait once per child and must not
 // allocate for it.
 type waitTable struct {
-	m          map[uint32][]*pendingWait
+	m          pidMap[[]*pendingWait]
 	spareLists [][]*pendingWait
 	spareWaits []*pendingWait
 }
 
 const maxSpareWaits = 1024
-
-func newWaitTable() waitTable { return waitTable{m: make(map[uint32][]*pendingWait)} }
 
 // add stores a copy of w and returns it.
 func (t *waitTable) add(w *pendingWait) *pendingWait {
@@ -87,22 +82,22 @@ func (t *waitTable) add(w *pendingWait) *pendingWait {
 		c = new(pendingWait)
 	}
 	*c = *w
-	ws, ok := t.m[c.waiter.PID]
+	ws, ok := t.m.lookup(c.waiter.PID)
 	if !ok {
 		if n := len(t.spareLists); n > 0 {
 			ws, t.spareLists = t.spareLists[n-1], t.spareLists[:n-1]
 		}
 	}
-	t.m[c.waiter.PID] = append(ws, c)
+	t.m.set(c.waiter.PID, append(ws, c))
 	return c
 }
 
 // of returns the waits of pid's processes: check w.waiter against the key.
-func (t *waitTable) of(k Key) []*pendingWait { return t.m[k.PID] }
+func (t *waitTable) of(k Key) []*pendingWait { return t.m.get(k.PID) }
 
 // remove drops w; it is reused by a later add, so copy what you still need.
 func (t *waitTable) remove(w *pendingWait) {
-	ws := t.m[w.waiter.PID]
+	ws := t.m.get(w.waiter.PID)
 	for i, x := range ws {
 		if x == w {
 			ws[i] = ws[len(ws)-1]
@@ -112,12 +107,12 @@ func (t *waitTable) remove(w *pendingWait) {
 		}
 	}
 	if len(ws) == 0 {
-		delete(t.m, w.waiter.PID)
+		t.m.del(w.waiter.PID)
 		if len(t.spareLists) < maxSpareWaits && cap(ws) > 0 {
 			t.spareLists = append(t.spareLists, ws)
 		}
 	} else {
-		t.m[w.waiter.PID] = ws
+		t.m.set(w.waiter.PID, ws)
 	}
 	if len(t.spareWaits) < maxSpareWaits {
 		t.spareWaits = append(t.spareWaits, w)

@@ -3,7 +3,7 @@ package events
 import "testing"
 
 func TestParentTableIncarnations(t *testing.T) {
-	tb := newParentTable()
+	var tb parentTable
 	a, b, c := &parent{key: Key{7, 1}}, &parent{key: Key{7, 2}}, &parent{key: Key{8, 1}}
 	for _, pa := range []*parent{a, b, c} {
 		tb.put(pa)
@@ -16,18 +16,18 @@ func TestParentTableIncarnations(t *testing.T) {
 		t.Fatalf("removing an older incarnation broke the chain")
 	}
 	tb.remove(b)
-	if tb.get(Key{7, 2}) != nil || len(tb.m) != 1 || tb.len() != 1 {
-		t.Fatalf("removing the last incarnation left %d pids, len %d", len(tb.m), tb.len())
+	if tb.get(Key{7, 2}) != nil || tb.m.len() != 1 || tb.len() != 1 {
+		t.Fatalf("removing the last incarnation left %d pids, len %d", tb.m.len(), tb.len())
 	}
-	n := 0
-	tb.each(func(pa *parent) bool { n++; tb.remove(pa); return true })
-	if n != 1 || tb.len() != 0 {
-		t.Fatalf("each visited %d, %d left", n, tb.len())
+	var seen []*parent
+	tb.each(func(pa *parent) bool { seen = append(seen, pa); return true })
+	if len(seen) != 1 || seen[0] != c {
+		t.Fatalf("each visited %v, want only pid 8", seen)
 	}
 }
 
 func TestWaitTableMatchesWaiter(t *testing.T) {
-	wt := newWaitTable()
+	var wt waitTable
 	old := wt.add(&pendingWait{waiter: Key{5, 1}, tid: 5})
 	cur := wt.add(&pendingWait{waiter: Key{5, 2}, tid: 6})
 	if len(wt.of(Key{5, 2})) != 2 {
@@ -35,8 +35,8 @@ func TestWaitTableMatchesWaiter(t *testing.T) {
 	}
 	wt.remove(old)
 	wt.remove(cur)
-	if len(wt.m) != 0 {
-		t.Fatalf("%d pids left", len(wt.m))
+	if wt.m.len() != 0 {
+		t.Fatalf("%d pids left", wt.m.len())
 	}
 	// Blocking again reuses what was released.
 	if n := testing.AllocsPerRun(100, func() { wt.remove(wt.add(&pendingWait{waiter: Key{9, 1}})) }); n != 0 {
