@@ -35,7 +35,8 @@ var stormSource []byte
 type Config struct {
 	Binary     string        // the zombietrace executable to measure
 	Rounds     int           // interleaved untraced/light/exact rounds, a tracer started for each
-	Windows    int           // detached/attached window pairs of one running tracer, per mode
+	Windows    int           // detached/attached window pairs of one running tracer, per mode, at least
+	WindowsMax int           // ... and at most, adding pairs while the ratio's CI is wider than windowCIWidth
 	StormTime  time.Duration // one storm run
 	Workers    int           // storm workers
 	Burst      int           // children exiting together in the burst phase
@@ -49,9 +50,11 @@ type Config struct {
 
 // Result is the benchmark's JSON object.
 type Result struct {
-	Rounds                   int     `json:"rounds"`
-	WindowPairs              int     `json:"window_pairs"`
-	LifecyclesPerSecUntraced float64 `json:"lifecycles_per_sec_untraced"`
+	Rounds      int `json:"rounds"`
+	WindowPairs int `json:"window_pairs"` // the default mode's (ratio_median's)
+	// Pairs each window phase took: the noisier the hour, the more.
+	WindowPairsByMode        map[string]int `json:"window_pairs_by_mode,omitempty"`
+	LifecyclesPerSecUntraced float64        `json:"lifecycles_per_sec_untraced"`
 	// Throughput ratios from the windows: one running tracer, detached and
 	// attached in alternate windows of one storm.
 	RatioMedian      float64 `json:"ratio_median"`
@@ -586,7 +589,6 @@ func (b *bencher) bench(ctx context.Context) (*Result, error) {
 
 // windowPhase measures both modes in windows (see windows).
 func (b *bencher) windowPhase(ctx context.Context, res *Result) error {
-	res.WindowPairs = b.cfg.Windows
 	if b.cfg.Windows <= 0 {
 		res.RatioMedian, res.RatioCILow, res.RatioCIHigh = res.RoundsRatioMedian, res.RoundsRatioCILow, res.RoundsRatioCIHigh
 		res.ExactRatioMedian = res.RoundsExactRatioMedian
@@ -620,11 +622,18 @@ func (b *bencher) windowPhase(ctx context.Context, res *Result) error {
 	} {
 		// Lifecycles of detached windows have no events: only losses count
 		// towards the totals.
-		ratios, count, st, err := b.windows(ctx, "windows-"+mode.name, b.cfg.Windows, mode.work.args, mode.argv[0], mode.argv[1:]...)
+		ratios, count, st, err := b.windows(ctx, "windows-"+mode.name, b.cfg.Windows, b.cfg.WindowsMax, mode.work.args, mode.argv[0], mode.argv[1:]...)
 		if err != nil {
 			return fmt.Errorf("windows (%s): %w", mode.name, err)
 		}
 		*mode.median, *mode.low, *mode.high = medianCI(ratios)
+		if res.WindowPairsByMode == nil {
+			res.WindowPairsByMode = map[string]int{}
+		}
+		res.WindowPairsByMode[mode.name] = len(ratios)
+		if mode.name == "light" {
+			res.WindowPairs = len(ratios)
+		}
 		if mode.cpuPerEvent != nil && st.Events > 0 {
 			*mode.cpuPerEvent = float64(st.CPUNS) / float64(st.Events)
 		}

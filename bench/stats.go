@@ -44,3 +44,12 @@ func binom(n, k int) float64 {
 	}
 	return r
 }
+
+// ciWidth is the width of medianCI's interval (+Inf for no samples).
+func ciWidth(xs []float64) float64 {
+	if len(xs) == 0 {
+		return math.Inf(1)
+	}
+	_, lo, hi := medianCI(xs)
+	return hi - lo
+}

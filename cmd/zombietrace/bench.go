@@ -24,7 +24,8 @@ func benchCommand() *cli.Command {
 		Usage: "measure what tracing costs: fork storm traced vs untraced, per-program ns, CPU, memory, loss, accuracy",
 		Flags: []cli.Flag{
 			&cli.IntFlag{Name: "rounds", Value: 15, Usage: "interleaved untraced/light/exact rounds, a tracer started for each (their ratios spread ±6-10 % on a shared host)"},
-			&cli.IntFlag{Name: "windows", Value: 60, Usage: "detached/attached window pairs of one running tracer, per mode (0: ratios from the rounds)"},
+			&cli.IntFlag{Name: "windows", Value: 60, Usage: "detached/attached window pairs of one running tracer, per mode, at least (0: ratios from the rounds)"},
+			&cli.IntFlag{Name: "windows-max", Value: 180, Usage: "window pairs per mode at most: pairs are added while the ratio's 95 % CI is wider than 3 %"},
 			&cli.DurationFlag{Name: "storm-time", Value: time.Second, Usage: "length of one storm run"},
 			&cli.IntFlag{Name: "workers", Value: runtime.NumCPU(), Usage: "storm workers"},
 			&cli.IntFlag{Name: "burst", Value: 3000, Usage: "children exiting together in the burst phase"},
@@ -48,12 +49,12 @@ func benchAction(c *cli.Context) error {
 		return err
 	}
 	if err := firstError(intAtLeast(c, 1, "rounds", "workers", "burst", "lifecycles", "getppid"),
-		intAtLeast(c, 0, "windows", "report-events"),
+		intAtLeast(c, 0, "windows", "windows-max", "report-events"),
 		durationAtLeast(c, time.Millisecond, "storm-time"), durationAtLeast(c, 0, "soak")); err != nil {
 		return fmt.Errorf("bench: %w", err)
 	}
 	res, err := bench.Run(c.Context, bench.Config{
-		Binary: self, Rounds: c.Int("rounds"), Windows: c.Int("windows"), StormTime: c.Duration("storm-time"),
+		Binary: self, Rounds: c.Int("rounds"), Windows: c.Int("windows"), WindowsMax: c.Int("windows-max"), StormTime: c.Duration("storm-time"),
 		Workers: c.Int("workers"), Burst: c.Int("burst"), Lifecycles: c.Int("lifecycles"),
 		GetppidN: c.Int("getppid"), Bpftrace: !c.Bool("no-bpftrace"), Soak: c.Duration("soak"),
 		ReportN: c.Int("report-events"),

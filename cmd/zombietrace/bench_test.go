@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -126,7 +127,7 @@ func TestPrintBenchJudgesGetppidByItsWindows(t *testing.T) {
 // on this kernel, and fills the JSON fields the goals are read from.
 func TestBenchRunsEveryPhase(t *testing.T) {
 	e2e(t)
-	r := zt(t, 4*time.Minute, "bench", "--json", "--rounds", "1", "--windows", "2", "--storm-time", "300ms",
+	r := zt(t, 4*time.Minute, "bench", "--json", "--rounds", "1", "--windows", "2", "--windows-max", "2", "--storm-time", "300ms",
 		"--burst", "300", "--lifecycles", "20000", "--getppid", "200000", "--report-events", "100000", "--no-bpftrace")
 	if r.code != 0 {
 		t.Fatalf("bench: exit %d\n%s", r.code, r.stderr)
@@ -168,5 +169,9 @@ func TestBenchRunsEveryPhase(t *testing.T) {
 	}
 	if len(res.Accuracy) != 2 {
 		t.Errorf("accuracy measured in %v, want light and exact", res.Accuracy)
+	}
+	want := map[string]int{"light": 2, "exact": 2, "record": 2, "getppid-light": 2, "getppid-exact": 2}
+	if !maps.Equal(res.WindowPairsByMode, want) || res.WindowPairs != 2 {
+		t.Errorf("window pairs %d, by mode %v; want 2 in each mode (--windows 2 --windows-max 2)", res.WindowPairs, res.WindowPairsByMode)
 	}
 }
