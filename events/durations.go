@@ -15,7 +15,10 @@ type durations struct {
 	total   uint64
 	max     uint64
 	samples []uint64
-	hist    map[uint32]uint64 // bucket -> count, once samples overflow
+	// Count per bucket (bucketOf), once samples overflow: a slice as long as
+	// the largest bucket seen (at most 7,424: 58 KiB), not a map, whose
+	// insert was 2 % of the tracer's CPU in a storm that reaps from one parent.
+	hist []uint64
 }
 
 func (d *durations) add(v uint64) {
@@ -29,13 +32,21 @@ func (d *durations) add(v uint64) {
 		return
 	}
 	if d.hist == nil {
-		d.hist = make(map[uint32]uint64)
+		d.hist = []uint64{}
 		for _, s := range d.samples {
-			d.hist[bucketOf(s)]++
+			d.count(s)
 		}
 		d.samples = nil
 	}
-	d.hist[bucketOf(v)]++
+	d.count(v)
+}
+
+func (d *durations) count(v uint64) {
+	b := int(bucketOf(v))
+	if b >= len(d.hist) {
+		d.hist = append(d.hist, make([]uint64, b+1-len(d.hist))...)
+	}
+	d.hist[b]++
 }
 
 // quantile returns the nearest-rank q-quantile.
@@ -55,16 +66,11 @@ func (d *durations) quantile(q float64) uint64 {
 		sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
 		return s[rank-1]
 	}
-	keys := make([]uint32, 0, len(d.hist))
-	for k := range d.hist {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
 	var seen uint64
-	for _, k := range keys {
-		seen += d.hist[k]
+	for k, c := range d.hist {
+		seen += c
 		if seen >= rank {
-			v := bucketValue(k)
+			v := bucketValue(uint32(k))
 			if v > d.max {
 				v = d.max
 			}
