@@ -68,7 +68,7 @@ test: deps check-generated vet
 	$(GO) test -run '^$$' -fuzz '^FuzzReader$$' $(FUZZ_LIMITS) -fuzztime 200000x ./recording/
 	$(GO) test -run '^$$' -fuzz '^FuzzDecoder$$' $(FUZZ_LIMITS) -fuzztime 500000x ./recording/
 
-# The performance benchmark (11-16 minutes): ratios (trace in both modes,
+# The performance benchmark (11-17 minutes): ratios (trace in both modes,
 # record), per-program cost, CPU, memory, loss, accuracy, and bpftrace's cost
 # for the same job.
 bench: build
