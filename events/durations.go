@@ -15,10 +15,7 @@ type durations struct {
 	total   uint64
 	max     uint64
 	samples []uint64
-	// Count per bucket (bucketOf), once samples overflow: a slice as long as
-	// the largest bucket seen (at most 7,424: 58 KiB), not a map, whose
-	// insert was 2 % of the tracer's CPU in a storm that reaps from one parent.
-	hist []uint64
+	hist    map[uint32]uint64 // bucket -> count, once samples overflow
 }
 
 func (d *durations) add(v uint64) {
@@ -32,21 +29,13 @@ func (d *durations) add(v uint64) {
 		return
 	}
 	if d.hist == nil {
-		d.hist = []uint64{}
+		d.hist = make(map[uint32]uint64)
 		for _, s := range d.samples {
-			d.count(s)
+			d.hist[bucketOf(s)]++
 		}
 		d.samples = nil
 	}
-	d.count(v)
-}
-
-func (d *durations) count(v uint64) {
-	b := int(bucketOf(v))
-	if b >= len(d.hist) {
-		d.hist = append(d.hist, make([]uint64, b+1-len(d.hist))...)
-	}
-	d.hist[b]++
+	d.hist[bucketOf(v)]++
 }
 
 // quantile returns the nearest-rank q-quantile.
@@ -66,11 +55,16 @@ func (d *durations) quantile(q float64) uint64 {
 		sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
 		return s[rank-1]
 	}
+	keys := make([]uint32, 0, len(d.hist))
+	for k := range d.hist {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
 	var seen uint64
-	for k, c := range d.hist {
-		seen += c
+	for _, k := range keys {
+		seen += d.hist[k]
 		if seen >= rank {
-			v := bucketValue(uint32(k))
+			v := bucketValue(k)
 			if v > d.max {
 				v = d.max
 			}
