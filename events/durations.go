@@ -16,6 +16,10 @@ type durations struct {
 	max     uint64
 	samples []uint64
 	hist    map[uint32]uint64 // bucket -> count, once samples overflow
+	// Once frozen, the quantiles the summary reports are kept and the
+	// samples dropped (freeze).
+	frozen   bool
+	p50, p99 uint64
 }
 
 func (d *durations) add(v uint64) {
@@ -23,6 +27,9 @@ func (d *durations) add(v uint64) {
 	d.total += v
 	if v > d.max {
 		d.max = v
+	}
+	if d.frozen {
+		return // counted, not ranked: the engine adds nothing after freeze
 	}
 	if d.hist == nil && len(d.samples) < maxSamples {
 		d.samples = append(d.samples, v)
@@ -36,6 +43,35 @@ func (d *durations) add(v uint64) {
 		d.samples = nil
 	}
 	d.hist[bucketOf(v)]++
+}
+
+// freeze keeps the median and the 99th percentile and drops the samples.
+// For a parent that died and owes nothing, whose statistics are final: dead
+// parents stay until the table's bound, each with up to 32 KiB of samples or
+// a histogram, which a host of short-lived forking parents (builds, CI
+// jobs) would fill.
+func (d *durations) freeze() {
+	if d.frozen {
+		return
+	}
+	d.p50, d.p99 = d.quantile(0.50), d.quantile(0.99)
+	d.samples, d.hist = nil, nil
+	d.frozen = true
+}
+
+// median and p99 are what the summary reports.
+func (d *durations) median() uint64 {
+	if d.frozen {
+		return d.p50
+	}
+	return d.quantile(0.50)
+}
+
+func (d *durations) percentile99() uint64 {
+	if d.frozen {
+		return d.p99
+	}
+	return d.quantile(0.99)
 }
 
 // quantile returns the nearest-rank q-quantile.

@@ -97,6 +97,14 @@ func (pa *parent) link(p *proc) {
 	pa.nowed++
 }
 
+// settle freezes the zombie-time statistics of a parent that died and owes
+// nothing: no reap or reparenting can add to them any more.
+func (pa *parent) settle() {
+	if pa.deathTime != 0 && pa.nowed == 0 {
+		pa.zombieNS.freeze()
+	}
+}
+
 func unlink(p *proc) {
 	pa := p.ownerPa
 	if pa == nil {
@@ -415,6 +423,7 @@ func (e *Engine) exit(ev *Event) {
 	}
 	if pa := e.parentRef(p.key); pa != nil {
 		pa.deathTime = ev.Time
+		pa.settle()
 	}
 	e.dropWaitsOf(p.key, 0) // all: the process died
 
@@ -454,6 +463,9 @@ func (e *Engine) reparent(p *proc, to Key, t uint64) {
 	p.exitSignal = SIGCHLD // reparent_leader(): "we don't want people slaying init"
 	p.inheritor = to.PID
 	e.setOwner(p, to, when)
+	if pa := e.parentRef(old); pa != nil {
+		pa.settle()
+	}
 	e.parentOf(to).inherited++
 	r := e.record(RecordReparent, when, p)
 	r.OldPPID = old.PID
@@ -503,6 +515,7 @@ func (e *Engine) notify(ev *Event) {
 		// when the notification cannot say it all): the group died just before.
 		if pa := e.parentRef(p.key); pa != nil {
 			pa.deathTime = ev.Time
+			pa.settle()
 		}
 		e.dropWaitsOf(p.key, 0) // all
 	}
@@ -856,6 +869,7 @@ func (e *Engine) reap(p *proc, t uint64, by ReapedBy, reaper Key, method string,
 			pa.zombieNS.add(0)
 		}
 	}
+	pa.settle()
 	if p.holder != (Key{}) {
 		p.heldNS += t - p.holdStart
 	}
@@ -1096,7 +1110,7 @@ func (e *Engine) Summary(now uint64) Summary {
 			Children: pa.children, Inherited: pa.inherited, Reaped: pa.reaped,
 			Autoreaped: pa.autoreaped, Outstanding: outstanding[k], Waited: pa.waited,
 			ZombieNSTotal: pa.zombieNS.total, ZombieNSMax: pa.zombieNS.max,
-			ZombieNSP50: pa.zombieNS.quantile(0.50), ZombieNSP99: pa.zombieNS.quantile(0.99),
+			ZombieNSP50: pa.zombieNS.median(), ZombieNSP99: pa.zombieNS.percentile99(),
 		}
 		// Outstanding zombies count towards the time their parent owes.
 		for c := pa.owed; c != nil; c = c.nextOwed {

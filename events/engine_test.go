@@ -799,3 +799,43 @@ func TestParentTableBounded(t *testing.T) {
 		t.Errorf("the parent owing a zombie was evicted (zombies %+v)", s.Zombies)
 	}
 }
+
+// TestDeadParentStatsFreeze: a parent that died and owes nothing keeps its
+// summary (p50, p99, total, max) but not its samples; one that still owes a
+// running child keeps them until that child is reparented.
+func TestDeadParentStatsFreeze(t *testing.T) {
+	par, gp, reaper := castPar, actor{50, 5_000, "bash"}, actor{1, 1, "init"}
+	c := []actor{kid(1, "w"), kid(2, "w"), kid(3, "w"), kid(4, "w")}
+	var steps []step
+	for i, k := range c {
+		steps = append(steps, evFork(ms(float64(i)*0.1), k, par))
+	}
+	for i, k := range c[:3] {
+		n := float64(i+1) * 10
+		steps = append(steps, evExit(ms(n-0.05), k, par, 0), evNotify(ms(n), k, par, CLDExited, 0),
+			wait4(ms(n+float64(i+1)), par, int32(k.pid), 0), ret4(ms(n+float64(i+1)+0.01), par, k.pid, 0, 0))
+	}
+	frozen := func(want bool) step {
+		return checkpoint("frozen", func(t *testing.T, r *run) {
+			d := &r.e.parents.get(par.key()).zombieNS
+			if d.frozen != want || (d.samples == nil && d.hist == nil) != want {
+				t.Errorf("frozen %v with %d samples, want frozen %v", d.frozen, len(d.samples), want)
+			}
+		})
+	}
+	steps = append(steps, frozen(false),
+		// par dies owing c[3], still running: its statistics stay open
+		evExit(ms(50), par, gp, 0), evNotify(ms(50.1), par, gp, CLDExited, 0), frozen(false),
+		// c[3] exits under its new reaper: par owes nothing now
+		evExit(ms(60), c[3], reaper, 0), evNotify(ms(60.1), c[3], reaper, CLDExited, 0), frozen(true))
+	forModes(t, bothModes, func(t *testing.T, m Mode) {
+		r := play(t, m, steps)
+		ps := mustParent(t, r.e.Summary(ms(100)), par)
+		d := r.pick(0, 10_000)
+		expect(t, "reaped", ps.Reaped, uint64(3))
+		expectNS(t, "zombie p50", ps.ZombieNSP50, span(0, 2)+d)
+		expectNS(t, "zombie p99", ps.ZombieNSP99, span(0, 3)+d)
+		expectNS(t, "zombie max", ps.ZombieNSMax, span(0, 3)+d)
+		expectNS(t, "zombie total", ps.ZombieNSTotal, span(0, 6)+3*d)
+	})
+}
