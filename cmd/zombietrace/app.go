@@ -30,10 +30,24 @@ func usageError(c *cli.Context, err error, isSubcommand bool) error {
 	// The flag package names flags with one dash; users type two.
 	msg := strings.Replace(err.Error(), "flag provided but not defined: ", "unknown flag ", 1)
 	msg = strings.Replace(msg, "flag -", "flag --", 1)
-	if c.Command == nil || c.Command.Name == "" || c.Command.Name == c.App.Name {
+	path := commandPath(c)
+	if path == "" {
 		return fmt.Errorf("%s (see zombietrace --help)", msg)
 	}
-	return fmt.Errorf("%s: %s (see zombietrace %s --help)", c.Command.Name, msg, c.Command.Name)
+	return fmt.Errorf("%s: %s (see zombietrace %s --help)", path, msg, path)
+}
+
+// commandPath names c's command as the user types it after "zombietrace"
+// ("trace", "report explain"; "" at the top): the --help a message points
+// to must exist, and a report subcommand's alone does not.
+func commandPath(c *cli.Context) string {
+	var names []string
+	for _, l := range c.Lineage() {
+		if l.Command != nil && l.Command.Name != "" && l.Command.Name != l.App.Name {
+			names = append([]string{l.Command.Name}, names...)
+		}
+	}
+	return strings.Join(names, " ")
 }
 
 // Numeric flags are checked before anything runs: a zero or negative value
@@ -72,14 +86,15 @@ func firstError(errs ...error) error {
 	return nil
 }
 
-// outputArg is the --output that command cannot do without. Checked here,
+// outputArg is the --output the command cannot do without. Checked here,
 // not with the flag's Required: urfave/cli then prints the whole help on
 // stdout with its error.
-func outputArg(c *cli.Context, command string) (string, error) {
+func outputArg(c *cli.Context) (string, error) {
 	if path := c.String("output"); path != "" {
 		return path, nil
 	}
-	return "", fmt.Errorf("%s: -o FILE is required (see zombietrace %s --help)", command, command)
+	name := commandPath(c)
+	return "", fmt.Errorf("%s: -o FILE is required (see zombietrace %s --help)", name, name)
 }
 
 // Flags shared by the tracing commands.

@@ -1351,6 +1351,7 @@ func TestErrors(t *testing.T) {
 		{"unknown run flag", []string{"run", "--bogus", "--", "true"}, "--bogus"},
 		{"unknown global flag", []string{"--bogus"}, "unknown flag --bogus (see zombietrace --help)"},
 		{"report subcommand without its file", []string{"report", "flame", "-o", "x.svg"}, "see zombietrace report flame --help"},
+		{"bad report subcommand flag value", []string{"report", "events", "--pid", "x", "/dev/null"}, "see zombietrace report events --help"},
 		{"unknown command", []string{"frobnicate"}, "frobnicate"},
 		{"missing flag value", []string{"trace", "--duration"}, "--duration"},
 		{"bad duration", []string{"trace", "--duration", "soon"}, "soon"},

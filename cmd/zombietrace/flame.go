@@ -233,7 +233,7 @@ func reportFlameAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	path, err := outputArg(c, "report flame")
+	path, err := outputArg(c)
 	if err != nil {
 		return err
 	}

@@ -89,7 +89,7 @@ func recordAction(c *cli.Context) error {
 	if c.Args().Len() > 0 {
 		return fmt.Errorf("record: unexpected argument %q", c.Args().First())
 	}
-	path, err := outputArg(c, "record")
+	path, err := outputArg(c)
 	if err != nil {
 		return err
 	}

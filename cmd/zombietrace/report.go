@@ -191,10 +191,7 @@ func (r *replay) keep(rec *events.Record) bool {
 
 func fileArg(c *cli.Context, want int) (string, error) {
 	if c.Args().Len() != want {
-		name := "report"
-		if c.Command.Name != name {
-			name += " " + c.Command.Name // a subcommand of report
-		}
+		name := commandPath(c)
 		return "", fmt.Errorf("%s: want %d argument(s), got %d (see zombietrace %s --help)", name, want, c.Args().Len(), name)
 	}
 	return c.Args().Get(want - 1), nil
@@ -557,7 +554,7 @@ func reportTimelineAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	path, err := outputArg(c, "report timeline")
+	path, err := outputArg(c)
 	if err != nil {
 		return err
 	}
