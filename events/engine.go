@@ -98,11 +98,19 @@ func (pa *parent) link(p *proc) {
 }
 
 // settle freezes the zombie-time statistics of a parent that died and owes
-// nothing: no reap or reparenting can add to them any more.
+// nothing: no reap or reparenting can add to them any more. Checked where
+// either becomes true: its death (died) and its last debt's end (unlink),
+// which reap and reparent reach after adding their time.
 func (pa *parent) settle() {
 	if pa.deathTime != 0 && pa.nowed == 0 {
 		pa.zombieNS.freeze()
 	}
+}
+
+// died records the death of the parent's process.
+func (pa *parent) died(t uint64) {
+	pa.deathTime = t
+	pa.settle()
 }
 
 func unlink(p *proc) {
@@ -120,6 +128,7 @@ func unlink(p *proc) {
 	}
 	p.ownerPa, p.prevOwed, p.nextOwed = nil, nil, nil
 	pa.nowed--
+	pa.settle()
 }
 
 type pendingWait struct {
@@ -422,8 +431,7 @@ func (e *Engine) exit(ev *Event) {
 		p.nspid = ev.NSPID
 	}
 	if pa := e.parentRef(p.key); pa != nil {
-		pa.deathTime = ev.Time
-		pa.settle()
+		pa.died(ev.Time)
 	}
 	e.dropWaitsOf(p.key, 0) // all: the process died
 
@@ -463,9 +471,6 @@ func (e *Engine) reparent(p *proc, to Key, t uint64) {
 	p.exitSignal = SIGCHLD // reparent_leader(): "we don't want people slaying init"
 	p.inheritor = to.PID
 	e.setOwner(p, to, when)
-	if pa := e.parentRef(old); pa != nil {
-		pa.settle()
-	}
 	e.parentOf(to).inherited++
 	r := e.record(RecordReparent, when, p)
 	r.OldPPID = old.PID
@@ -514,8 +519,7 @@ func (e *Engine) notify(ev *Event) {
 		// No exit event came (the ordinary case: the kernel side sends one only
 		// when the notification cannot say it all): the group died just before.
 		if pa := e.parentRef(p.key); pa != nil {
-			pa.deathTime = ev.Time
-			pa.settle()
+			pa.died(ev.Time)
 		}
 		e.dropWaitsOf(p.key, 0) // all
 	}
@@ -857,7 +861,6 @@ func (e *Engine) reap(p *proc, t uint64, by ReapedBy, reaper Key, method string,
 	if pa == nil {
 		pa = e.parentOf(owner)
 	}
-	unlink(p)
 	if by != ReapedByAutoreap && t >= e.window {
 		if by != ReapedByUnseen {
 			pa.reaped++
@@ -869,7 +872,7 @@ func (e *Engine) reap(p *proc, t uint64, by ReapedBy, reaper Key, method string,
 			pa.zombieNS.add(0)
 		}
 	}
-	pa.settle()
+	unlink(p) // after the time is added: the last debt's end settles pa
 	if p.holder != (Key{}) {
 		p.heldNS += t - p.holdStart
 	}
