@@ -26,16 +26,29 @@ type Start struct {
 type JSONWriter struct {
 	w     *bufio.Writer
 	clock Clock
-	buf   []byte
 	// The formatted wall-clock second of the last line: lines in the same
 	// second only append their nanoseconds.
 	sec    int64
 	prefix []byte
+	// The encoded identity of recent processes, by pid: a process's fork,
+	// exit and reap lines repeat it, formatted once.
+	idents [identSlots]ident
+}
+
+const identSlots = 256
+
+// ident is `,"pid":N,"start_ns":N,"comm":"..."` of one process.
+type ident struct {
+	pid   uint32
+	start uint64
+	comm  string
+	n     uint8 // bytes used in enc; 0: empty
+	enc   [104]byte
 }
 
 // NewJSONWriter writes to w with times converted by clock.
 func NewJSONWriter(w io.Writer, clock Clock) *JSONWriter {
-	return &JSONWriter{w: bufio.NewWriterSize(w, 64<<10), clock: clock, buf: make([]byte, 0, 512)}
+	return &JSONWriter{w: bufio.NewWriterSize(w, 64<<10), clock: clock}
 }
 
 // Start writes the first line.
@@ -114,6 +127,15 @@ func appendString(b []byte, key, v string) []byte {
 	return appendJSONString(append(b, key...), v)
 }
 
+// appendName quotes one of the engine's names (reaped_by, method): plain
+// ASCII constants, so they are not scanned for bytes to escape.
+func appendName(b []byte, key, v string) []byte {
+	b = append(b, key...)
+	b = append(b, '"')
+	b = append(b, v...)
+	return append(b, '"')
+}
+
 // jsonPlain marks the bytes JSON strings may hold as they are: printable
 // ASCII but the quote, the backslash and what encoding/json escapes for HTML.
 var jsonPlain = func() (t [256]bool) {
@@ -143,7 +165,14 @@ func appendJSONString(b []byte, v string) []byte {
 
 // Record writes one record line.
 func (j *JSONWriter) Record(r *events.Record) error {
-	b := j.buf[:0]
+	// Encoded straight into the writer's free space, not copied there from a
+	// buffer of its own (a line longer than that space gets one from append).
+	if j.w.Available() < 1024 {
+		if err := j.w.Flush(); err != nil {
+			return err
+		}
+	}
+	b := j.w.AvailableBuffer()
 	b = append(b, `{"type":"`...)
 	b = append(b, r.Type.String()...)
 	b = append(b, `","time":`...)
@@ -151,13 +180,10 @@ func (j *JSONWriter) Record(r *events.Record) error {
 	if r.Type == events.RecordLost {
 		b = appendUint(b, `,"count":`, r.Count)
 		b = append(b, '}', '\n')
-		j.buf = b
 		_, err := j.w.Write(b)
 		return err
 	}
-	b = appendUint(b, `,"pid":`, uint64(r.PID))
-	b = appendUint(b, `,"start_ns":`, r.Start)
-	b = appendString(b, `,"comm":`, r.Comm)
+	b = j.appendIdent(b, r)
 	switch r.Type {
 	case events.RecordFork:
 		b = appendUint(b, `,"ppid":`, uint64(r.PPID))
@@ -174,11 +200,11 @@ func (j *JSONWriter) Record(r *events.Record) error {
 	case events.RecordReap:
 		b = appendUint(b, `,"ppid":`, uint64(r.PPID))
 		b = appendUint(b, `,"zombie_ns":`, r.ZombieNS)
-		b = appendString(b, `,"reaped_by":`, string(r.ReapedBy))
+		b = appendName(b, `,"reaped_by":`, string(r.ReapedBy))
 		b = appendUint(b, `,"reaper_pid":`, uint64(r.ReaperPID))
 		b = appendString(b, `,"reaper_comm":`, r.ReaperComm)
 		b = appendBool(b, `,"uncertain":`, r.Uncertain)
-		b = appendString(b, `,"method":`, r.Method)
+		b = appendName(b, `,"method":`, r.Method)
 		if r.TracerPID != 0 {
 			b = appendUint(b, `,"tracer_pid":`, uint64(r.TracerPID))
 			b = appendUint(b, `,"held_ns":`, r.HeldNS)
@@ -188,9 +214,27 @@ func (j *JSONWriter) Record(r *events.Record) error {
 		b = appendUint(b, `,"new_ppid":`, uint64(r.NewPPID))
 	}
 	b = append(b, '}', '\n')
-	j.buf = b
 	_, err := j.w.Write(b)
 	return err
+}
+
+// appendIdent appends r's pid, start and comm, from the cache when the
+// process is the one its slot holds (a comm changes at exec).
+func (j *JSONWriter) appendIdent(b []byte, r *events.Record) []byte {
+	id := &j.idents[r.PID%identSlots]
+	if id.n != 0 && id.pid == r.PID && id.start == r.Start && id.comm == r.Comm {
+		return append(b, id.enc[:id.n]...)
+	}
+	from := len(b)
+	b = appendUint(b, `,"pid":`, uint64(r.PID))
+	b = appendUint(b, `,"start_ns":`, r.Start)
+	b = appendString(b, `,"comm":`, r.Comm)
+	id.n = 0
+	if n := len(b) - from; n <= len(id.enc) {
+		id.pid, id.start, id.comm = r.PID, r.Start, r.Comm
+		id.n = uint8(copy(id.enc[:], b[from:]))
+	}
+	return b
 }
 
 // SummaryJSON is the summary line of the contract.

@@ -205,3 +205,45 @@ func TestJSONStringEscaping(t *testing.T) {
 		}
 	}
 }
+
+// A process's identity is encoded once and reused: lines of another process
+// in the same slot, of a reused pid, or after an exec changed the comm must
+// still carry their own.
+func TestJSONIdentityReuse(t *testing.T) {
+	recs := []events.Record{
+		{Type: events.RecordFork, PID: 10, Start: 5, Comm: "sh"},
+		{Type: events.RecordExit, PID: 10 + identSlots, Start: 6, Comm: "other"},
+		{Type: events.RecordExit, PID: 10, Start: 5, Comm: "sh"},
+		{Type: events.RecordExec, PID: 10, Start: 5, Comm: "python3"},
+		{Type: events.RecordReap, PID: 10, Start: 5, Comm: "python3"},
+		{Type: events.RecordFork, PID: 10, Start: 9, Comm: "python3"},
+		{Type: events.RecordFork, PID: 11, Start: 1, Comm: strings.Repeat("\x01", 16)},
+		{Type: events.RecordExit, PID: 11, Start: 1, Comm: strings.Repeat("\x01", 16)},
+	}
+	var buf bytes.Buffer
+	w := NewJSONWriter(&buf, clock)
+	for i := range recs {
+		if err := w.Record(&recs[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.Flush()
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != len(recs) {
+		t.Fatalf("%d lines for %d records", len(lines), len(recs))
+	}
+	for i, l := range lines {
+		var got struct {
+			PID   uint32 `json:"pid"`
+			Start uint64 `json:"start_ns"`
+			Comm  string `json:"comm"`
+		}
+		if err := json.Unmarshal([]byte(l), &got); err != nil {
+			t.Fatalf("line %d: %v: %s", i, err, l)
+		}
+		r := recs[i]
+		if got.PID != r.PID || got.Start != r.Start || got.Comm != r.Comm {
+			t.Errorf("line %d: %+v, want pid %d start %d comm %q", i, got, r.PID, r.Start, r.Comm)
+		}
+	}
+}
