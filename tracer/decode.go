@@ -69,49 +69,58 @@ var flagMap = [...]struct {
 	{zombietraceEventFlagFLAG_KTHREAD, events.FlagKernelWaiter},
 }
 
-// convert fills ev from raw. ev.Stack's buffer is kept, emptied, across
-// events: --stacks does not allocate per fork.
-func convert(raw *zombietraceEvent, ev *events.Event) {
-	stack := ev.Stack[:0]
-	var flags events.Flags
-	for _, f := range flagMap {
-		if raw.Flags&uint32(f.raw) != 0 {
-			flags |= f.dom
+// flagTable translates every combination of the raw flags (all below
+// 1<<flagBits, a test checks) in one load instead of a loop per event.
+const flagBits = 8
+
+var flagTable = func() (t [1 << flagBits]events.Flags) {
+	for i := range t {
+		for _, f := range flagMap {
+			if uint32(i)&uint32(f.raw) != 0 {
+				t[i] |= f.dom
+			}
 		}
 	}
-	syscall := events.WaitKernel
+	return t
+}()
+
+// convert fills ev from raw. ev.Stack's buffer is kept, emptied, across
+// events: --stacks does not allocate per fork. Fields are stored one by one
+// after a clear: a composite literal was built on the stack and copied.
+func convert(raw *zombietraceEvent, ev *events.Event) {
+	stack := ev.Stack[:0]
+	*ev = events.Event{}
+	ev.Kind = convertKind(raw.Kind)
 	switch zombietraceWaitSyscall(raw.Syscall) {
 	case zombietraceWaitSyscallWAIT_WAIT4:
-		syscall = events.WaitWait4
+		ev.Syscall = events.WaitWait4
 	case zombietraceWaitSyscallWAIT_WAITID:
-		syscall = events.WaitWaitid
+		ev.Syscall = events.WaitWaitid
+	default:
+		ev.Syscall = events.WaitKernel
 	}
-	target := events.TargetAny
 	switch zombietraceWaitTarget(raw.TargetType) {
 	case zombietraceWaitTargetTARGET_PID:
-		target = events.TargetPID
+		ev.Target = events.TargetPID
 	case zombietraceWaitTargetTARGET_PGID:
-		target = events.TargetPGID
+		ev.Target = events.TargetPGID
+	default:
+		ev.Target = events.TargetAny
 	}
-	*ev = events.Event{
-		Kind:      convertKind(raw.Kind),
-		Syscall:   syscall,
-		Target:    target,
-		Flags:     flags,
-		Time:      raw.Ts,
-		PID:       raw.Pid,
-		TID:       raw.Tid,
-		Start:     raw.StartNs,
-		Task:      raw.Task,
-		PeerPID:   raw.PeerPid,
-		PeerStart: raw.PeerStart,
-		NSPID:     raw.Nspid,
-		Options:   raw.Options,
-		Status:    raw.Status,
-		Code:      raw.Code,
-		Comm:      raw.Comm,
-		Stack:     stack,
-	}
+	ev.Flags = flagTable[raw.Flags&(1<<flagBits-1)]
+	ev.Time = raw.Ts
+	ev.PID = raw.Pid
+	ev.TID = raw.Tid
+	ev.Start = raw.StartNs
+	ev.Task = raw.Task
+	ev.PeerPID = raw.PeerPid
+	ev.PeerStart = raw.PeerStart
+	ev.NSPID = raw.Nspid
+	ev.Options = raw.Options
+	ev.Status = raw.Status
+	ev.Code = raw.Code
+	ev.Comm = raw.Comm
+	ev.Stack = stack
 }
 
 func cString(b []byte) string {

@@ -4,6 +4,7 @@ package tracer
 
 import (
 	"errors"
+	"reflect"
 	"testing"
 	"unsafe"
 
@@ -92,6 +93,45 @@ func TestDecodeForkStack(t *testing.T) {
 	// The plain fork record of the default mode: no stack.
 	if err := decode(b[:eventSize], &ev); err != nil || len(ev.Stack) != 0 {
 		t.Errorf("plain fork: %v, %d frames", err, len(ev.Stack))
+	}
+}
+
+// Every raw flag fits the translation table and becomes its own domain flag,
+// alone and together with the others.
+func TestConvertFlags(t *testing.T) {
+	var all zombietraceEventFlag
+	var want events.Flags
+	for _, f := range flagMap {
+		if uint32(f.raw) >= 1<<flagBits {
+			t.Fatalf("raw flag %#x outside the %d-bit table", f.raw, flagBits)
+		}
+		var ev events.Event
+		convert(&zombietraceEvent{Flags: uint32(f.raw)}, &ev)
+		if ev.Flags != f.dom {
+			t.Errorf("raw %#x: %#x, want %#x", f.raw, ev.Flags, f.dom)
+		}
+		all |= f.raw
+		want |= f.dom
+	}
+	var ev events.Event
+	convert(&zombietraceEvent{Flags: uint32(all)}, &ev)
+	if ev.Flags != want {
+		t.Errorf("all raw flags: %#x, want %#x", ev.Flags, want)
+	}
+}
+
+// convert leaves nothing of the event it overwrites but the stack's buffer.
+func TestConvertOverwrites(t *testing.T) {
+	ev := events.Event{Filename: "/bin/sh", Callsite: "main;fork", Count: 3, Stack: make([]uint64, 2, 8),
+		Syscall: events.WaitWaitid, Target: events.TargetPGID, Flags: events.FlagGone}
+	convert(&zombietraceEvent{Kind: uint32(zombietraceEventKindEVENT_FREE), Pid: 9}, &ev)
+	stack := ev.Stack
+	ev.Stack = nil
+	if want := (events.Event{Kind: events.KindFree, PID: 9}); !reflect.DeepEqual(ev, want) {
+		t.Errorf("converted over an exec: %+v", ev)
+	}
+	if len(stack) != 0 || cap(stack) != 8 {
+		t.Errorf("stack buffer: len %d cap %d, want 0 and 8", len(stack), cap(stack))
 	}
 }
 
