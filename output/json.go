@@ -85,8 +85,11 @@ func (j *JSONWriter) appendTime(b []byte, boot uint64) []byte {
 		j.prefix = time.Unix(sec, 0).UTC().AppendFormat(j.prefix[:0], `"2006-01-02T15:04:05.`)
 	}
 	b = append(b, j.prefix...)
-	// Nine digits, two at a time.
-	var digits [9]byte
+	// Nine digits, two at a time, written in place (bytes stored one by one
+	// into a temporary and then copied stalled the copy's wider loads).
+	n := len(b)
+	b = append(b, `000000000Z"`...)
+	digits := b[n : n+9]
 	f := uint32(frac)
 	for i := 7; i > 0; i -= 2 {
 		d := f % 100
@@ -94,8 +97,7 @@ func (j *JSONWriter) appendTime(b []byte, boot uint64) []byte {
 		digits[i], digits[i+1] = twoDigits[2*d], twoDigits[2*d+1]
 	}
 	digits[0] = byte('0' + f)
-	b = append(b, digits[:]...)
-	return append(b, 'Z', '"')
+	return b
 }
 
 const twoDigits = "00010203040506070809" +
