@@ -309,8 +309,10 @@ func (e *Engine) parentOf(k Key) *parent {
 	return pa
 }
 
-func (e *Engine) newProc(k Key, comm [16]byte) *proc {
-	if old := e.byPID.get(k.PID); old != nil && old.key != k {
+// newProc records a process first seen now; old is what holds its pid (nil:
+// nothing).
+func (e *Engine) newProc(k Key, comm [16]byte, old *proc) *proc {
+	if old != nil {
 		// The pid was reused: its predecessor is gone even if we missed how.
 		if old.state != stateReaped {
 			e.reap(old, maxU64(e.last, old.zombieTime), ReapedByUnseen, Key{}, "pid-reused", true)
@@ -340,10 +342,10 @@ func (e *Engine) newProc(k Key, comm [16]byte) *proc {
 // lookup finds a process by identity, creating it if it was never seen (it
 // started before tracing, or its fork was lost).
 func (e *Engine) lookup(k Key, comm [16]byte) (p *proc, created bool) {
-	if p = e.proc(k); p != nil {
+	if p = e.byPID.get(k.PID); p != nil && p.key == k {
 		return p, false
 	}
-	return e.newProc(k, comm), true
+	return e.newProc(k, comm, p), true
 }
 
 func (e *Engine) setOwner(p *proc, owner Key, t uint64) {
@@ -356,11 +358,10 @@ func (e *Engine) setOwner(p *proc, owner Key, t uint64) {
 }
 
 func (e *Engine) fork(ev *Event) {
-	k := ev.Subject()
-	if e.proc(k) != nil {
+	p, created := e.lookup(ev.Subject(), ev.Comm)
+	if !created {
 		return
 	}
-	p := e.newProc(k, ev.Comm)
 	p.parent = ev.Peer()
 	p.forkTime = ev.Time
 	p.exitSignal = ev.Options
@@ -919,9 +920,7 @@ func (e *Engine) free(ev *Event) {
 }
 
 func (e *Engine) forget(p *proc) {
-	if e.byPID.get(p.key.PID) == p {
-		e.byPID.del(p.key.PID)
-	}
+	delIfSame(&e.byPID, p.key.PID, p)
 	unlink(p)
 	if len(e.spare) < 1024 {
 		e.spare = append(e.spare, p)
@@ -929,11 +928,10 @@ func (e *Engine) forget(p *proc) {
 }
 
 func (e *Engine) preexisting(ev *Event) {
-	k := ev.Subject()
-	if e.proc(k) != nil {
+	p, created := e.lookup(ev.Subject(), ev.Comm)
+	if !created {
 		return // already seen through the live events
 	}
-	p := e.newProc(k, ev.Comm)
 	p.parent = ev.Peer()
 	p.preexist = true
 	if ev.Flags&FlagDelayedLeader != 0 {

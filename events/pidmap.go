@@ -93,12 +93,23 @@ func (m *pidMap[V]) grow() {
 	}
 }
 
-// del removes pid, moving back the entries its slot displaced.
+// del removes pid.
 func (m *pidMap[V]) del(pid uint32) {
-	i := m.find(pid)
-	if i < 0 {
-		return
+	if i := m.find(pid); i >= 0 {
+		m.delAt(i)
 	}
+}
+
+// delIfSame removes pid if v is its value: one probe instead of a get and
+// a del.
+func delIfSame[V comparable](m *pidMap[V], pid uint32, v V) {
+	if i := m.find(pid); i >= 0 && m.slots[i].val == v {
+		m.delAt(i)
+	}
+}
+
+// delAt empties slot i, moving back the entries it displaced.
+func (m *pidMap[V]) delAt(i int) {
 	mask := len(m.slots) - 1
 	for j := (i + 1) & mask; m.slots[j].key != 0; j = (j + 1) & mask {
 		// j may move to the hole at i unless its home lies cyclically in (i, j].

@@ -22,9 +22,19 @@ func TestPidMapMatchesMap(t *testing.T) {
 		case op < 5:
 			m.set(pid, step)
 			ref[pid] = step
-		case op < 9:
+		case op < 7:
 			m.del(pid)
 			delete(ref, pid)
+		case op < 9:
+			// Only when the value is the one given: half the time it is.
+			v := ref[pid]
+			if rng.IntN(2) == 0 {
+				v = -1
+			}
+			delIfSame(&m, pid, v)
+			if ref[pid] == v {
+				delete(ref, pid)
+			}
 		default:
 			if step%7 == 0 {
 				m.clear()
