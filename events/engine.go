@@ -53,7 +53,6 @@ type proc struct {
 	ownedSince uint64 // when owner became the owner (reparenting)
 	status     Status
 	exitSignal uint32
-	task       uint64
 	nspid      uint32
 	execs      uint32 // the exec count of its last exec seen (Event.ExecCount)
 	holder     Key    // a ptrace tracer that got the exit notification
@@ -365,7 +364,6 @@ func (e *Engine) fork(ev *Event) {
 	p.parent = ev.Peer()
 	p.forkTime = ev.Time
 	p.exitSignal = ev.Options
-	p.task = ev.Task
 	p.nspid = ev.NSPID
 	pa := e.parentOf(p.parent)
 	if ev.Time >= e.window {
@@ -425,9 +423,6 @@ func (e *Engine) exit(ev *Event) {
 	p.exitSignal = ev.Options
 	p.autoreap = ev.Flags&FlagAutoreap != 0
 	p.ptraced = ev.Flags&FlagPtraced != 0
-	if ev.Task != 0 {
-		p.task = ev.Task
-	}
 	if ev.NSPID != 0 {
 		p.nspid = ev.NSPID
 	}
@@ -936,7 +931,6 @@ func (e *Engine) preexisting(ev *Event) {
 	p.preexist = true
 	if ev.Flags&FlagDelayedLeader != 0 {
 		// Z in /proc, but threads still run: not waitable until the last exits.
-		p.task = ev.Task
 		p.nspid = ev.NSPID
 		e.setOwner(p, p.parent, ev.Time)
 		return
@@ -947,7 +941,6 @@ func (e *Engine) preexisting(ev *Event) {
 	p.exitTime = ev.Time
 	p.exitSignal = ev.Options
 	p.status = DecodeWaitStatus(ev.Status)
-	p.task = ev.Task
 	p.nspid = ev.NSPID
 	e.setOwner(p, p.parent, ev.Time)
 }

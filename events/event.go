@@ -110,7 +110,7 @@ type Event struct {
 	PID       uint32 // host tgid of the subject (child, waiter, sender)
 	TID       uint32 // the thread that acted
 	Start     uint64 // the subject's start time: identity with PID
-	Task      uint64 // the subject leader's task_struct address (free matching)
+	Task      uint64 // the subject leader's task_struct address (not recorded, not matched on: pid + start is the identity)
 	PeerPID   uint32 // fork/exit/zombie: real parent; notify: receiver; wait: target pid
 	PeerStart uint64
 	NSPID     uint32 // fork/exit: pid in own namespace; notify: si_pid; wait_return: returned pid
