@@ -80,27 +80,24 @@ struct {
 } follow SEC(".maps");
 
 /*
- * task_pt_regs(t) - t->stack: the same for every task (THREAD_SIZE and the
- * stack padding are build constants), learned from the first wait. The
- * helper call it saves costs ~50 ns here, where every kernel return goes
- * through the Safe RET mitigation.
- */
-__u64 regs_offset SEC(".bss");
-
-/*
  * The boot clock as an exec last read it, and the tick (jiffies) it read it
  * in: execs in the same tick take that time instead of reading the clock
  * again (handle_exec). ts is stored before jiffies: an exec that sees the
- * tick sees its time. A line of their own: every wait reads regs_offset.
+ * tick sees its time. A cache line of their own.
  */
 __u64 exec_clock_jiffies SEC(".bss") __attribute__((aligned(64)));
 __u64 exec_clock_ts SEC(".bss");
 
-extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
-extern struct task_struct *bpf_task_from_pid(s32 pid) __ksym;
-/* 6.13+: looked for only where it exists (bpf_ksym_exists) */
+/*
+ * Kfuncs are weak: a program that calls one is loaded only where the kernel
+ * has it (Go checks the kernel's BTF; see tracer/variants.go). 6.2+:
+ * bpf_rdonly_cast, bpf_task_from_pid, bpf_task_release; 6.13+:
+ * bpf_task_from_vpid (looked for with bpf_ksym_exists).
+ */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+extern struct task_struct *bpf_task_from_pid(s32 pid) __ksym __weak;
 extern struct task_struct *bpf_task_from_vpid(s32 vpid) __ksym __weak;
-extern void bpf_task_release(struct task_struct *p) __ksym;
+extern void bpf_task_release(struct task_struct *p) __ksym __weak;
 
 /* libbpf's bpf_helpers.h has it from 1.2 on; Debian 12 ships 1.1. */
 #ifndef bpf_ksym_exists
@@ -207,9 +204,23 @@ static __always_inline bool same_pid_ns(struct pid *a, struct pid *b)
  * calls made the common path spill registers.)
  */
 static __always_inline __u32 follow_flags_zombie(__u32 si_pid, struct task_struct *sender,
-						 struct task_struct *receiver)
+						 struct task_struct *receiver, bool kfuncs)
 {
 	struct pid *rpid = receiver->thread_pid;
+	if (!kfuncs) {
+		/*
+		 * Before 6.2 no task can be looked up by pid: take the entry
+		 * under si_pid at the host level. The zombie holds its pid until
+		 * its reap, so the entry is its own unless an earlier process
+		 * with that pid was followed and not yet freed: then an unfollowed
+		 * zombie's notification is kept, one record too many, never one
+		 * lost. Nested namespaces find nothing, as above without 6.13.
+		 */
+		if (rpid && rpid->level != 0)
+			return 0;
+		struct follow_entry *e = bpf_map_lookup_elem(&follow, &si_pid);
+		return e ? e->flags : 0;
+	}
 	struct task_struct *z;
 	if (!rpid || rpid->level == 0) {
 		z = bpf_task_from_pid(si_pid);
@@ -476,7 +487,7 @@ static __always_inline bool copy_short_path(__u64 *dst, const char *src)
  * string copy's result: its length with the NUL, sizeof(struct event) when
  * the part is full (a short path copied by loads gives 1).
  */
-static __always_inline long exec_path_part(__u64 idx, const char *src, bool read)
+static __always_inline long exec_path_part(__u64 idx, const char *src, bool read, bool kfuncs)
 {
 	struct ring_slot *s = slot_at(idx);
 	if (!s)
@@ -485,7 +496,7 @@ static __always_inline long exec_path_part(__u64 idx, const char *src, bool read
 	__u8 *dst = (__u8 *)&s->ev;
 	if (!read)
 		dst[0] = 0;
-	else if (copy_short_path((__u64 *)dst, src))
+	else if (kfuncs && copy_short_path((__u64 *)dst, src))
 		n = 1; /* short: the reader stops at its NUL */
 	else
 		n = bpf_probe_read_kernel_str(dst, sizeof(s->ev), src);
@@ -523,8 +534,8 @@ static __always_inline __u64 exec_time(struct task_struct *p)
  * sched_process_exec: after de_thread, p is the leader and keeps its start
  * time. The record is EXEC_SLOTS slots of the ring (zombietrace.h).
  */
-SEC("tp_btf/sched_process_exec")
-int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+static __always_inline int on_exec(struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm,
+				   bool kfuncs)
 {
 	if (filter_enabled && !(follow_flags(p) & FOLLOW_TRACE))
 		return 0;
@@ -538,10 +549,23 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	e->code = old_pid;
 	e->status = p->self_exec_id; /* just raised by begin_new_exec */
 	const char *path = bprm->filename;
-	long n = exec_path_part(seq, path, true);
-	exec_path_part(seq + 1, path + sizeof(struct event) - 1, n == sizeof(struct event));
+	long n = exec_path_part(seq, path, true, kfuncs);
+	exec_path_part(seq + 1, path + sizeof(struct event) - 1, n == sizeof(struct event), kfuncs);
 	submit(e, seq);
 	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	return on_exec(p, old_pid, bprm, true);
+}
+
+/* Before 6.2 (no bpf_rdonly_cast): every path by the string copy helper. */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(handle_exec_nokfunc, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	return on_exec(p, old_pid, bprm, false);
 }
 
 /*
@@ -635,13 +659,48 @@ int BPF_PROG(handle_exit_live, struct task_struct *p)
  * each zombie child (reparenting), or by a ptrace tracer handing a zombie back
  * to the real parent. si_pid is in the receiver's pid namespace.
  */
-SEC("tp_btf/signal_generate")
-int BPF_PROG(handle_signal, int sig, struct kernel_siginfo *info, struct task_struct *task,
-	     int group, int result)
+/* The fields of a SIGCHLD's siginfo that say which child and how it ended. */
+struct chld_info {
+	int code;
+	__u32 pid;
+	__s32 status;
+};
+
+/*
+ * Reads info without a direct load: some kernels mark this argument a scalar
+ * (it can be SEND_SIG_NOINFO or SEND_SIG_PRIV; btf.c's raw_tp_null_args), and
+ * which ones differs by version and build. 6.2+: bpf_rdonly_cast makes
+ * fault-safe loads of it (no helper call); before: one probe read.
+ */
+static __always_inline bool read_chld_info(struct kernel_siginfo *info, struct chld_info *ci,
+					   bool kfuncs)
 {
 	if ((unsigned long)info <= 1) /* SEND_SIG_NOINFO, SEND_SIG_PRIV */
+		return false;
+	if (kfuncs) {
+		struct kernel_siginfo *si =
+			bpf_rdonly_cast(info, bpf_core_type_id_kernel(struct kernel_siginfo));
+		ci->code = si->si_code;
+		ci->pid = si->_sifields._sigchld._pid;
+		ci->status = si->_sifields._sigchld._status;
+		return true;
+	}
+	struct kernel_siginfo si;
+	if (bpf_probe_read_kernel(&si, sizeof(si), info))
+		return false;
+	ci->code = si.si_code;
+	ci->pid = si._sifields._sigchld._pid;
+	ci->status = si._sifields._sigchld._status;
+	return true;
+}
+
+static __always_inline int on_signal(int sig, struct kernel_siginfo *info, struct task_struct *task,
+				     int result, bool kfuncs)
+{
+	struct chld_info ci;
+	if (!read_chld_info(info, &ci, kfuncs))
 		return 0;
-	int code = info->si_code;
+	int code = ci.code;
 	if (sig == SIGCHLD) {
 		/* exits, and stop/continue reports (they end a wait in light mode) */
 		if (code < CLD_EXITED || code > CLD_CONTINUED)
@@ -657,7 +716,7 @@ int BPF_PROG(handle_signal, int sig, struct kernel_siginfo *info, struct task_st
 
 	struct task_struct *cur = bpf_get_current_task_btf();
 	__u32 rtgid = task->tgid;
-	__u32 si_pid = info->_sifields._sigchld._pid;
+	__u32 si_pid = ci.pid;
 	struct pid *rpid = task->thread_pid;
 	__u32 lvl = rpid ? rpid->level : 0;
 	/* si_pid is in the receiver's namespace; at the host level it is the
@@ -670,7 +729,7 @@ int BPF_PROG(handle_signal, int sig, struct kernel_siginfo *info, struct task_st
 			 * owes a followed child its reap has other children too. */
 			if (!(cf & FOLLOW_TRACE))
 				return 0;
-		} else if (!cf && !(follow_flags_zombie(si_pid, cur, task) & FOLLOW_TRACE)) {
+		} else if (!cf && !(follow_flags_zombie(si_pid, cur, task, kfuncs) & FOLLOW_TRACE)) {
 			/* A dying parent or a tracer passing on a zombie: keep it
 			 * if either is followed, or the zombie is. */
 			return 0;
@@ -688,7 +747,7 @@ int BPF_PROG(handle_signal, int sig, struct kernel_siginfo *info, struct task_st
 	e->peer_pid = rtgid;
 	e->peer_start = leader_start(task);
 	e->nspid = si_pid;
-	e->status = info->_sifields._sigchld._status;
+	e->status = ci.status;
 	e->code = code;
 	e->options = result;
 	if (self)
@@ -697,18 +756,37 @@ int BPF_PROG(handle_signal, int sig, struct kernel_siginfo *info, struct task_st
 	return 0;
 }
 
-/* The registers cur's syscall saved on entry (its arguments stay there until
- * the syscall returns to user mode). */
+/*
+ * signal_generate, filtered to do_notify_parent()'s SIGCHLD with CLD_EXITED,
+ * CLD_KILLED or CLD_DUMPED: the child is a waitable zombie from here. Sent by
+ * the exiting process itself (self), by a dying parent to the new reaper for
+ * each zombie child (reparenting), or by a ptrace tracer handing a zombie back
+ * to the real parent. si_pid is in the receiver's pid namespace.
+ */
+SEC("tp_btf/signal_generate")
+int BPF_PROG(handle_signal, int sig, struct kernel_siginfo *info, struct task_struct *task,
+	     int group, int result)
+{
+	return on_signal(sig, info, task, result, true);
+}
+
+/* Before 6.2 (no bpf_rdonly_cast, no bpf_task_from_pid): probe reads. */
+SEC("tp_btf/signal_generate")
+int BPF_PROG(handle_signal_nokfunc, int sig, struct kernel_siginfo *info, struct task_struct *task,
+	     int group, int result)
+{
+	return on_signal(sig, info, task, result, false);
+}
+
+/*
+ * The registers cur's syscall saved on entry (its arguments stay there until
+ * the syscall returns to user mode). Asked of the kernel every time (5.15+):
+ * caching task_pt_regs - task->stack is pointer arithmetic that not every
+ * verifier accepts (Debian's 6.12 refuses it).
+ */
 static __always_inline struct pt_regs *syscall_regs(struct task_struct *cur)
 {
-	__u64 off = regs_offset;
-	if (off) {
-		/* a cast the verifier removes: loads through it are fault-safe */
-		return bpf_rdonly_cast(cur->stack + off, bpf_core_type_id_kernel(struct pt_regs));
-	}
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(cur);
-	regs_offset = (__u64)regs - (__u64)cur->stack;
-	return regs;
+	return (struct pt_regs *)bpf_task_pt_regs(cur);
 }
 
 /* Which children a wait4 pid or a waitid idtype asks for. */

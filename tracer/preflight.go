@@ -6,19 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
-	"strings"
 
-	"github.com/cilium/ebpf"
-	"github.com/cilium/ebpf/btf"
 	"golang.org/x/sys/unix"
 )
-
-// MinKernel is the oldest kernel zombietrace runs on: the kfuncs its programs
-// call, bpf_rdonly_cast and bpf_task_from_pid, came in 6.2 (tp_btf, ring
-// buffers and iter/task in 5.8, bpf_task_pt_regs in 5.15). sched_process_exit
-// gained group_dead in 6.16; older kernels use the signal->live fallback.
-const MinKernel = "6.2"
 
 const (
 	btfPath     = "/sys/kernel/btf/vmlinux"
@@ -32,9 +22,6 @@ func Preflight(exact bool) error {
 	}
 	if _, err := os.Stat(btfPath); err != nil {
 		return fmt.Errorf("kernel BTF not found at %s: zombietrace needs a kernel built with CONFIG_DEBUG_INFO_BTF=y", btfPath)
-	}
-	if err := checkKernel(); err != nil {
-		return err
 	}
 	if exact {
 		if err := ensureTracefs(); err != nil {
@@ -77,37 +64,6 @@ func kernelRelease() string {
 // KernelRelease is uname -r.
 func KernelRelease() string { return kernelRelease() }
 
-func checkKernel() error {
-	rel := kernelRelease()
-	major, minor, ok := parseRelease(rel)
-	if !ok {
-		return nil // unknown format: let loading decide
-	}
-	if tooOld(major, minor) {
-		return fmt.Errorf("kernel %s is too old: zombietrace needs Linux %s or newer", rel, MinKernel)
-	}
-	return nil
-}
-
-func tooOld(major, minor int) bool {
-	minMajor, minMinor, _ := parseRelease(MinKernel)
-	return major < minMajor || (major == minMajor && minor < minMinor)
-}
-
-func parseRelease(rel string) (major, minor int, ok bool) {
-	parts := strings.SplitN(rel, ".", 3)
-	if len(parts) < 2 {
-		return 0, 0, false
-	}
-	major, err1 := strconv.Atoi(parts[0])
-	minorStr := parts[1]
-	if i := strings.IndexFunc(minorStr, func(r rune) bool { return r < '0' || r > '9' }); i >= 0 {
-		minorStr = minorStr[:i]
-	}
-	minor, err2 := strconv.Atoi(minorStr)
-	return major, minor, err1 == nil && err2 == nil
-}
-
 // ensureTracefs mounts tracefs where the syscall tracepoints need it. It is
 // left mounted: that changes nothing for anyone else.
 func ensureTracefs() error {
@@ -123,42 +79,12 @@ func ensureTracefs() error {
 	return nil
 }
 
-// exitHasGroupDead reports whether sched_process_exit passes group_dead (6.16+).
-func exitHasGroupDead() bool {
-	spec, err := btf.LoadKernelSpec()
-	if err != nil {
-		return true
-	}
-	var td *btf.Typedef
-	if err := spec.TypeByName("btf_trace_sched_process_exit", &td); err != nil {
-		return true
-	}
-	ptr, ok := td.Type.(*btf.Pointer)
-	if !ok {
-		return true
-	}
-	fp, ok := ptr.Target.(*btf.FuncProto)
-	if !ok {
-		return true
-	}
-	return len(fp.Params) >= 3 // void *__data, task, group_dead
-}
-
-// loadError makes a load failure one clear message; for the verifier, its
-// last lines.
-func loadError(err error) error {
-	var ve *ebpf.VerifierError
-	if errors.As(err, &ve) {
-		log := ve.Log
-		if len(log) > 8 {
-			log = log[len(log)-8:]
-		}
-		return fmt.Errorf("BPF program rejected by the verifier: %s:\n  %s", ve.Cause, strings.Join(log, "\n  "))
-	}
+// mapError explains a failure to create the maps in one line.
+func mapError(err error) error {
 	if errors.Is(err, unix.EPERM) {
-		return fmt.Errorf("loading BPF programs: %w (needs root, or CAP_BPF and CAP_PERFMON)", err)
+		return fmt.Errorf("creating BPF maps: %w (needs root, or CAP_BPF and CAP_PERFMON)", err)
 	}
-	return fmt.Errorf("loading BPF programs: %w", err)
+	return fmt.Errorf("creating BPF maps: %w", err)
 }
 
 // bootNow is CLOCK_BOOTTIME in ns, the clock of every event.

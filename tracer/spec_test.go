@@ -147,26 +147,58 @@ func BenchmarkDecode(b *testing.B) {
 	}
 }
 
-func TestParseRelease(t *testing.T) {
-	for rel, want := range map[string][2]int{"6.18.44-fc-v669": {6, 18}, "5.15.0-91-generic": {5, 15}, "6.1": {6, 1}} {
-		ma, mi, ok := parseRelease(rel)
-		if !ok || ma != want[0] || mi != want[1] {
-			t.Errorf("%s: %d.%d %v", rel, ma, mi, ok)
-		}
+func TestVerifierCause(t *testing.T) {
+	log := []string{
+		"8: (61) r7 = *(u32 *)(r6 +8)",
+		"R6 invalid mem access 'scalar'",
+		"processed 9 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0",
+		"",
 	}
-	if _, _, ok := parseRelease("garbage"); ok {
-		t.Error("garbage parsed")
+	if got := verifierCause(log); got != "R6 invalid mem access 'scalar'" {
+		t.Errorf("cause %q", got)
+	}
+	if got := verifierCause(nil); got != "(no verifier log)" {
+		t.Errorf("empty log: %q", got)
 	}
 }
 
-// The programs call kfuncs that came in 6.2.
-func TestTooOld(t *testing.T) {
-	for _, c := range []struct {
-		major, minor int
-		old          bool
-	}{{5, 15, true}, {6, 1, true}, {6, 2, false}, {6, 18, false}, {7, 0, false}} {
-		if got := tooOld(c.major, c.minor); got != c.old {
-			t.Errorf("%d.%d: too old %v, want %v", c.major, c.minor, got, c.old)
+// Every variant named in the plan is a program of the object, and every
+// program of the object serves a hook (or is a one-shot iterator).
+func TestHooksCoverTheObject(t *testing.T) {
+	spec, err := loadZombietrace()
+	if err != nil {
+		t.Fatal(err)
+	}
+	planned := map[string]bool{zombietraceProgListSubreapers: true}
+	for _, h := range hooks {
+		for _, v := range h.variants {
+			if spec.Programs[v.prog] == nil {
+				t.Errorf("hook %s: no program %s in the object", h.name, v.prog)
+			}
+			planned[v.prog] = true
+		}
+	}
+	for name := range spec.Programs {
+		if !planned[name] {
+			t.Errorf("program %s serves no hook", name)
+		}
+	}
+}
+
+// A kernel without the 6.2 kfuncs skips the kfunc variants; the last
+// variant of a hook is always tried.
+func TestFeaturesChooseVariants(t *testing.T) {
+	old := kernelFeatures{}
+	v := variant{prog: "x", needs: []feature{featKfuncs}}
+	if len(old.missing(v)) != 1 {
+		t.Errorf("missing %v", old.missing(v))
+	}
+	if m := (kernelFeatures{featKfuncs: true}).missing(v); len(m) != 0 {
+		t.Errorf("missing %v on a 6.2+ kernel", m)
+	}
+	for _, h := range hooks {
+		if last := h.variants[len(h.variants)-1]; len(last.needs) != 0 {
+			t.Errorf("hook %s: the last variant %s needs %v: no fallback", h.name, last.prog, last.needs)
 		}
 	}
 }

@@ -44,6 +44,9 @@ type Config struct {
 	// LiveFallback forces the pre-6.16 exit program (group death from
 	// signal->live) even where the tracepoint passes group_dead.
 	LiveFallback bool
+	// FailPrograms are treated as refused by the kernel: the loader's
+	// fallbacks and errors are tested with it (a hidden flag).
+	FailPrograms []string
 	// PollInterval is how long the reader sleeps when the buffer is empty
 	// (events are submitted without wakeups); 0: 250 ms. Each wakeup has a
 	// cost (cold caches, the Go runtime's sysmon busy again): per fork-storm
@@ -78,7 +81,10 @@ const (
 // Tracer is a loaded and attached set of programs.
 type Tracer struct {
 	cfg       Config
-	coll      *ebpf.Collection
+	maps      *ebpf.Collection          // every map, no programs
+	progs     map[string]*ebpf.Program  // the loaded programs by name
+	chosen    map[string]string         // hook -> the program serving it
+	warnings  []string                  // what did not load, and what that costs
 	events    *ebpf.Map
 	follow    *ebpf.Map
 	counters  *ebpf.Map
@@ -88,7 +94,6 @@ type Tracer struct {
 	rings     *cpuRings              // every other event
 	big       bigQueue               // ring buffer records waiting for the rings' time
 	cand      []*zombietraceRingSlot // each ring's next published slot
-	exitProg  string
 	delivered uint64 // the newest event time handed over
 }
 
@@ -149,40 +154,21 @@ func Open(cfg Config) (*Tracer, error) {
 		return nil, fmt.Errorf("setting all_exits: %w", err)
 	}
 
-	t := &Tracer{cfg: cfg, exitProg: zombietraceProgHandleExit}
-	if cfg.LiveFallback || !exitHasGroupDead() {
-		t.exitProg = zombietraceProgHandleExitLive
+	t := &Tracer{cfg: cfg}
+	if err := t.load(spec, probeFeatures()); err != nil {
+		t.Close()
+		return nil, err
 	}
-	// Load only what this mode attaches: an unused program costs nothing, but
-	// a program the kernel cannot verify must not break the other mode.
-	keep := map[string]bool{
-		zombietraceProgHandleFork: true, zombietraceProgHandleExec: true, t.exitProg: true,
-		zombietraceProgHandleSignal: true, zombietraceProgHandleWait: true,
-		zombietraceProgHandleFree: true, zombietraceProgListZombies: true,
-	}
-	if cfg.Exact {
-		for _, p := range []string{zombietraceProgExitWait4, zombietraceProgExitWaitid} {
-			keep[p] = true
-		}
-	}
-	for name := range spec.Programs {
-		if !keep[name] {
-			delete(spec.Programs, name)
-		}
-	}
-	if t.coll, err = ebpf.NewCollection(spec); err != nil {
-		return nil, loadError(err)
-	}
-	t.events = t.coll.Maps[zombietraceMapEvents]
-	t.follow = t.coll.Maps[zombietraceMapFollow]
-	t.counters = t.coll.Maps[zombietraceMapCounters]
+	t.events = t.maps.Maps[zombietraceMapEvents]
+	t.follow = t.maps.Maps[zombietraceMapFollow]
+	t.counters = t.maps.Maps[zombietraceMapCounters]
 
 	// The readers first, so nothing submitted after attach is missed.
 	if t.rd, err = ringbuf.NewReader(t.events); err != nil {
 		t.Close()
 		return nil, fmt.Errorf("opening ring buffer reader: %w", err)
 	}
-	if t.rings, err = mapRings(t.coll.Maps[zombietraceMapRingPositions], t.coll.Maps[zombietraceMapRingSlots], slots); err != nil {
+	if t.rings, err = mapRings(t.maps.Maps[zombietraceMapRingPositions], t.maps.Maps[zombietraceMapRingSlots], slots); err != nil {
 		t.Close()
 		return nil, fmt.Errorf("opening event rings: %w", err)
 	}
@@ -195,32 +181,21 @@ func Open(cfg Config) (*Tracer, error) {
 }
 
 func (t *Tracer) attach() error {
-	btfProgs := []struct{ hook, prog string }{
-		{"sched_process_fork", zombietraceProgHandleFork},
-		{"sched_process_exec", zombietraceProgHandleExec},
-		{"sched_process_exit", t.exitProg},
-		{"signal_generate", zombietraceProgHandleSignal},
-		{"sched_process_wait", zombietraceProgHandleWait},
-		{"sched_process_free", zombietraceProgHandleFree},
-	}
-	for _, p := range btfProgs {
-		l, err := link.AttachTracing(link.TracingOptions{Program: t.coll.Programs[p.prog]})
-		if err != nil {
-			return fmt.Errorf("attaching %s: %w", p.hook, err)
+	for _, h := range hooks {
+		prog, ok := t.chosen[h.name]
+		if !ok || h.attach == attachIter {
+			continue
 		}
-		t.links = append(t.links, l)
-	}
-	if !t.cfg.Exact {
-		return nil
-	}
-	sysProgs := []struct{ hook, prog string }{
-		{"sys_exit_wait4", zombietraceProgExitWait4},
-		{"sys_exit_waitid", zombietraceProgExitWaitid},
-	}
-	for _, p := range sysProgs {
-		l, err := link.Tracepoint("syscalls", p.hook, t.coll.Programs[p.prog], nil)
+		var l link.Link
+		var err error
+		switch h.attach {
+		case attachBTF:
+			l, err = link.AttachTracing(link.TracingOptions{Program: t.progs[prog]})
+		case attachSyscall:
+			l, err = link.Tracepoint("syscalls", h.name, t.progs[prog], nil)
+		}
 		if err != nil {
-			return fmt.Errorf("attaching syscalls:%s: %w", p.hook, err)
+			return fmt.Errorf("attaching %s to %s: %w", prog, h.name, err)
 		}
 		t.links = append(t.links, l)
 	}
@@ -272,16 +247,29 @@ func (t *Tracer) Mode() events.Mode {
 }
 
 // ExitProgram names the exit program in use (handle_exit or handle_exit_live).
-func (t *Tracer) ExitProgram() string { return t.exitProg }
+func (t *Tracer) ExitProgram() string { return t.chosen["sched_process_exit"] }
 
 // Programs returns our loaded programs by name, for statistics.
 func (t *Tracer) Programs() map[string]*ebpf.Program {
-	out := make(map[string]*ebpf.Program)
-	for name, p := range t.coll.Programs {
+	out := make(map[string]*ebpf.Program, len(t.progs))
+	for name, p := range t.progs {
 		out[name] = p
 	}
 	return out
 }
+
+// Variants maps each hook to the program serving it.
+func (t *Tracer) Variants() map[string]string {
+	out := make(map[string]string, len(t.chosen))
+	for h, p := range t.chosen {
+		out[h] = p
+	}
+	return out
+}
+
+// Warnings are the features lost or the slower variants taken because a
+// program did not load, one line each.
+func (t *Tracer) Warnings() []string { return append([]string(nil), t.warnings...) }
 
 // RingBufferBytes is the size of the event rings' and the ring buffer's
 // mappings.
@@ -534,9 +522,13 @@ func (t *Tracer) Close() error {
 		t.rings.close()
 		t.rings = nil
 	}
-	if t.coll != nil {
-		t.coll.Close()
-		t.coll = nil
+	for name, p := range t.progs {
+		p.Close()
+		delete(t.progs, name)
+	}
+	if t.maps != nil {
+		t.maps.Close()
+		t.maps = nil
 	}
 	return first
 }

@@ -34,7 +34,7 @@ func readIter(prog *ebpf.Program, what string) ([]byte, error) {
 
 // loadOnly loads one program of the object (and the maps, the ring buffer
 // shrunk): the one-shot iterators need nothing else attached.
-func loadOnly(name string) (*ebpf.Collection, error) {
+func loadOnly(name string) (*Tracer, error) {
 	if err := Preflight(false); err != nil {
 		return nil, err
 	}
@@ -42,24 +42,29 @@ func loadOnly(name string) (*ebpf.Collection, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loading BPF object: %w", err)
 	}
-	for p := range spec.Programs {
-		if p != name {
-			delete(spec.Programs, p)
-		}
-	}
 	spec.Maps[zombietraceMapEvents].MaxEntries = bigRingBytes
-	coll, err := ebpf.NewCollection(spec)
-	if err != nil {
-		return nil, loadError(err)
+	t := &Tracer{progs: map[string]*ebpf.Program{}}
+	if t.maps, err = loadMaps(spec); err != nil {
+		return nil, err
 	}
-	return coll, nil
+	p, err := t.loadProgram(spec, name, nil)
+	if err != nil {
+		t.Close()
+		return nil, err
+	}
+	t.progs[name] = p
+	return t, nil
 }
 
 // Zombies lists the zombies that exist now (iter/task). Call it after Open:
 // attached first, then listed, so a zombie is seen either way; the engine
 // de-duplicates. Leaders whose threads still run (not yet waitable) are left out.
 func (t *Tracer) Zombies() ([]events.Event, error) {
-	buf, err := readIter(t.coll.Programs[zombietraceProgListZombies], "task")
+	p := t.progs[zombietraceProgListZombies]
+	if p == nil {
+		return nil, nil // it did not load: Open's warnings say so
+	}
+	buf, err := readIter(p, "task")
 	if err != nil {
 		return nil, err
 	}
@@ -81,23 +86,22 @@ func (t *Tracer) Zombies() ([]events.Event, error) {
 // ListZombies loads only the task iterator and lists the zombies that exist
 // now: the one-shot `zombietrace ps`, with no tracing attached.
 func ListZombies() ([]events.Event, error) {
-	coll, err := loadOnly(zombietraceProgListZombies)
+	t, err := loadOnly(zombietraceProgListZombies)
 	if err != nil {
 		return nil, err
 	}
-	t := &Tracer{coll: coll}
 	defer t.Close()
 	return t.Zombies()
 }
 
 // Subreapers lists the processes marked as child subreapers now.
 func Subreapers() (map[uint32]bool, error) {
-	coll, err := loadOnly(zombietraceProgListSubreapers)
+	t, err := loadOnly(zombietraceProgListSubreapers)
 	if err != nil {
 		return nil, err
 	}
-	defer coll.Close()
-	buf, err := readIter(coll.Programs[zombietraceProgListSubreapers], "subreaper")
+	defer t.Close()
+	buf, err := readIter(t.progs[zombietraceProgListSubreapers], "subreaper")
 	if err != nil {
 		return nil, err
 	}

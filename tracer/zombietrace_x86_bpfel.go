@@ -137,11 +137,13 @@ const (
 	zombietraceProgExitWait4           = "exit_wait4"
 	zombietraceProgExitWaitid          = "exit_waitid"
 	zombietraceProgHandleExec          = "handle_exec"
+	zombietraceProgHandleExecNokfunc   = "handle_exec_nokfunc"
 	zombietraceProgHandleExit          = "handle_exit"
 	zombietraceProgHandleExitLive      = "handle_exit_live"
 	zombietraceProgHandleFork          = "handle_fork"
 	zombietraceProgHandleFree          = "handle_free"
 	zombietraceProgHandleSignal        = "handle_signal"
+	zombietraceProgHandleSignalNokfunc = "handle_signal_nokfunc"
 	zombietraceProgHandleWait          = "handle_wait"
 	zombietraceProgListSubreapers      = "list_subreapers"
 	zombietraceProgListZombies         = "list_zombies"
@@ -150,7 +152,6 @@ const (
 	zombietraceVarExecClockJiffies     = "exec_clock_jiffies"
 	zombietraceVarExecClockTs          = "exec_clock_ts"
 	zombietraceVarFilterEnabled        = "filter_enabled"
-	zombietraceVarRegsOffset           = "regs_offset"
 	zombietraceVarRingSize             = "ring_size"
 	zombietraceVarUnusedCounter        = "unused_counter"
 	zombietraceVarUnusedEvent          = "unused_event"
@@ -208,17 +209,19 @@ type zombietraceSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type zombietraceProgramSpecs struct {
-	ExitWait4      *ebpf.ProgramSpec `ebpf:"exit_wait4"`
-	ExitWaitid     *ebpf.ProgramSpec `ebpf:"exit_waitid"`
-	HandleExec     *ebpf.ProgramSpec `ebpf:"handle_exec"`
-	HandleExit     *ebpf.ProgramSpec `ebpf:"handle_exit"`
-	HandleExitLive *ebpf.ProgramSpec `ebpf:"handle_exit_live"`
-	HandleFork     *ebpf.ProgramSpec `ebpf:"handle_fork"`
-	HandleFree     *ebpf.ProgramSpec `ebpf:"handle_free"`
-	HandleSignal   *ebpf.ProgramSpec `ebpf:"handle_signal"`
-	HandleWait     *ebpf.ProgramSpec `ebpf:"handle_wait"`
-	ListSubreapers *ebpf.ProgramSpec `ebpf:"list_subreapers"`
-	ListZombies    *ebpf.ProgramSpec `ebpf:"list_zombies"`
+	ExitWait4           *ebpf.ProgramSpec `ebpf:"exit_wait4"`
+	ExitWaitid          *ebpf.ProgramSpec `ebpf:"exit_waitid"`
+	HandleExec          *ebpf.ProgramSpec `ebpf:"handle_exec"`
+	HandleExecNokfunc   *ebpf.ProgramSpec `ebpf:"handle_exec_nokfunc"`
+	HandleExit          *ebpf.ProgramSpec `ebpf:"handle_exit"`
+	HandleExitLive      *ebpf.ProgramSpec `ebpf:"handle_exit_live"`
+	HandleFork          *ebpf.ProgramSpec `ebpf:"handle_fork"`
+	HandleFree          *ebpf.ProgramSpec `ebpf:"handle_free"`
+	HandleSignal        *ebpf.ProgramSpec `ebpf:"handle_signal"`
+	HandleSignalNokfunc *ebpf.ProgramSpec `ebpf:"handle_signal_nokfunc"`
+	HandleWait          *ebpf.ProgramSpec `ebpf:"handle_wait"`
+	ListSubreapers      *ebpf.ProgramSpec `ebpf:"list_subreapers"`
+	ListZombies         *ebpf.ProgramSpec `ebpf:"list_zombies"`
 }
 
 // zombietraceMapSpecs contains maps before they are loaded into the kernel.
@@ -241,7 +244,6 @@ type zombietraceVariableSpecs struct {
 	ExecClockJiffies     *ebpf.VariableSpec `ebpf:"exec_clock_jiffies"`
 	ExecClockTs          *ebpf.VariableSpec `ebpf:"exec_clock_ts"`
 	FilterEnabled        *ebpf.VariableSpec `ebpf:"filter_enabled"`
-	RegsOffset           *ebpf.VariableSpec `ebpf:"regs_offset"`
 	RingSize             *ebpf.VariableSpec `ebpf:"ring_size"`
 	UnusedCounter        *ebpf.VariableSpec `ebpf:"unused_counter"`
 	UnusedEvent          *ebpf.VariableSpec `ebpf:"unused_event"`
@@ -303,7 +305,6 @@ type zombietraceVariables struct {
 	ExecClockJiffies     *ebpf.Variable `ebpf:"exec_clock_jiffies"`
 	ExecClockTs          *ebpf.Variable `ebpf:"exec_clock_ts"`
 	FilterEnabled        *ebpf.Variable `ebpf:"filter_enabled"`
-	RegsOffset           *ebpf.Variable `ebpf:"regs_offset"`
 	RingSize             *ebpf.Variable `ebpf:"ring_size"`
 	UnusedCounter        *ebpf.Variable `ebpf:"unused_counter"`
 	UnusedEvent          *ebpf.Variable `ebpf:"unused_event"`
@@ -323,17 +324,19 @@ type zombietraceVariables struct {
 //
 // It can be passed to loadZombietraceObjects or ebpf.CollectionSpec.LoadAndAssign.
 type zombietracePrograms struct {
-	ExitWait4      *ebpf.Program `ebpf:"exit_wait4"`
-	ExitWaitid     *ebpf.Program `ebpf:"exit_waitid"`
-	HandleExec     *ebpf.Program `ebpf:"handle_exec"`
-	HandleExit     *ebpf.Program `ebpf:"handle_exit"`
-	HandleExitLive *ebpf.Program `ebpf:"handle_exit_live"`
-	HandleFork     *ebpf.Program `ebpf:"handle_fork"`
-	HandleFree     *ebpf.Program `ebpf:"handle_free"`
-	HandleSignal   *ebpf.Program `ebpf:"handle_signal"`
-	HandleWait     *ebpf.Program `ebpf:"handle_wait"`
-	ListSubreapers *ebpf.Program `ebpf:"list_subreapers"`
-	ListZombies    *ebpf.Program `ebpf:"list_zombies"`
+	ExitWait4           *ebpf.Program `ebpf:"exit_wait4"`
+	ExitWaitid          *ebpf.Program `ebpf:"exit_waitid"`
+	HandleExec          *ebpf.Program `ebpf:"handle_exec"`
+	HandleExecNokfunc   *ebpf.Program `ebpf:"handle_exec_nokfunc"`
+	HandleExit          *ebpf.Program `ebpf:"handle_exit"`
+	HandleExitLive      *ebpf.Program `ebpf:"handle_exit_live"`
+	HandleFork          *ebpf.Program `ebpf:"handle_fork"`
+	HandleFree          *ebpf.Program `ebpf:"handle_free"`
+	HandleSignal        *ebpf.Program `ebpf:"handle_signal"`
+	HandleSignalNokfunc *ebpf.Program `ebpf:"handle_signal_nokfunc"`
+	HandleWait          *ebpf.Program `ebpf:"handle_wait"`
+	ListSubreapers      *ebpf.Program `ebpf:"list_subreapers"`
+	ListZombies         *ebpf.Program `ebpf:"list_zombies"`
 }
 
 func (p *zombietracePrograms) Close() error {
@@ -341,11 +344,13 @@ func (p *zombietracePrograms) Close() error {
 		p.ExitWait4,
 		p.ExitWaitid,
 		p.HandleExec,
+		p.HandleExecNokfunc,
 		p.HandleExit,
 		p.HandleExitLive,
 		p.HandleFork,
 		p.HandleFree,
 		p.HandleSignal,
+		p.HandleSignalNokfunc,
 		p.HandleWait,
 		p.ListSubreapers,
 		p.ListZombies,

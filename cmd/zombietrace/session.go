@@ -113,10 +113,14 @@ func openSession(c *cli.Context, cfg sessionConfig) (*session, error) {
 		PollInterval:    c.Duration("poll"),
 		Stacks:          c.Bool("stacks"),
 		AllExits:        c.Bool("exit-events"),
+		FailPrograms:    c.StringSlice("fail-program"),
 	})
 	if err != nil {
 		s.out.Close()
-		return nil, err
+		return nil, withVerifierLog(err, c.Bool("debug"))
+	}
+	for _, w := range tr.Warnings() {
+		fmt.Fprintf(os.Stderr, "zombietrace: warning: %s\n", w)
 	}
 	s.tr = tr
 	if c.Bool("stacks") {
@@ -374,5 +378,19 @@ func (s *session) close() error {
 	if cerr := s.out.Close(); err == nil {
 		err = cerr
 	}
+	return err
+}
+
+// withVerifierLog prints the verifier's whole log of a refused program when
+// asked (--debug), or says how to get it.
+func withVerifierLog(err error, debug bool) error {
+	var pe *tracer.ProgramError
+	if !errors.As(err, &pe) || len(pe.Log) == 0 {
+		return err
+	}
+	if !debug {
+		return fmt.Errorf("%w (--debug prints the verifier's log)", err)
+	}
+	fmt.Fprintf(os.Stderr, "verifier log of %s:\n%s\n", pe.Program, strings.Join(pe.Log, "\n"))
 	return err
 }

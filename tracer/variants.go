@@ -1,0 +1,180 @@
+//go:build linux
+
+package tracer
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/btf"
+)
+
+// Program variants: one hook can be served by several programs of the one
+// object, the fastest first. Which one loads is decided from the running
+// kernel's BTF (what it has, not its version number: distributions backport
+// and builds differ), and a variant the verifier refuses gives way to the
+// next one with a warning. docs/kernel.md lists the features.
+
+// feature is something a program needs of the kernel.
+type feature string
+
+const (
+	// featKfuncs: bpf_rdonly_cast, bpf_task_from_pid and bpf_task_release
+	// (6.2+): fault-safe loads through any pointer and task lookup by pid.
+	featKfuncs feature = "kfuncs bpf_rdonly_cast, bpf_task_from_pid (6.2+)"
+	// featGroupDead: sched_process_exit passes group_dead (6.16+).
+	featGroupDead feature = "sched_process_exit group_dead argument (6.16+)"
+)
+
+// attachKind is how a hook's program is attached.
+type attachKind int
+
+const (
+	attachBTF     attachKind = iota // tp_btf
+	attachSyscall                   // classic tracepoint syscalls:*
+	attachIter                      // iter/task, run on demand
+)
+
+// variant is one program that can serve a hook.
+type variant struct {
+	prog  string
+	needs []feature
+}
+
+// hook is an attach point and the programs that can serve it.
+type hook struct {
+	name     string // the tracepoint, or what the iterator lists
+	attach   attachKind
+	variants []variant
+	// exact: loaded only with --exact-waits.
+	exact bool
+	// optional: a failure costs a feature with a warning, not the session.
+	optional bool
+}
+
+// hooks is the whole plan, in attach order.
+var hooks = []hook{
+	{name: "sched_process_fork", variants: []variant{{prog: zombietraceProgHandleFork}}},
+	{name: "sched_process_exec", variants: []variant{
+		{prog: zombietraceProgHandleExec, needs: []feature{featKfuncs}},
+		{prog: zombietraceProgHandleExecNokfunc},
+	}},
+	{name: "sched_process_exit", variants: []variant{
+		{prog: zombietraceProgHandleExit, needs: []feature{featGroupDead}},
+		{prog: zombietraceProgHandleExitLive},
+	}},
+	{name: "signal_generate", variants: []variant{
+		{prog: zombietraceProgHandleSignal, needs: []feature{featKfuncs}},
+		{prog: zombietraceProgHandleSignalNokfunc},
+	}},
+	{name: "sched_process_wait", variants: []variant{{prog: zombietraceProgHandleWait}}},
+	{name: "sched_process_free", variants: []variant{{prog: zombietraceProgHandleFree}}},
+	{name: "sys_exit_wait4", attach: attachSyscall, exact: true, variants: []variant{{prog: zombietraceProgExitWait4}}},
+	{name: "sys_exit_waitid", attach: attachSyscall, exact: true, variants: []variant{{prog: zombietraceProgExitWaitid}}},
+	{name: "preexisting zombies (iter/task)", attach: attachIter, optional: true, variants: []variant{{prog: zombietraceProgListZombies}}},
+}
+
+// kernelFeatures is what the running kernel offers, read from its BTF.
+type kernelFeatures map[feature]bool
+
+// probeFeatures reads the kernel's BTF. A kernel whose BTF cannot be read
+// gets the portable variants.
+func probeFeatures() kernelFeatures {
+	f := kernelFeatures{}
+	spec, err := btf.LoadKernelSpec()
+	if err != nil {
+		return f
+	}
+	f[featKfuncs] = hasFuncs(spec, "bpf_rdonly_cast", "bpf_task_from_pid", "bpf_task_release")
+	f[featGroupDead] = exitHasGroupDead(spec)
+	return f
+}
+
+func hasFuncs(spec *btf.Spec, names ...string) bool {
+	for _, n := range names {
+		var fn *btf.Func
+		if err := spec.TypeByName(n, &fn); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// exitHasGroupDead reports whether sched_process_exit passes group_dead.
+func exitHasGroupDead(spec *btf.Spec) bool {
+	var td *btf.Typedef
+	if err := spec.TypeByName("btf_trace_sched_process_exit", &td); err != nil {
+		return false
+	}
+	ptr, ok := td.Type.(*btf.Pointer)
+	if !ok {
+		return false
+	}
+	fp, ok := ptr.Target.(*btf.FuncProto)
+	if !ok {
+		return false
+	}
+	return len(fp.Params) >= 3 // void *__data, task, group_dead
+}
+
+// missing lists what of v's needs the kernel lacks.
+func (f kernelFeatures) missing(v variant) []string {
+	var out []string
+	for _, n := range v.needs {
+		if !f[n] {
+			out = append(out, string(n))
+		}
+	}
+	return out
+}
+
+// ProgramError is a program the kernel refused. Cause is the verifier's last
+// meaningful line (or the loader's error); Log the whole verifier log.
+type ProgramError struct {
+	Program string
+	Cause   string
+	Log     []string
+	Err     error
+}
+
+func (e *ProgramError) Error() string {
+	return fmt.Sprintf("BPF program %s: %s", e.Program, e.Cause)
+}
+
+func (e *ProgramError) Unwrap() error { return e.Err }
+
+// errForced marks a program failed on purpose (Config.FailPrograms).
+var errForced = errors.New("forced to fail (--fail-program)")
+
+// programError explains why prog did not load in one line.
+func programError(prog string, err error) *ProgramError {
+	pe := &ProgramError{Program: prog, Err: err, Cause: err.Error()}
+	var ve *ebpf.VerifierError
+	if errors.As(err, &ve) {
+		pe.Log = ve.Log
+		pe.Cause = "rejected by the verifier: " + verifierCause(ve.Log)
+	} else if errors.Is(err, ebpf.ErrNotSupported) {
+		pe.Cause = "not supported by this kernel: " + err.Error()
+	}
+	return pe
+}
+
+// verifierCause is the last line of a verifier log that says what is wrong,
+// not how much was processed.
+func verifierCause(log []string) string {
+	for i := len(log) - 1; i >= 0; i-- {
+		l := strings.TrimSpace(log[i])
+		switch {
+		case l == "",
+			strings.HasPrefix(l, "processed "),
+			strings.HasPrefix(l, "verification time"),
+			strings.HasPrefix(l, "stack depth"),
+			strings.HasPrefix(l, "-- END PROG LOAD LOG --"):
+			continue
+		}
+		return l
+	}
+	return "(no verifier log)"
+}
