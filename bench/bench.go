@@ -19,7 +19,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -44,6 +46,7 @@ type Config struct {
 	GetppidN   int           // getppid calls per syscall run
 	Bpftrace   bool          // compare with bpftrace when it is installed
 	Soak       time.Duration // instead of the benchmark: storm this long, print RSS every minute
+	IdleTime   time.Duration // how long the idle phase watches a session with nothing to trace
 	ReportN    int           // events in the report-speed recording (0: skip)
 	Log        io.Writer     // progress
 }
@@ -99,7 +102,13 @@ type Result struct {
 	ProgRuns                      map[string]uint64  `json:"prog_runs"` // the runs each mean is over
 	ExactProgRuns                 map[string]uint64  `json:"exact_prog_runs"`
 	FloorProgNS                   map[string]float64 `json:"floor_prog_ns"` // an empty program on each one's hook, or one making only the helper calls it needs (signal, wait: current, clock)
-	BpftraceProgNS                map[string]float64 `json:"bpftrace_prog_ns"`
+	// bpftrace's probes doing the minimal equivalent job on the same hooks,
+	// keyed by our program's name, and each of ours over its peer (light
+	// storm; exec from exec's loop; exit_wait4 with --exact-waits).
+	BpftraceProgNS     map[string]float64 `json:"bpftrace_prog_ns"`
+	ProgOverBpftrace   map[string]float64 `json:"prog_ns_over_bpftrace"`
+	IdleCPUNSPerSec    float64            `json:"idle_cpu_ns_per_sec"` // a session with nothing to trace: its CPU per second
+	IdleSeconds        float64            `json:"idle_seconds"`
 	BpftraceRatioMedian           float64            `json:"bpftrace_ratio,omitempty"`
 	// exec's own loop (fork, exec, exit, wait), light mode: every program
 	// there, an empty program on sched_process_exec, bpftrace's exec probe.
@@ -345,9 +354,22 @@ func newPrograms(before map[ebpf.ProgramID]bool) (map[ebpf.ProgramID]string, err
 	return out, nil
 }
 
+// readCosts sums the run-time statistics of progs by name.
 func readCosts(progs map[ebpf.ProgramID]string) map[string]progCost {
 	out := make(map[string]progCost)
-	for id, name := range progs {
+	for id, c := range readCostsByID(progs) {
+		sum := out[progs[id]]
+		sum.runNS += c.runNS
+		sum.count += c.count
+		out[progs[id]] = sum
+	}
+	return out
+}
+
+// readCostsByID reads the run-time statistics of each of progs.
+func readCostsByID(progs map[ebpf.ProgramID]string) map[ebpf.ProgramID]progCost {
+	out := make(map[ebpf.ProgramID]progCost, len(progs))
+	for id := range progs {
 		p, err := ebpf.NewProgramFromID(id)
 		if err != nil {
 			continue
@@ -357,10 +379,7 @@ func readCosts(progs map[ebpf.ProgramID]string) map[string]progCost {
 		if err != nil {
 			continue
 		}
-		c := out[name]
-		c.runNS += uint64(st.Runtime)
-		c.count += st.RunCount
-		out[name] = c
+		out[id] = progCost{runNS: uint64(st.Runtime), count: st.RunCount}
 	}
 	return out
 }
@@ -570,6 +589,10 @@ func (b *bencher) bench(ctx context.Context) (*Result, error) {
 		res.CPUShareOfStorm = float64(lightCPU) / float64(lightStormCPU)
 	}
 
+	res.ProgOverBpftrace = overBpftrace(res)
+	if err := b.idle(ctx, res); err != nil {
+		return nil, err
+	}
 	if err := b.burst(ctx, res); err != nil {
 		return nil, err
 	}
@@ -760,8 +783,10 @@ func (b *bencher) memory(ctx context.Context, res *Result) error {
 		return err
 	}
 	var total uint64
+	// vfork lifecycles: the same events per lifecycle, ~20x more of them
+	// per second than fork's here, so 1M fit in about a minute.
 	for total < uint64(b.cfg.Lifecycles) {
-		r, err := b.stormRun(ctx, "storm", fmt.Sprint(b.cfg.Workers), "2000")
+		r, err := b.stormRun(ctx, "vstorm", fmt.Sprint(b.cfg.Workers), "2000")
 		if err != nil {
 			t.stop()
 			return err
@@ -787,43 +812,174 @@ func (b *bencher) memory(ctx context.Context, res *Result) error {
 
 func mib(b uint64) float64 { return float64(b) / (1 << 20) }
 
-// bpftraceScript is the minimal job as a user would write it: exit and
-// notification timestamps in maps, looked up when wait4 returns.
-const bpftraceScript = `
-tracepoint:sched:sched_process_exit { @exit[pid] = nsecs; }
-tracepoint:signal:signal_generate /args->sig == 17/ { @notify[pid] = nsecs; }
-tracepoint:syscalls:sys_exit_wait4 /args->ret > 0/ {
+// overBpftrace divides each of our programs' cost by its bpftrace peer's,
+// both measured in the same workload.
+func overBpftrace(r *Result) map[string]float64 {
+	out := map[string]float64{}
+	ratio := func(name string, ours, peers map[string]float64) {
+		if o, p := ours[name], peers[name]; o > 0 && p > 0 {
+			out[name] = o / p
+		}
+	}
+	for name := range r.BpftraceProgNS {
+		if name == "exit_wait4" {
+			ratio(name, r.ExactProgNS, r.BpftraceProgNS)
+		} else {
+			ratio(name, r.ProgNS, r.BpftraceProgNS)
+		}
+	}
+	ratio("handle_exec", r.ExecLoopProgNS, r.BpftraceExecLoopProgNS)
+	return out
+}
+
+// idle measures a session on a quiet machine (no workload): its CPU per
+// second, from the kernel's per-thread run time (ns, unlike the ticks of
+// /proc/PID/stat), once it is ready, so that loading is not counted.
+func (b *bencher) idle(ctx context.Context, res *Result) error {
+	t, err := b.startTracer(ctx, "idle", "--json", "-o", "/dev/null")
+	if err != nil {
+		return err
+	}
+	pid := t.cmd.Process.Pid
+	time.Sleep(time.Second) // the first poll and the preexisting-zombie scan
+	cpu0, err := threadsCPUNS(pid)
+	t0 := time.Now()
+	if err == nil {
+		select {
+		case <-ctx.Done():
+			err = ctx.Err()
+		case <-time.After(b.cfg.IdleTime):
+		}
+	}
+	var cpu1 uint64
+	if err == nil {
+		cpu1, err = threadsCPUNS(pid)
+	}
+	elapsed := time.Since(t0)
+	if _, _, serr := t.stop(); err == nil {
+		err = serr
+	}
+	if err != nil {
+		return fmt.Errorf("idle session: %w", err)
+	}
+	res.IdleSeconds = elapsed.Seconds()
+	res.IdleCPUNSPerSec = float64(cpu1-cpu0) / elapsed.Seconds()
+	b.logf("idle: %.0f us of CPU per second over %.0f s with nothing to trace", res.IdleCPUNSPerSec/1e3, elapsed.Seconds())
+	return nil
+}
+
+// threadsCPUNS sums the run time of pid's threads (/proc/PID/task/*/schedstat).
+func threadsCPUNS(pid int) (uint64, error) {
+	dirs, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	if err != nil {
+		return 0, err
+	}
+	var sum uint64
+	for _, d := range dirs {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/schedstat", pid, d.Name()))
+		if err != nil {
+			continue // a thread that just ended
+		}
+		f := strings.Fields(string(b))
+		if len(f) == 0 {
+			continue
+		}
+		ns, err := strconv.ParseUint(f[0], 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("schedstat of %d/%s: %q", pid, d.Name(), b)
+		}
+		sum += ns
+	}
+	return sum, nil
+}
+
+// bpftracePeer is bpftrace's minimal equivalent of one of our programs: a
+// probe on the same hook doing the least of the same job (stamp, look up,
+// forget).
+type bpftracePeer struct {
+	ours  string // our program's name: the key of bpftrace_prog_ns
+	probe string
+}
+
+// bpftracePeers is the minimal job as a user would write it: stamps in maps
+// by pid, the zombie time when wait4 returns, forgotten at the free. In the
+// script's order: bpftrace loads its programs in that order (their IDs
+// ascend), and names them by the tracepoint's first 15 characters, which
+// fork and free share.
+var bpftracePeers = []bpftracePeer{
+	{"handle_fork", `tracepoint:sched:sched_process_fork { @start[args->child_pid] = nsecs; }`},
+	{"handle_exit", `tracepoint:sched:sched_process_exit { @exit[pid] = nsecs; }`},
+	{"handle_signal", `tracepoint:signal:signal_generate /args->sig == 17/ { @notify[pid] = nsecs; }`},
+	{"handle_wait", `tracepoint:sched:sched_process_wait { @wait[tid] = nsecs; }`},
+	{"handle_free", `tracepoint:sched:sched_process_free { delete(@start[args->pid]); delete(@exit[args->pid]); delete(@notify[args->pid]); }`},
+	{"exit_wait4", `tracepoint:syscalls:sys_exit_wait4 /args->ret > 0/ {
 	$t = @notify[args->ret];
 	if ($t) { @zombie_ns = hist(nsecs - $t); }
-	delete(@notify[args->ret]);
-	delete(@exit[args->ret]);
+	delete(@wait[tid]);
+}`},
 }
-`
 
-// bpftraceExecScript is its exec probe, as a user would add it to know what
-// a process ran: the path per pid, dropped at the reap. A script of its own,
-// because bpftrace names its programs by their first 15 characters, which
-// sched_process_exit and sched_process_exec share.
-const bpftraceExecScript = `
-tracepoint:sched:sched_process_exec { @path[pid] = str(args->filename); }
-tracepoint:syscalls:sys_exit_wait4 /args->ret > 0/ { delete(@path[args->ret]); }
-`
+// bpftraceExecPeers is its exec probe, as a user would add it to know what
+// a process ran: the path per pid, dropped at the reap. A script of its own:
+// its name would be sched_process_exit's.
+var bpftraceExecPeers = []bpftracePeer{
+	{"handle_exec", `tracepoint:sched:sched_process_exec { @path[pid] = str(args->filename); }`},
+	{"exit_wait4", `tracepoint:syscalls:sys_exit_wait4 /args->ret > 0/ { delete(@path[args->ret]); }`},
+}
+
+func peerScript(peers []bpftracePeer) string {
+	var b strings.Builder
+	for _, p := range peers {
+		b.WriteString(p.probe)
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// peerCosts keys bpftrace's programs' mean costs by our programs' names:
+// its programs in ID order are the peers in script order, and each name must
+// be its tracepoint's (cut at 15 characters), or nothing is claimed.
+func peerCosts(peers []bpftracePeer, progs map[ebpf.ProgramID]string, costs map[ebpf.ProgramID]progCost) (map[string]float64, error) {
+	ids := slices.Sorted(maps.Keys(progs))
+	if len(ids) != len(peers) {
+		return nil, fmt.Errorf("bpftrace loaded %d programs for %d probes", len(ids), len(peers))
+	}
+	out := make(map[string]float64, len(peers))
+	for i, id := range ids {
+		tp := probeTracepoint(peers[i].probe)
+		if want := tp[:min(len(tp), 15)]; progs[id] != want {
+			return nil, fmt.Errorf("bpftrace's program %d is %q, want %q (%s)", id, progs[id], want, peers[i].ours)
+		}
+		if c := costs[id]; c.count > 0 {
+			out[peers[i].ours] = float64(c.runNS) / float64(c.count)
+		}
+	}
+	return out, nil
+}
+
+// probeTracepoint is the tracepoint of a bpftrace probe ("a:b:NAME /filter/ {...}").
+func probeTracepoint(probe string) string {
+	head := probe[:strings.IndexAny(probe, " /{")]
+	return head[strings.LastIndex(head, ":")+1:]
+}
 
 func (b *bencher) bpftrace(ctx context.Context, res *Result, stormArgs, execArgs []string) error {
 	path, err := exec.LookPath("bpftrace")
 	if err != nil {
 		return errors.New("bpftrace is not installed (apt-get install bpftrace)")
 	}
-	err = b.underBpftrace(ctx, path, bpftraceScript, 3, func(progs map[ebpf.ProgramID]string) error {
+	err = b.underBpftrace(ctx, path, peerScript(bpftracePeers), len(bpftracePeers), func(progs map[ebpf.ProgramID]string) error {
 		r, err := b.stormRun(ctx, stormArgs...)
 		if err != nil {
+			return err
+		}
+		if res.BpftraceProgNS, err = peerCosts(bpftracePeers, progs, readCostsByID(progs)); err != nil {
 			return err
 		}
 		u, err := b.stormRun(ctx, stormArgs...)
 		if err != nil {
 			return err
 		}
-		res.BpftraceProgNS = meanNS(readCosts(progs))
 		res.BpftraceRatioMedian = r.rate() / u.rate()
 		b.logf("bpftrace: %d probes, one storm ratio %.3f", len(progs), res.BpftraceRatioMedian)
 		return nil
@@ -831,12 +987,12 @@ func (b *bencher) bpftrace(ctx context.Context, res *Result, stormArgs, execArgs
 	if err != nil {
 		return err
 	}
-	return b.underBpftrace(ctx, path, bpftraceExecScript, 2, func(progs map[ebpf.ProgramID]string) error {
+	return b.underBpftrace(ctx, path, peerScript(bpftraceExecPeers), len(bpftraceExecPeers), func(progs map[ebpf.ProgramID]string) error {
 		if _, err := b.stormRun(ctx, execArgs...); err != nil {
 			return err
 		}
-		res.BpftraceExecLoopProgNS = meanNS(readCosts(progs))
-		return nil
+		res.BpftraceExecLoopProgNS, err = peerCosts(bpftraceExecPeers, progs, readCostsByID(progs))
+		return err
 	})
 }
 

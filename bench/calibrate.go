@@ -24,16 +24,30 @@ type floorProgram struct {
 
 // stormFloors are the floors of the programs a storm runs, by their names.
 // signal's and wait's times are the zombie clock, which must be exact, and
-// both need current; the others call no helper in a storm.
+// both need current; wait also needs the syscall's registers
+// (bpf_task_pt_regs of current: caching their offset is pointer arithmetic
+// not every verifier takes). The others call no helper in a storm.
 func stormFloors() map[string]floorProgram {
-	clockAndCurrent := []asm.BuiltinFunc{asm.FnGetCurrentTaskBtf, asm.FnKtimeGetBootNs}
 	return map[string]floorProgram{
 		"handle_fork":   {hook: "sched_process_fork"},
 		"handle_exit":   {hook: "sched_process_exit"},
-		"handle_signal": {hook: "signal_generate", helpers: clockAndCurrent},
-		"handle_wait":   {hook: "sched_process_wait", helpers: clockAndCurrent},
+		"handle_signal": {hook: "signal_generate", helpers: []asm.BuiltinFunc{asm.FnGetCurrentTaskBtf, asm.FnKtimeGetBootNs}},
+		"handle_wait":   {hook: "sched_process_wait", helpers: []asm.BuiltinFunc{asm.FnGetCurrentTaskBtf, asm.FnTaskPtRegs, asm.FnKtimeGetBootNs}},
 		"handle_free":   {hook: "sched_process_free"},
 	}
+}
+
+// floorInstructions calls each helper in turn; bpf_task_pt_regs gets the
+// task the call before returned.
+func floorInstructions(helpers []asm.BuiltinFunc) asm.Instructions {
+	var insns asm.Instructions
+	for _, fn := range helpers {
+		if fn == asm.FnTaskPtRegs {
+			insns = append(insns, asm.Mov.Reg(asm.R1, asm.R0))
+		}
+		insns = append(insns, fn.Call())
+	}
+	return append(insns, asm.Mov.Imm(asm.R0, 0), asm.Return())
 }
 
 // floorCosts attaches every floor program at once, runs the workload and
@@ -48,11 +62,7 @@ func floorCosts(ctx context.Context, b *bencher, floors map[string]floorProgram,
 		}
 	}()
 	for name, f := range floors {
-		var insns asm.Instructions
-		for _, fn := range f.helpers {
-			insns = append(insns, fn.Call())
-		}
-		insns = append(insns, asm.Mov.Imm(asm.R0, 0), asm.Return())
+		insns := floorInstructions(f.helpers)
 		prog, err := ebpf.NewProgram(&ebpf.ProgramSpec{
 			Name:         "zt_floor",
 			Type:         ebpf.Tracing,

@@ -6,6 +6,8 @@ import (
 	"context"
 	"os"
 	"testing"
+
+	"github.com/cilium/ebpf"
 )
 
 // The floor programs load and run on their hooks during a storm, and the two
@@ -47,4 +49,32 @@ func TestFloorCosts(t *testing.T) {
 		}
 	}
 	t.Logf("floors: %v", floors)
+}
+
+// bpftrace's programs are matched to ours by load order, checked by name.
+func TestPeerCosts(t *testing.T) {
+	progs := map[ebpf.ProgramID]string{}
+	costs := map[ebpf.ProgramID]progCost{}
+	for i, p := range bpftracePeers {
+		id := ebpf.ProgramID(100 + i)
+		tp := probeTracepoint(p.probe)
+		progs[id] = tp[:min(len(tp), 15)]
+		costs[id] = progCost{runNS: uint64(1000 * (i + 1)), count: 10}
+	}
+	got, err := peerCosts(bpftracePeers, progs, costs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got["handle_fork"] != 100 || got["handle_free"] != 500 || got["exit_wait4"] != 600 {
+		t.Errorf("costs by our names: %v", got)
+	}
+	progs[100], progs[104] = progs[104], progs[100]
+	progs[101] = "sched_process_w"
+	if _, err := peerCosts(bpftracePeers, progs, costs); err == nil {
+		t.Error("programs out of order were matched")
+	}
+	delete(progs, 101)
+	if _, err := peerCosts(bpftracePeers, progs, costs); err == nil {
+		t.Error("a missing program was not noticed")
+	}
 }

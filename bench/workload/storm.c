@@ -5,6 +5,9 @@
  *   storm WORKERS MILLIS   workers fork -> child _exit -> waitpid, as fast as
  *                          the machine goes: {"lifecycles":N,"ns":T,"cpu_ns":C}
  *                          (cpu_ns: the storm's own user+sys, children included)
+ *   vstorm WORKERS MILLIS  the same with vfork: every lifecycle has the same
+ *                          events, without the page-table copy that makes
+ *                          fork slow (here ~20x more lifecycles per second)
  *   live WORKERS [getppid] the same storm (or getppid() calls) until stdin
  *                          closes; each line read on stdin is answered with the
  *                          lifecycles (calls) so far: {"count":N,"ns":T}
@@ -66,7 +69,20 @@ static int lifecycle(void)
 	return 1;
 }
 
-static int storm(int workers, long millis)
+/* The same with vfork: the parent waits in vfork until the child exits. */
+static int vlifecycle(void)
+{
+	pid_t c = vfork();
+	if (c == 0)
+		_exit(0);
+	if (c < 0)
+		return 0;
+	while (waitpid(c, NULL, 0) < 0 && errno == EINTR)
+		;
+	return 1;
+}
+
+static int storm(int workers, long millis, int (*one)(void))
 {
 	/* Each worker counts into shared memory: the parent reports the total. */
 	volatile uint64_t *counts = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -81,7 +97,7 @@ static int storm(int workers, long millis)
 		if (pid == 0) {
 			uint64_t n = 0;
 			while (now_ns(CLOCK_MONOTONIC) < end)
-				n += lifecycle();
+				n += one();
 			counts[w] = n;
 			_exit(0);
 		}
@@ -235,7 +251,9 @@ int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	if (argc >= 4 && !strcmp(argv[1], "storm"))
-		return storm(atoi(argv[2]), atol(argv[3]));
+		return storm(atoi(argv[2]), atol(argv[3]), lifecycle);
+	if (argc >= 4 && !strcmp(argv[1], "vstorm"))
+		return storm(atoi(argv[2]), atol(argv[3]), vlifecycle);
 	if (argc >= 3 && !strcmp(argv[1], "live"))
 		return live(atoi(argv[2]), argc >= 4 && !strcmp(argv[3], "getppid") ? one_getppid : lifecycle);
 	if (argc >= 3 && !strcmp(argv[1], "burst"))
@@ -248,6 +266,6 @@ int main(int argc, char **argv)
 		return exec_loop(atol(argv[2]));
 	if (argc >= 2 && !strcmp(argv[1], "noop"))
 		return 0;
-	fprintf(stderr, "usage: storm storm WORKERS MILLIS | live WORKERS [getppid] | burst N | getppid N | accuracy DELAY_US N | exec N\n");
+	fprintf(stderr, "usage: storm storm|vstorm WORKERS MILLIS | live WORKERS [getppid] | burst N | getppid N | accuracy DELAY_US N | exec N\n");
 	return 2;
 }
