@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * zombietrace: the exit/wait lifecycle of processes.
- * See ../shared/KERNEL-NOTES.md (docs/kernel.md) for why each hook is where it is.
+ * See docs/kernel.md for why each hook is where it is and which variant loads where.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
