@@ -11,6 +11,8 @@ import (
 
 	"github.com/cilium/ebpf"
 	"golang.org/x/sys/unix"
+
+	"github.com/zombietrace/zombietrace/events"
 )
 
 var slotSize = int(unsafe.Sizeof(zombietraceRingSlot{}))
@@ -44,6 +46,11 @@ type cpuRing struct {
 
 	stalledAt    uint64 // a reserved slot that is not published yet
 	stalledSince time.Time
+
+	// frees taken out of the ring, stamped, waiting for the event that
+	// stamped them to be delivered first (Tracer.peekRing), from freeHead on.
+	frees    []events.Event
+	freeHead int
 }
 
 // stallLimit is how long a reserved slot may stay unpublished before the

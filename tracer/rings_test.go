@@ -204,8 +204,10 @@ func (r *cpuRing) putFree(pid uint32) {
 }
 
 // A free comes with no time (the program reads no clock): it takes the time
-// of the next stamped event behind it in its ring, so it keeps its place and
-// holds nothing back; with nothing behind it, the time the reader saw it.
+// of the next stamped event behind it in its ring, and comes right after
+// that event (a wait4 return that shows the reap can follow the free in the
+// ring), holding nothing back; with nothing behind it, the time the reader
+// saw it.
 func TestFreeTakesTheTimeBehindIt(t *testing.T) {
 	tr := testTracer(heapRing(8), heapRing(8))
 	r0, r1 := &tr.rings.rings[0], &tr.rings.rings[1]
@@ -217,7 +219,7 @@ func TestFreeTakesTheTimeBehindIt(t *testing.T) {
 	r1.put(40, 6)
 	r0.putFree(7)
 	before := BootNow()
-	if got := delivered(t, tr, 35); got != "1@10 5@20 2@30 3@30 4@30" {
+	if got := delivered(t, tr, 35); got != "1@10 5@20 4@30 2@30 3@30" {
 		t.Fatalf("up to 35: %q", got)
 	}
 	var got []events.Event

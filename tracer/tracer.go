@@ -81,10 +81,10 @@ const (
 // Tracer is a loaded and attached set of programs.
 type Tracer struct {
 	cfg       Config
-	maps      *ebpf.Collection          // every map, no programs
-	progs     map[string]*ebpf.Program  // the loaded programs by name
-	chosen    map[string]string         // hook -> the program serving it
-	warnings  []string                  // what did not load, and what that costs
+	maps      *ebpf.Collection         // every map, no programs
+	progs     map[string]*ebpf.Program // the loaded programs by name
+	chosen    map[string]string        // hook -> the program serving it
+	warnings  []string                 // what did not load, and what that costs
 	events    *ebpf.Map
 	follow    *ebpf.Map
 	counters  *ebpf.Map
@@ -94,7 +94,9 @@ type Tracer struct {
 	rings     *cpuRings              // every other event
 	big       bigQueue               // ring buffer records waiting for the rings' time
 	cand      []*zombietraceRingSlot // each ring's next published slot
-	delivered uint64 // the newest event time handed over
+	delivered uint64                 // the newest event time handed over
+	misses    missSeen               // the programs' recursion misses (misses.go)
+	missed    atomic.Uint64          // ... all of them, for Counters
 }
 
 // Open checks the machine, loads the programs and attaches them. The caller
@@ -173,6 +175,7 @@ func Open(cfg Config) (*Tracer, error) {
 		return nil, fmt.Errorf("opening event rings: %w", err)
 	}
 	t.cand = make([]*zombietraceRingSlot, len(t.rings.rings))
+	t.misses = missSeen{count: map[string]uint64{}, at: bootNow()}
 	if err := t.attach(); err != nil {
 		t.Close()
 		return nil, err
@@ -298,12 +301,12 @@ func (t *Tracer) Counters() (lost, followFull uint64, err error) {
 	idx := uint32(zombietraceCounterCOUNTER_FOLLOW_FULL)
 	var vals []uint64 // one per CPU
 	if err := t.counters.Lookup(idx, &vals); err != nil {
-		return t.rings.lost(), 0, fmt.Errorf("reading counter %d: %w", idx, err)
+		return t.rings.lost() + t.missed.Load(), 0, fmt.Errorf("reading counter %d: %w", idx, err)
 	}
 	for _, v := range vals {
 		followFull += v
 	}
-	return t.rings.lost(), followFull, nil
+	return t.rings.lost() + t.missed.Load(), followFull, nil
 }
 
 // Run reads events until ctx is done, calling handle for each one (the event
@@ -372,21 +375,27 @@ func (t *Tracer) Run(ctx context.Context, handle func(*events.Event), idle func(
 func (t *Tracer) deliver(limit uint64, handle func(*events.Event), ev *events.Event) error {
 	rings := t.rings.rings
 	t.rings.takeLosses()
+	t.takeMisses()
 	var now uint64 // the time for frees with nothing behind them, read once a pass
 	for i := range rings {
 		t.cand[i] = t.peekRing(i, &now)
 	}
 	const (
 		fromRing = iota
+		fromFree
 		fromBig
 		fromLoss
 	)
 	for {
-		// The oldest of the sources; a loss goes before events of its time.
+		// The oldest of the sources; a loss goes before events of its time,
+		// and a ring's frees after the event that gave them their time.
 		src, best, next := fromRing, -1, uint64(math.MaxUint64)
 		for i, s := range t.cand {
 			if s != nil && s.Ev.Ts < next {
-				best, next = i, s.Ev.Ts
+				src, best, next = fromRing, i, s.Ev.Ts
+			}
+			if r := &rings[i]; r.freeHead < len(r.frees) && r.frees[r.freeHead].Time < next {
+				src, best, next = fromFree, i, r.frees[r.freeHead].Time
 			}
 		}
 		if ts, ok := t.big.peekTime(); ok && ts < next {
@@ -396,7 +405,7 @@ func (t *Tracer) deliver(limit uint64, handle func(*events.Event), ev *events.Ev
 		if loss.count > 0 && loss.at <= next {
 			src, next = fromLoss, loss.at
 		}
-		if next > limit || (src == fromRing && best < 0) {
+		if next > limit || ((src == fromRing || src == fromFree) && best < 0) {
 			break
 		}
 		switch src {
@@ -411,6 +420,12 @@ func (t *Tracer) deliver(limit uint64, handle func(*events.Event), ev *events.Ev
 		case fromBig:
 			if err := decode(t.big.pop(), ev); err != nil {
 				return err
+			}
+		case fromFree:
+			ring := &rings[best]
+			*ev = ring.frees[ring.freeHead]
+			if ring.freeHead++; ring.freeHead == len(ring.frees) {
+				ring.frees, ring.freeHead = ring.frees[:0], 0
 			}
 		default:
 			ring := &rings[best]
@@ -429,35 +444,43 @@ func (t *Tracer) deliver(limit uint64, handle func(*events.Event), ev *events.Ev
 	return nil
 }
 
-// peekRing is ring i's next published event. A free comes with no time (its
-// program reads no clock) and takes the time of the next stamped event behind
-// it in its ring, which came after it on the same CPU; with none published
-// yet, the time now (*now, read once a pass): anything reserved after that
-// is stamped later. Consecutive frees (an RCU batch) are stamped together.
+// peekRing is ring i's next published event other than a free. A free
+// comes with no time (its program reads no clock) and takes the time of the
+// next stamped event behind it in its ring, which came after it on the same
+// CPU; with none published yet, the time now (*now, read once a pass):
+// anything reserved after that is stamped later. Frees are set aside
+// (ring.frees) and delivered after the event that gave them their time: an
+// RCU callback can run between a reap and the wait4 return that shows it
+// (seen on a one-CPU guest), and the engine must see the return first.
+// Consecutive frees (an RCU batch) are stamped together.
 func (t *Tracer) peekRing(i int, now *uint64) *zombietraceRingSlot {
 	ring := &t.rings.rings[i]
-	s := ring.peek()
-	if s == nil || s.Ev.Ts != 0 {
-		return s
-	}
-	if *now == 0 {
-		*now = bootNow()
-	}
-	stamp, end := *now, ring.next+1
-	for ; end < ring.next+uint64(len(ring.slots)); end++ {
-		n := &ring.slots[end&ring.mask]
-		if atomic.LoadUint64(&n.Seq) != end+1 {
-			break
+	for {
+		s := ring.peek()
+		if s == nil || s.Ev.Ts != 0 {
+			return s
 		}
-		if n.Ev.Ts != 0 {
-			stamp = n.Ev.Ts
-			break
+		if *now == 0 {
+			*now = bootNow()
+		}
+		stamp, end := *now, ring.next+1
+		for ; end < ring.next+uint64(len(ring.slots)); end++ {
+			n := &ring.slots[end&ring.mask]
+			if atomic.LoadUint64(&n.Seq) != end+1 {
+				break
+			}
+			if n.Ev.Ts != 0 {
+				stamp = n.Ev.Ts
+				break
+			}
+		}
+		for ; ring.next < end; ring.next++ {
+			var ev events.Event
+			convert(&ring.slots[ring.next&ring.mask].Ev, &ev)
+			ev.Time = stamp
+			ring.frees = append(ring.frees, ev)
 		}
 	}
-	for j := ring.next; j < end; j++ {
-		ring.slots[j&ring.mask].Ev.Ts = stamp
-	}
-	return s
 }
 
 // bigQueue holds the ring buffer's records (copied out) until the rings
