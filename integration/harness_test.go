@@ -74,11 +74,34 @@ func requireBPF(t *testing.T) {
 
 var buildOnce sync.Map
 
+// scenarioBinEnv names a directory of C scenarios compiled beforehand (on
+// the host, static), for machines without a compiler: the test VMs of
+// internal/vmtest. When it is set, nothing is compiled.
+const scenarioBinEnv = "ZT_SCENARIO_BIN"
+
+// precompiled returns the program exe from $ZT_SCENARIO_BIN, if set; a
+// missing one fails the test (it must not pass as "skipped").
+func precompiled(t *testing.T, exe string) (string, bool) {
+	t.Helper()
+	dir := os.Getenv(scenarioBinEnv)
+	if dir == "" {
+		return "", false
+	}
+	path := filepath.Join(dir, exe)
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("precompiled scenario (%s=%s): %v", scenarioBinEnv, dir, err)
+	}
+	return path, true
+}
+
 // program returns the argv that runs a scenario, compiling C ones once.
 func program(t *testing.T, name string, args ...string) []string {
 	t.Helper()
 	if strings.HasSuffix(name, ".py") {
 		return append([]string{python, filepath.Join(scenarioDir, name)}, args...)
+	}
+	if exe, ok := precompiled(t, strings.TrimSuffix(name, ".c")); ok {
+		return append([]string{exe}, args...)
 	}
 	exe := filepath.Join(binDir, strings.TrimSuffix(name, ".c"))
 	if _, done := buildOnce.Load(name); !done {
@@ -189,7 +212,16 @@ var modes = []mode{
 	// Exit events for every process (the default sends them only where the
 	// notification cannot tell everything): the engine must agree.
 	{"light-exit-events", tracer.Config{Filter: true, AllExits: true}},
+	// The variants for kernels before 6.2 (no kfuncs), on any kernel.
+	{"light-nokfunc", tracer.Config{Filter: true, FailPrograms: []string{"handle_signal", "handle_exec"}}},
 }
+
+// lossAttempts bounds how often trace runs a scenario whose events were
+// reported lost. A reported loss is the tracer being honest, not wrong: on
+// a one-CPU guest with preemptible tracepoints the kernel skips a program's
+// run now and then (tracer/misses.go), and the scenario is run again. A
+// loss every time fails, and so does any wrong result without one.
+const lossAttempts = 3
 
 // trace runs argv as a child of this (subreaper) process under the tracer,
 // following the child and its descendants in the kernel, and reaps whatever
@@ -197,6 +229,20 @@ var modes = []mode{
 func trace(t *testing.T, cfg tracer.Config, argv []string) *result {
 	t.Helper()
 	requireBPF(t)
+	for attempt := 1; ; attempt++ {
+		res := traceOnce(t, cfg, argv)
+		if res.summary.LostEvents == 0 || attempt == lossAttempts {
+			if res.summary.LostEvents != 0 {
+				t.Errorf("%d events lost, in each of %d attempts", res.summary.LostEvents, lossAttempts)
+			}
+			return res
+		}
+		t.Logf("attempt %d: %d events reported lost; running the scenario again", attempt, res.summary.LostEvents)
+	}
+}
+
+func traceOnce(t *testing.T, cfg tracer.Config, argv []string) *result {
+	t.Helper()
 	if cfg.PollInterval == 0 {
 		cfg.PollInterval = 20 * time.Millisecond // the default 250 ms only slows the tests
 	}
@@ -210,6 +256,9 @@ func trace(t *testing.T, cfg tracer.Config, argv []string) *result {
 	go func() {
 		done <- tr.Run(ctx, func(ev *events.Event) {
 			mu.Lock()
+			if os.Getenv("ZT_DUMP_EVENTS") != "" {
+				fmt.Fprintf(os.Stderr, "EV %v t=%d pid=%d tid=%d peer=%d ns=%d code=%d st=%d fl=%#x opt=%d\n", ev.Kind, ev.Time, ev.PID, ev.TID, ev.PeerPID, ev.NSPID, ev.Code, ev.Status, ev.Flags, ev.Options)
+			}
 			eng.Handle(ev)
 			mu.Unlock()
 		}, nil)
@@ -252,11 +301,8 @@ func trace(t *testing.T, cfg tracer.Config, argv []string) *result {
 		t.Fatalf("scenario output %q: %v", stdout.String(), err)
 	}
 	res.pids = line.Pids
-	if n := len(res.summary.Zombies); n != 0 {
+	if n := len(res.summary.Zombies); n != 0 && res.summary.LostEvents == 0 {
 		t.Errorf("%d zombies still outstanding after the scenario: %+v", n, res.summary.Zombies)
-	}
-	if res.summary.LostEvents != 0 {
-		t.Errorf("%d events lost", res.summary.LostEvents)
 	}
 	return res
 }

@@ -3,6 +3,8 @@
 package integration
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -65,7 +67,7 @@ func TestAutoreap(t *testing.T) {
 				for _, c := range kids {
 					r := res.reap(t, c)
 					if r.ReapedBy != events.ReapedByAutoreap || r.ZombieNS != 0 {
-						t.Errorf("pid %d: reaped by %s after %v, want autoreap after 0", c, r.ReapedBy, time.Duration(r.ZombieNS))
+						t.Errorf("pid %d: reaped by %s after %v, want autoreap after 0; records:\n%s", c, r.ReapedBy, time.Duration(r.ZombieNS), res.dump())
 					}
 				}
 				p, _ := res.parent(parent)
@@ -262,15 +264,25 @@ func TestStorm(t *testing.T) {
 		parent := res.pids.one(t, "parent")
 		kids := res.pids.many(t, "children")
 		reaped := 0
+		var odd strings.Builder
 		for _, c := range kids {
+			byParent := false
 			for _, r := range res.of(c, events.RecordReap) {
-				if r.ReapedBy == events.ReapedByParent && r.ReaperPID == parent {
-					reaped++
+				byParent = byParent || r.ReapedBy == events.ReapedByParent && r.ReaperPID == parent
+			}
+			if byParent {
+				reaped++
+			} else if odd.Len() < 4000 {
+				for _, r := range res.records {
+					if r.PID == c {
+						fmt.Fprintf(&odd, "  %s t=%d pid=%d zombie=%v by=%s reaper=%d method=%s uncertain=%v\n",
+							r.Type, r.Time, r.PID, time.Duration(r.ZombieNS), r.ReapedBy, r.ReaperPID, r.Method, r.Uncertain)
+					}
 				}
 			}
 		}
 		if reaped != len(kids) {
-			t.Errorf("%d of %d children reaped by the parent", reaped, len(kids))
+			t.Errorf("%d of %d children reaped by the parent (lost %d); the others' records:\n%s", reaped, len(kids), res.summary.LostEvents, odd.String())
 		}
 	})
 }
