@@ -424,6 +424,27 @@ static __always_inline __s32 exit_status(struct task_struct *t)
 	return t->exit_code;
 }
 
+/* The fork record; the slot is zeroed. */
+static __always_inline void fill_fork(struct event *e, struct task_struct *parent,
+				      struct task_struct *child, __u32 ptgid, __u64 pstart)
+{
+	/* copy_process() stamped the child with the boot clock a moment ago:
+	 * that is the fork's time, without another clock read (~55 ns here). */
+	e->ts = child->start_boottime;
+	e->kind = EVENT_FORK;
+	e->pid = child->tgid;
+	e->tid = child->pid;
+	e->start_ns = e->ts;
+	e->task = (__u64)child;
+	copy_comm(e->comm, child);
+	e->peer_pid = ptgid;
+	e->peer_start = pstart;
+	e->nspid = ns_pid(child);
+	e->options = child->exit_signal;
+	e->code = parent->pid; /* the forking thread: it is not blocked in a wait */
+	e->status = -1;
+}
+
 /*
  * sched_process_fork fires in the parent before the child first runs, for
  * threads too (skipped). The owing parent is real_parent, which differs from
@@ -446,46 +467,32 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 		follow_owes(rp);
 	}
 
-	struct event *e;
-	struct fork_stack_event *se = NULL;
-	__u64 seq = 0;
 	if (capture_stacks) {
-		/* --stacks only: outside the default mode's cost budget. */
-		se = bpf_ringbuf_reserve(&events, sizeof(*se), 0);
+		/*
+		 * --stacks only: outside the default mode's cost budget. A path of
+		 * its own to its return: a record in the ring buffer must never
+		 * meet the rings' publish, and a verifier that does not know the
+		 * reservation is not NULL (6.1) explores any join.
+		 */
+		struct fork_stack_event *se = bpf_ringbuf_reserve(&events, sizeof(*se), 0);
 		if (!se) {
 			lost_here();
 			return 0;
 		}
-		e = &se->ev;
-		__builtin_memset(e, 0, sizeof(*e));
-	} else {
-		e = reserve_at(&seq);
-		if (!e)
-			return 0;
-	}
-	/* copy_process() stamped the child with the boot clock a moment ago:
-	 * that is the fork's time, without another clock read (~55 ns here). */
-	e->ts = child->start_boottime;
-	e->kind = EVENT_FORK;
-	e->pid = child->tgid;
-	e->tid = child->pid;
-	e->start_ns = e->ts;
-	e->task = (__u64)child;
-	copy_comm(e->comm, child);
-	e->peer_pid = ptgid;
-	e->peer_start = pstart;
-	e->nspid = ns_pid(child);
-	e->options = child->exit_signal;
-	e->code = parent->pid; /* the forking thread: it is not blocked in a wait */
-	e->status = -1;
-	if (se) {
+		__builtin_memset(&se->ev, 0, sizeof(se->ev));
+		fill_fork(&se->ev, parent, child, ptgid, pstart);
 		/* Where in the parent's code the fork came from (frame-pointer
 		 * unwind); frames past the copied ones are not read. */
 		long n = bpf_get_stack(ctx, se->ips, sizeof(se->ips), BPF_F_USER_STACK);
-		e->status = n < 0 ? n : n / sizeof(__u64);
+		se->ev.status = n < 0 ? n : n / sizeof(__u64);
 		submit_rb(se);
 		return 0;
 	}
+	__u64 seq;
+	struct event *e = reserve_at(&seq);
+	if (!e)
+		return 0;
+	fill_fork(e, parent, child, ptgid, pstart);
 	submit(e, seq);
 	return 0;
 }

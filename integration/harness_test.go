@@ -313,6 +313,10 @@ func openFollowingSelf(t *testing.T, cfg tracer.Config) *tracer.Tracer {
 	t.Helper()
 	tr, err := tracer.Open(cfg)
 	if err != nil {
+		var pe *tracer.ProgramError
+		if errors.As(err, &pe) {
+			t.Logf("verifier log of %s:\n%s", pe.Program, strings.Join(pe.Log, "\n"))
+		}
 		t.Fatalf("opening tracer: %v", err)
 	}
 	if err := tr.Follow(uint32(os.Getpid()), 0, tracer.FollowOwes|tracer.FollowChildren); err != nil {
