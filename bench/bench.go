@@ -105,11 +105,11 @@ type Result struct {
 	// bpftrace's probes doing the minimal equivalent job on the same hooks,
 	// keyed by our program's name, and each of ours over its peer (light
 	// storm; exec from exec's loop; exit_wait4 with --exact-waits).
-	BpftraceProgNS     map[string]float64 `json:"bpftrace_prog_ns"`
-	ProgOverBpftrace   map[string]float64 `json:"prog_ns_over_bpftrace"`
-	IdleCPUNSPerSec    float64            `json:"idle_cpu_ns_per_sec"` // a session with nothing to trace: its CPU per second
-	IdleSeconds        float64            `json:"idle_seconds"`
-	BpftraceRatioMedian           float64            `json:"bpftrace_ratio,omitempty"`
+	BpftraceProgNS      map[string]float64 `json:"bpftrace_prog_ns"`
+	ProgOverBpftrace    map[string]float64 `json:"prog_ns_over_bpftrace"`
+	IdleCPUNSPerSec     float64            `json:"idle_cpu_ns_per_sec"` // a session with nothing to trace: its CPU per second
+	IdleSeconds         float64            `json:"idle_seconds"`
+	BpftraceRatioMedian float64            `json:"bpftrace_ratio,omitempty"`
 	// exec's own loop (fork, exec, exit, wait), light mode: every program
 	// there, an empty program on sched_process_exec, bpftrace's exec probe.
 	ExecLoopProgNS         map[string]float64 `json:"exec_loop_prog_ns"`

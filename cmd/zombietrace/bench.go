@@ -59,8 +59,8 @@ func benchAction(c *cli.Context) error {
 		Workers: c.Int("workers"), Burst: c.Int("burst"), Lifecycles: c.Int("lifecycles"),
 		GetppidN: c.Int("getppid"), Bpftrace: !c.Bool("no-bpftrace"), Soak: c.Duration("soak"),
 		IdleTime: c.Duration("idle-time"),
-		ReportN: c.Int("report-events"),
-		Log:     os.Stderr,
+		ReportN:  c.Int("report-events"),
+		Log:      os.Stderr,
 	})
 	if err != nil || res == nil {
 		return err

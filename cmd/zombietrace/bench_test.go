@@ -65,8 +65,8 @@ func TestPrintBenchMarksEachProgramAgainstBpftrace(t *testing.T) {
 	for prog, want := range map[string]string{
 		"handle_fork": "handle_fork 105 106 61 420 0.25 ok",
 		"handle_wait": "handle_wait 278 249 236 500 0.56 MISSED",
-		"exit_wait4":  "exit_wait4 - 379 - 1000 0.38 ok",  // exact mode only
-		"exit_waitid": "exit_waitid - 3121 (12 runs) - -", // a few cold calls, no peer
+		"exit_wait4":  "exit_wait4 - 379 - 1000 0.38 ok",    // exact mode only
+		"exit_waitid": "exit_waitid - 3121 (12 runs) - -",   // a few cold calls, no peer
 		"handle_exec": "handle_exec - - - 1200 0.75 MISSED", // from exec's loop
 	} {
 		if lines[prog] != want {
