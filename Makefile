@@ -7,10 +7,10 @@ GO        ?= go
 CLANG     ?= clang-14
 BIN       := zombietrace
 PYTHON    ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
-APT_PKGS  := clang-14 llvm libbpf-dev bpftool chromium
+APT_PKGS  := clang-14 llvm libbpf-dev bpftool chromium bpftrace qemu-system-x86 busybox-static cpio
 GENERATED := tracer/zombietrace_x86_bpfel.go tracer/zombietrace_x86_bpfel.o
 
-.PHONY: all build deps generate check-generated vmlinux demo test unit vet bench clean
+.PHONY: all build deps generate check-generated vmlinux demo test unit vet bench clean test-kernels
 
 all: build
 
@@ -25,6 +25,10 @@ deps:
 	test -e /usr/include/bpf/bpf_helpers.h || missing="$$missing libbpf-dev"; \
 	command -v bpftool >/dev/null || missing="$$missing bpftool"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v bpftrace >/dev/null || missing="$$missing bpftrace"; \
+	command -v qemu-system-x86_64 >/dev/null || missing="$$missing qemu-system-x86"; \
+	command -v busybox >/dev/null || missing="$$missing busybox-static"; \
+	command -v cpio >/dev/null || missing="$$missing cpio"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PKGS) >/dev/null; \
@@ -61,12 +65,30 @@ unit:
 # takes the whole run (60 s by default).
 FUZZ_LIMITS = -fuzzminimizetime 5s
 
+# When make started: make test prints how long it took.
+START := $(shell date +%s)
+
 # Everything: generated files, vet, unit tests, privileged BPF tests (which
-# fail rather than skip when CI=true).
+# fail rather than skip when CI=true), fuzzing, then the kernel matrix: after
+# the host suite, never beside it (its guests take the CPUs).
 test: deps check-generated vet
 	$(GO) test -count=1 -timeout 20m ./...
 	$(GO) test -run '^$$' -fuzz '^FuzzReader$$' $(FUZZ_LIMITS) -fuzztime 200000x ./recording/
 	$(GO) test -run '^$$' -fuzz '^FuzzDecoder$$' $(FUZZ_LIMITS) -fuzztime 500000x ./recording/
+	@echo "host suite: $$(( $$(date +%s) - $(START) )) s"
+	$(MAKE) --no-print-directory test-kernels
+	@echo "make test: $$(( $$(date +%s) - $(START) )) s in all"
+
+# The kernel matrix: this clone's integration tests inside Debian's kernels
+# (internal/vmtest/kernels.tsv) booted in qemu, software emulation: a
+# Markdown table of kernel x {loads, light, exact, stacks, scenarios,
+# storm}; fails on a red cell. 4-7 minutes a kernel, two at once: about 12
+# minutes. The first run downloads the kernels and builds the guest image
+# into ${XDG_CACHE_HOME:-~/.cache}/zombietrace (internal/vmtest/README.md).
+# One cell:
+#   make test-kernels KERNEL=6.12 SCENARIO=TestStorm/exact
+test-kernels: deps
+	$(GO) run ./internal/vmtest/cmd/kernelmatrix -go '$(GO)' $(if $(KERNEL),-kernel '$(KERNEL)') $(if $(SCENARIO),-run '$(SCENARIO)') $(KERNELMATRIX_FLAGS)
 
 # The performance benchmark (11-17 minutes): ratios (trace in both modes,
 # record), per-program cost, CPU, memory, loss, accuracy, and bpftrace's cost

@@ -294,6 +294,11 @@ for _ in range(15):
 // parent's, whose waits carry the parent's.
 func TestExecTime(t *testing.T) {
 	requireBPF(t)
+	retryOnLoss(t, execTimeOnce)
+}
+
+func execTimeOnce(t *testing.T) (problems []string, lost uint64) {
+	errorf := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	// A tick is 10 ms at HZ=100, the lowest; and a vCPU stalls here.
 	const early = 25 * time.Millisecond
 	tr := openFollowingSelf(t, tracer.Config{Filter: true})
@@ -326,6 +331,8 @@ func TestExecTime(t *testing.T) {
 			}
 		case events.KindWait:
 			waitExecs[ev.PID] = ev.ExecCount()
+		case events.KindLost:
+			lost += ev.Count
 		}
 	}, func() {
 		var cmds [2]*exec.Cmd
@@ -356,27 +363,28 @@ func TestExecTime(t *testing.T) {
 			}
 			s := procs[pid]
 			if s == nil || s.exec == 0 || s.exit == 0 {
-				t.Errorf("pid %d: exec or exit not seen", pid)
+				errorf("pid %d: exec or exit not seen", pid)
 				continue
 			}
 			n++
 			if s.exec > s.exit {
-				t.Errorf("pid %d: exec at %d, after its exit at %d", pid, s.exec, s.exit)
+				errorf("pid %d: exec at %d, after its exit at %d", pid, s.exec, s.exit)
 			}
 			if s.exec+uint64(early) < before {
-				t.Errorf("pid %d: exec at %d, %v before the clock read just before it", pid, s.exec, time.Duration(before-s.exec))
+				errorf("pid %d: exec at %d, %v before the clock read just before it", pid, s.exec, time.Duration(before-s.exec))
 			}
 			if s.exec < s.start {
-				t.Errorf("pid %d: exec at %d, before its start %d", pid, s.exec, s.start)
+				errorf("pid %d: exec at %d, before its start %d", pid, s.exec, s.start)
 			}
 			if pe, ok := waitExecs[s.ppid]; !ok || s.execs != pe+1 || pe == 0 {
-				t.Errorf("pid %d: exec count %d, its parent's waits %d (seen %v): want one more", pid, s.execs, pe, ok)
+				errorf("pid %d: exec count %d, its parent's waits %d (seen %v): want one more", pid, s.execs, pe, ok)
 			}
 		}
 	}
 	if n != 30 {
-		t.Errorf("%d execs checked, want 30", n)
+		errorf("%d execs checked, want 30", n)
 	}
+	return problems, lost
 }
 
 // forkThenExecScript forks children that exec /bin/true at once, each in
