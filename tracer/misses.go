@@ -2,6 +2,8 @@
 
 package tracer
 
+import "time"
+
 // Runs the kernel skipped. A program does not run when it would recurse on
 // its CPU: a tp_btf program while the same program runs there, a classic
 // tracepoint program while any such program does. On kernels whose
@@ -9,6 +11,9 @@ package tracer
 // program preempted mid-run makes the next task's run on that CPU a miss:
 // an event that never reached a ring. The kernel counts them per program
 // (recursion_misses, 5.12+); they are losses like a full ring's.
+
+// missIdleInterval is how often an idle session looks at the counters.
+const missIdleInterval = 10 * time.Second
 
 // missSeen is what the programs' counters said at the last look, and when.
 type missSeen struct {

@@ -348,6 +348,8 @@ func (t *Tracer) Run(ctx context.Context, handle func(*events.Event), idle func(
 		limit := uint64(math.MaxUint64)
 		if !draining {
 			limit = bootNow() - uint64(reorderWindow)
+		} else {
+			t.takeMisses() // the last look, delivered in this last pass
 		}
 		if err := t.deliver(limit, handle, &ev); err != nil {
 			return err
@@ -375,7 +377,7 @@ func (t *Tracer) Run(ctx context.Context, handle func(*events.Event), idle func(
 func (t *Tracer) deliver(limit uint64, handle func(*events.Event), ev *events.Event) error {
 	rings := t.rings.rings
 	t.rings.takeLosses()
-	t.takeMisses()
+	n := 0         // events delivered
 	var now uint64 // the time for frees with nothing behind them, read once a pass
 	for i := range rings {
 		t.cand[i] = t.peekRing(i, &now)
@@ -439,8 +441,15 @@ func (t *Tracer) deliver(limit uint64, handle func(*events.Event), ev *events.Ev
 		}
 		t.delivered = max(t.delivered, ev.Time)
 		handle(ev)
+		n++
 	}
 	t.big.compact()
+	// The programs' misses, for the next pass: after a pass that delivered
+	// something (a program ran), else now and then (the look is a syscall
+	// per program, which an idle session would pay every poll).
+	if n > 0 || bootNow()-t.misses.at >= uint64(missIdleInterval) {
+		t.takeMisses()
+	}
 	return nil
 }
 
