@@ -69,7 +69,9 @@ static int lifecycle(void)
 	return 1;
 }
 
-/* The same with vfork: the parent waits in vfork until the child exits. */
+/* The same with vfork: the parent waits in vfork until the child exits.
+ * A function of its own, not a flag: the child of vfork must not return
+ * from the function that called it. */
 static int vlifecycle(void)
 {
 	pid_t c = vfork();
