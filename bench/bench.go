@@ -968,7 +968,7 @@ func (b *bencher) bpftrace(ctx context.Context, res *Result, stormArgs, execArgs
 	if err != nil {
 		return errors.New("bpftrace is not installed (apt-get install bpftrace)")
 	}
-	err = b.underBpftrace(ctx, path, peerScript(bpftracePeers), len(bpftracePeers), func(progs map[ebpf.ProgramID]string) error {
+	err = b.underBpftrace(ctx, path, bpftracePeers, func(progs map[ebpf.ProgramID]string) error {
 		r, err := b.stormRun(ctx, stormArgs...)
 		if err != nil {
 			return err
@@ -987,7 +987,7 @@ func (b *bencher) bpftrace(ctx context.Context, res *Result, stormArgs, execArgs
 	if err != nil {
 		return err
 	}
-	return b.underBpftrace(ctx, path, peerScript(bpftraceExecPeers), len(bpftraceExecPeers), func(progs map[ebpf.ProgramID]string) error {
+	return b.underBpftrace(ctx, path, bpftraceExecPeers, func(progs map[ebpf.ProgramID]string) error {
 		if _, err := b.stormRun(ctx, execArgs...); err != nil {
 			return err
 		}
@@ -997,7 +997,15 @@ func (b *bencher) bpftrace(ctx context.Context, res *Result, stormArgs, execArgs
 }
 
 // underBpftrace runs f while bpftrace runs script, once its probes are in.
-func (b *bencher) underBpftrace(ctx context.Context, path, script string, probes int, f func(map[ebpf.ProgramID]string) error) error {
+// Only programs named like the peers' tracepoints count: other programs
+// can load meanwhile (tests load ours in parallel).
+func (b *bencher) underBpftrace(ctx context.Context, path string, peers []bpftracePeer, f func(map[ebpf.ProgramID]string) error) error {
+	script, probes := peerScript(peers), len(peers)
+	names := map[string]bool{}
+	for _, p := range peers {
+		tp := probeTracepoint(p.probe)
+		names[tp[:min(len(tp), 15)]] = true
+	}
 	before, err := programIDs()
 	if err != nil {
 		return err
@@ -1022,6 +1030,7 @@ func (b *bencher) underBpftrace(ctx context.Context, path, script string, probes
 		if progs, err = newPrograms(before); err != nil {
 			return err
 		}
+		maps.DeleteFunc(progs, func(_ ebpf.ProgramID, name string) bool { return !names[name] })
 		if len(progs) >= probes {
 			break
 		}
