@@ -241,26 +241,6 @@ func trace(t *testing.T, cfg tracer.Config, argv []string) *result {
 	}
 }
 
-// retryOnLoss runs once (a test's body, which returns what it found wrong
-// and how many events were reported lost) again while events were lost, up
-// to lossAttempts times, then reports what the last run found.
-func retryOnLoss(t *testing.T, once func(t *testing.T) (problems []string, lost uint64)) {
-	t.Helper()
-	for attempt := 1; ; attempt++ {
-		problems, lost := once(t)
-		if lost == 0 || attempt == lossAttempts {
-			for _, p := range problems {
-				t.Error(p)
-			}
-			if lost != 0 {
-				t.Errorf("%d events lost, in each of %d attempts", lost, lossAttempts)
-			}
-			return
-		}
-		t.Logf("attempt %d: %d events reported lost; running it again", attempt, lost)
-	}
-}
-
 func traceOnce(t *testing.T, cfg tracer.Config, argv []string) *result {
 	t.Helper()
 	if cfg.PollInterval == 0 {

@@ -292,12 +292,24 @@ for _ in range(15):
 // it), and at most a tick before it, here with two loops exec'ing at once so
 // that some take the other's clock read. Its exec count is one more than its
 // parent's, whose waits carry the parent's.
+//
+// A process whose exec or exit is missing is excused only by a loss the
+// tracer reported: on a one-CPU guest with preemptible tracepoints the
+// kernel skips exec runs too often for a clean attempt (tracer/misses.go).
 func TestExecTime(t *testing.T) {
 	requireBPF(t)
-	retryOnLoss(t, execTimeOnce)
+	problems, lost, unseen := execTimeOnce(t)
+	for _, p := range problems {
+		t.Error(p)
+	}
+	if unseen > int(lost) {
+		t.Errorf("%d processes' exec or exit not seen, and only %d events reported lost", unseen, lost)
+	} else if lost > 0 {
+		t.Logf("%d events reported lost; %d processes not checked", lost, unseen)
+	}
 }
 
-func execTimeOnce(t *testing.T) (problems []string, lost uint64) {
+func execTimeOnce(t *testing.T) (problems []string, lost uint64, unseen int) {
 	errorf := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	// A tick is 10 ms at HZ=100, the lowest; and a vCPU stalls here.
 	const early = 25 * time.Millisecond
@@ -363,7 +375,7 @@ func execTimeOnce(t *testing.T) (problems []string, lost uint64) {
 			}
 			s := procs[pid]
 			if s == nil || s.exec == 0 || s.exit == 0 {
-				errorf("pid %d: exec or exit not seen", pid)
+				unseen++
 				continue
 			}
 			n++
@@ -381,10 +393,10 @@ func execTimeOnce(t *testing.T) (problems []string, lost uint64) {
 			}
 		}
 	}
-	if n != 30 {
-		errorf("%d execs checked, want 30", n)
+	if n+unseen != 30 {
+		errorf("%d execs checked and %d not seen, want 30", n, unseen)
 	}
-	return problems, lost
+	return problems, lost, unseen
 }
 
 // forkThenExecScript forks children that exec /bin/true at once, each in
