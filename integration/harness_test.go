@@ -219,9 +219,10 @@ var modes = []mode{
 // lossAttempts bounds how often trace runs a scenario whose events were
 // reported lost. A reported loss is the tracer being honest, not wrong: on
 // a one-CPU guest with preemptible tracepoints the kernel skips a program's
-// run now and then (tracer/misses.go), and the scenario is run again. A
+// run now and then (tracer/misses.go; up to every other attempt of a
+// scenario whose children exit together), and the scenario is run again. A
 // loss every time fails, and so does any wrong result without one.
-const lossAttempts = 3
+const lossAttempts = 6
 
 // trace runs argv as a child of this (subreaper) process under the tracer,
 // following the child and its descendants in the kernel, and reaps whatever
