@@ -43,7 +43,7 @@ func testTracer(rings ...cpuRing) *Tracer {
 func pidsDelivered(t *testing.T, tr *Tracer, limit uint64) []uint32 {
 	t.Helper()
 	var got []uint32
-	if err := tr.deliver(limit, func(ev *events.Event) { got = append(got, ev.PID) }, &events.Event{}); err != nil {
+	if _, err := tr.deliver(limit, func(ev *events.Event) { got = append(got, ev.PID) }, &events.Event{}); err != nil {
 		t.Fatal(err)
 	}
 	return got
@@ -146,7 +146,7 @@ func TestStalledSlotIsSkipped(t *testing.T) {
 func delivered(t *testing.T, tr *Tracer, limit uint64) string {
 	t.Helper()
 	var got []string
-	err := tr.deliver(limit, func(ev *events.Event) {
+	_, err := tr.deliver(limit, func(ev *events.Event) {
 		if ev.Kind == events.KindLost {
 			got = append(got, fmt.Sprintf("lost%d@%d", ev.Count, ev.Time))
 			return
@@ -223,7 +223,7 @@ func TestFreeTakesTheTimeBehindIt(t *testing.T) {
 		t.Fatalf("up to 35: %q", got)
 	}
 	var got []events.Event
-	if err := tr.deliver(math.MaxUint64, func(ev *events.Event) { got = append(got, *ev) }, &events.Event{}); err != nil {
+	if _, err := tr.deliver(math.MaxUint64, func(ev *events.Event) { got = append(got, *ev) }, &events.Event{}); err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != 2 || got[0].PID != 6 || got[1].Kind != events.KindFree || got[1].PID != 7 ||
@@ -259,7 +259,7 @@ func TestExecTakesThreeSlots(t *testing.T) {
 	long := "/" + strings.Repeat("d/", 60) + "bin" // 124 bytes: both parts
 	deliver := func(limit uint64) string {
 		var got []string
-		err := tr.deliver(limit, func(ev *events.Event) { got = append(got, fmt.Sprintf("%d:%s", ev.PID, ev.Filename)) }, &events.Event{})
+		_, err := tr.deliver(limit, func(ev *events.Event) { got = append(got, fmt.Sprintf("%d:%s", ev.PID, ev.Filename)) }, &events.Event{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -277,5 +277,26 @@ func TestExecTakesThreeSlots(t *testing.T) {
 	r.put(50, 6)
 	if got := deliver(100); got != "4:"+long+" 5:"+long+" 6:" {
 		t.Fatalf("across the ring's end: %q", got)
+	}
+}
+
+// The reader sleeps longer only when nothing at all waits: a slot still
+// being written, or one published but too young to deliver, keeps it awake.
+func TestPendingSeesEveryBuffer(t *testing.T) {
+	tr := testTracer(heapRing(8), heapRing(8))
+	if tr.pending() {
+		t.Fatal("empty rings: pending")
+	}
+	r1 := &tr.rings.rings[1]
+	w := r1.reserve(10, 1)
+	if !tr.pending() {
+		t.Fatal("a slot being written: not pending")
+	}
+	w.publish()
+	if got := pidsDelivered(t, tr, 5); len(got) != 0 || !tr.pending() {
+		t.Fatalf("a young event: delivered %v, pending %v", got, tr.pending())
+	}
+	if got := pidsDelivered(t, tr, 10); !equal(got, []uint32{1}) || tr.pending() {
+		t.Fatalf("delivered %v, pending %v after it", got, tr.pending())
 	}
 }
