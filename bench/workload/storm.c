@@ -18,10 +18,12 @@
  *   exec N                 N times: fork a child that execs this program
  *                          (mode noop, which exits at once) and wait for it:
  *                          {"lifecycles":N,"ns":T,"cpu_ns":C}
- *   accuracy DELAY_US N    N times: fork a child that exits; take the SIGCHLD
- *                          (sigwaitinfo) and note CLOCK_BOOTTIME; sleep DELAY;
- *                          waitpid and note the time it returned:
- *                          {"children":[[pid,notify_ns,reap_ns],...]}
+ *   accuracy DELAY_US N    N times: fork a child that notes CLOCK_BOOTTIME and
+ *                          exits; take the SIGCHLD (sigwaitinfo) and note the
+ *                          time; sleep DELAY; note the time, waitpid, note the
+ *                          time it returned. The exit lies between the first
+ *                          two notes, the reap between the last two:
+ *                          {"children":[[pid,exit_lo,exit_hi,reap_lo,reap_hi],...]}
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -226,24 +228,33 @@ static int accuracy(long delay_us, int n)
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &set, NULL);
+	/* The child's last note, written where the parent reads it. */
+	volatile uint64_t *exit_lo = mmap(NULL, sizeof(uint64_t), PROT_READ | PROT_WRITE,
+					  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (exit_lo == MAP_FAILED)
+		return perror("mmap"), 1;
 	printf("{\"children\":[");
 	for (int i = 0; i < n; i++) {
 		pid_t pid = fork();
 		if (pid < 0)
 			return perror("fork"), 1;
-		if (pid == 0)
+		if (pid == 0) {
+			*exit_lo = now_ns(CLOCK_BOOTTIME);
 			_exit(0);
+		}
 		siginfo_t si;
 		while (sigwaitinfo(&set, &si) < 0 && errno == EINTR)
 			;
-		uint64_t notified = now_ns(CLOCK_BOOTTIME);
+		uint64_t exit_hi = now_ns(CLOCK_BOOTTIME);
 		struct timespec d = { delay_us / 1000000, (delay_us % 1000000) * 1000 };
 		nanosleep(&d, NULL);
+		uint64_t reap_lo = now_ns(CLOCK_BOOTTIME);
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 			;
-		uint64_t reaped = now_ns(CLOCK_BOOTTIME);
-		printf("%s[%d,%llu,%llu]", i ? "," : "", pid, (unsigned long long)notified,
-		       (unsigned long long)reaped);
+		uint64_t reap_hi = now_ns(CLOCK_BOOTTIME);
+		printf("%s[%d,%llu,%llu,%llu,%llu]", i ? "," : "", pid, (unsigned long long)*exit_lo,
+		       (unsigned long long)exit_hi, (unsigned long long)reap_lo,
+		       (unsigned long long)reap_hi);
 	}
 	printf("]}\n");
 	return 0;

@@ -110,8 +110,9 @@ func printBench(w io.Writer, r *bench.Result) {
 	fmt.Fprintf(tw, "peak RSS after %d lifecycles\t%.1f MiB (%.1f MiB without the ring buffer's %.1f MiB resident; %d MiB mapped)\t<= 32 MiB without, after 1M\t%s\n",
 		r.MemoryLifecycles, float64(r.PeakRSSBytes)/(1<<20), float64(r.PeakRSSNoRingbufBytes)/(1<<20),
 		float64(r.RingbufRSSBytes)/(1<<20), r.RingbufBytes>>20, check(r.PeakRSSNoRingbufBytes <= 32<<20 && r.MemoryLifecycles >= 1_000_000))
-	fmt.Fprintf(tw, "zombie time error vs the workload's clock\t%v (light %v, exact %v)\t<= 100us\t%s\n",
-		time.Duration(r.AccuracyMaxErrorNS), time.Duration(r.Accuracy["light"]), time.Duration(r.Accuracy["exact"]), check(r.AccuracyMaxErrorNS <= 100e3))
+	fmt.Fprintf(tw, "zombie time error vs the workload's clock\t%v (light %v, exact %v; truth known within %v, %v)\t<= 100us\t%s\n",
+		time.Duration(r.AccuracyMaxErrorNS), time.Duration(r.Accuracy["light"]), time.Duration(r.Accuracy["exact"]),
+		time.Duration(r.AccuracyBracket["light"]), time.Duration(r.AccuracyBracket["exact"]), check(r.AccuracyMaxErrorNS <= 100e3))
 	if r.ReportEvents > 0 {
 		fmt.Fprintf(tw, "report over a recording of %d events\t%.2f s on one core (%.2fM events/s, %.1f B/event)\t<= 10 s for 10M\t%s\n",
 			r.ReportEvents, r.ReportSeconds, r.ReportEventsPerSec/1e6, r.RecordBytesPerEvent, check(r.ReportEventsPerSec >= 1e6))
