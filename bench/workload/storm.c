@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -134,11 +135,17 @@ static int live(int workers, int (*work)(void))
 		return perror("mmap"), 1;
 	volatile uint64_t *stop = &shm[0];
 	volatile uint64_t *counts = &shm[SLOT];
+	pid_t self = getpid();
 	for (int w = 0; w < workers; w++) {
 		pid_t pid = fork();
 		if (pid < 0)
 			return perror("fork"), 1;
 		if (pid == 0) {
+			/* A bench that is killed kills this workload: no worker
+			 * storms on as an orphan. */
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (getppid() != self)
+				_exit(0);
 			while (!*stop)
 				counts[w * SLOT] += work();
 			_exit(0);
