@@ -411,7 +411,6 @@ static __always_inline void fill_process(struct event *e, struct task_struct *t)
 	e->pid = t->tgid;
 	e->tid = t->pid;
 	e->start_ns = leader->start_boottime;
-	e->task = (__u64)leader;
 	copy_comm(e->comm, leader);
 }
 
@@ -435,7 +434,6 @@ static __always_inline void fill_fork(struct event *e, struct task_struct *paren
 	e->pid = child->tgid;
 	e->tid = child->pid;
 	e->start_ns = e->ts;
-	e->task = (__u64)child;
 	copy_comm(e->comm, child);
 	e->peer_pid = ptgid;
 	e->peer_start = pstart;
@@ -739,6 +737,59 @@ static __always_inline bool read_chld_info(struct kernel_siginfo *info, struct c
 	return true;
 }
 
+/*
+ * The word at addr, as a plain value. 6.2+: a fault-safe load through
+ * bpf_rdonly_cast (pt_regs is a struct of words; a fault reads 0); before:
+ * a probe read.
+ */
+static __always_inline __u64 read_word(__u64 addr, bool kfuncs)
+{
+	__u64 v = 0;
+	if (kfuncs) {
+		const __u64 *u = bpf_rdonly_cast((void *)addr, bpf_core_type_id_kernel(struct pt_regs));
+		v = u[0];
+	} else {
+		bpf_probe_read_kernel(&v, sizeof(v), (void *)addr);
+	}
+	return v;
+}
+
+/*
+ * The threads of t's process queued in do_wait now (signal->wait_chldexit,
+ * which only waits join): up to two tids in e->waiters, FLAG_MORE_WAITERS
+ * beyond (or when the list could not be read). A blocked wait whose thread is
+ * not queued when a child becomes waitable has left its wait (a signal's
+ * handler, a stop, the freezer): it does not collect the child then, its
+ * next wait does. A queued waiter that a signal wakes still scans its
+ * children once more before it leaves, so queued means it collects. The
+ * list is walked as plain values (addresses compared, never pointers): the
+ * head's own address is the first node's prev.
+ */
+static __always_inline void queued_waiters(struct event *e, struct task_struct *t, bool kfuncs)
+{
+	__u64 head = (__u64)t->signal + bpf_core_field_offset(struct signal_struct, wait_chldexit) +
+		     bpf_core_field_offset(struct wait_queue_head, head);
+	__u64 node = read_word(head + bpf_core_field_offset(struct list_head, next), kfuncs);
+	if (!node)
+		return;
+	__u64 self = read_word(node + bpf_core_field_offset(struct list_head, prev), kfuncs);
+	e->flags |= FLAG_WAITERS;
+	for (int i = 0; i < 2; i++) {
+		if (node == self)
+			return;
+		__u64 entry = node - bpf_core_field_offset(struct wait_queue_entry, entry);
+		__u64 task = read_word(entry + bpf_core_field_offset(struct wait_queue_entry, private), kfuncs);
+		/* pid is an int: the low half of its word (little-endian) */
+		__u32 tid = read_word(task + bpf_core_field_offset(struct task_struct, pid), kfuncs);
+		node = read_word(node + bpf_core_field_offset(struct list_head, next), kfuncs);
+		if (!task || !tid || !node)
+			break; /* unreadable: any thread may be queued */
+		e->waiters[i] = tid;
+	}
+	if (node != self)
+		e->flags |= FLAG_MORE_WAITERS;
+}
+
 static __always_inline int on_signal(int sig, struct kernel_siginfo *info, struct task_struct *task,
 				     int result, bool kfuncs)
 {
@@ -797,6 +848,8 @@ static __always_inline int on_signal(int sig, struct kernel_siginfo *info, struc
 	e->options = result;
 	if (self)
 		e->flags |= FLAG_NOTIFY_SELF;
+	if (code <= CLD_DUMPED)
+		queued_waiters(e, task, kfuncs);
 	submit(e, seq);
 	return 0;
 }
@@ -920,7 +973,6 @@ int BPF_PROG(handle_free, struct task_struct *p)
 	e->pid = tgid;
 	e->tid = p->pid;
 	e->start_ns = p->start_boottime;
-	e->task = (__u64)p;
 	/* No comm: the task_struct is cold here (an RCU callback, ms after the
 	 * reap) and every field read is a cache miss; identity is enough. */
 	submit(e, seq);
@@ -1019,7 +1071,6 @@ int list_zombies(struct bpf_iter__task *ctx)
 	e.pid = t->tgid;
 	e.tid = t->pid;
 	e.start_ns = t->start_boottime;
-	e.task = (__u64)t;
 	BPF_CORE_READ_STR_INTO(&e.comm, t, comm);
 	struct task_struct *rp = t->real_parent;
 	e.peer_pid = BPF_CORE_READ(rp, tgid);

@@ -29,6 +29,8 @@ enum event_flag {
 	FLAG_UNREADABLE = 1 << 4,    /* wait_ret: status/infop could not be read */
 	FLAG_DELAYED_LEADER = 1 << 5,/* zombie: leader exited, threads still live */
 	FLAG_KTHREAD = 1 << 6,       /* wait: an in-kernel waiter */
+	FLAG_WAITERS = 1 << 7,       /* notify: waiters[] lists the receiver's queued waits */
+	FLAG_MORE_WAITERS = 1 << 8,  /* notify: more than two threads queued */
 };
 
 /* event.syscall for EVENT_WAIT / EVENT_WAIT_RET */
@@ -71,7 +73,11 @@ struct event {
 	__u64 ts;
 	__u64 start_ns;   /* start_boottime of pid's leader: identity with pid */
 	__u64 peer_start; /* start_boottime of peer_pid's leader */
-	__u64 task;       /* the leader's task_struct address, to match free */
+	/* notify with FLAG_WAITERS: tids of the receiver's threads queued in
+	 * do_wait when the child became waitable, 0: none. A wait that is not
+	 * queued then (a signal, a stop, the freezer took its thread out) does
+	 * not collect the child then. */
+	__u32 waiters[2];
 	__u32 kind;
 	__u32 pid;        /* host tgid */
 	__u32 tid;        /* host tid of the thread that acted */

@@ -37,19 +37,18 @@ func BenchmarkLifecycle(b *testing.B) {
 					pid = 1000
 				}
 				start := t
-				task := uint64(pid) << 12
-				ev = Event{Kind: KindFork, Time: t, PID: pid, TID: pid, Start: start, Task: task, PeerPID: parent.PID, PeerStart: parent.Start, Options: SIGCHLD, Code: 100, Comm: comm}
+				ev = Event{Kind: KindFork, Time: t, PID: pid, TID: pid, Start: start, PeerPID: parent.PID, PeerStart: parent.Start, Options: SIGCHLD, Code: 100, Comm: comm}
 				e.Handle(&ev)
 				t += 1000
 				if c.blocked {
 					wait()
 					t += 100
 				} else {
-					ev = Event{Kind: KindExit, Time: t, PID: pid, TID: pid, Start: start, Task: task, PeerPID: parent.PID, PeerStart: parent.Start, Options: SIGCHLD, Comm: comm}
+					ev = Event{Kind: KindExit, Time: t, PID: pid, TID: pid, Start: start, PeerPID: parent.PID, PeerStart: parent.Start, Options: SIGCHLD, Comm: comm}
 					e.Handle(&ev)
 					t += 100
 				}
-				ev = Event{Kind: KindNotify, Time: t, PID: pid, TID: pid, Start: start, Task: task, PeerPID: parent.PID, PeerStart: parent.Start, NSPID: pid, Code: CLDExited, Flags: FlagNotifySelf, Comm: comm}
+				ev = Event{Kind: KindNotify, Time: t, PID: pid, TID: pid, Start: start, PeerPID: parent.PID, PeerStart: parent.Start, NSPID: pid, Code: CLDExited, Flags: FlagNotifySelf, Comm: comm}
 				e.Handle(&ev)
 				t += 100
 				if !c.blocked {
@@ -65,7 +64,7 @@ func BenchmarkLifecycle(b *testing.B) {
 					late.Time = t
 					e.Handle(late)
 				}
-				*late = Event{Kind: KindFree, PID: pid, TID: pid, Start: start, Task: task, Comm: comm}
+				*late = Event{Kind: KindFree, PID: pid, TID: pid, Start: start, Comm: comm}
 			}
 		})
 	}

@@ -447,7 +447,7 @@ func (e *Engine) exit(ev *Event) {
 		p.state = stateZombie
 		p.zombieTime = ev.Time
 		e.emitExit(p, ev.Time)
-		e.reapByBlockedWait(p, ev.Time)
+		e.reapByBlockedWait(p, ev.Time, nil)
 	}
 }
 
@@ -541,7 +541,7 @@ func (e *Engine) notify(ev *Event) {
 	}
 	e.emitExit(p, ev.Time)
 	if p.holder == (Key{}) {
-		e.reapByBlockedWait(p, ev.Time)
+		e.reapByBlockedWait(p, ev.Time, ev)
 	}
 }
 
@@ -564,7 +564,7 @@ func (e *Engine) notifyOther(ev *Event, receiver Key) {
 	} else {
 		e.reparent(p, receiver, ev.Time)
 	}
-	e.reapByBlockedWait(p, ev.Time)
+	e.reapByBlockedWait(p, ev.Time, ev)
 }
 
 // stopNotify: a stop/continue report ends a blocked wait that asked for it.
@@ -730,20 +730,42 @@ func (e *Engine) endedByExec(w *pendingWait) bool {
 	return p != nil && w.execs < p.execs
 }
 
+// joinWindowNS: a wait's tracepoint fires just before its thread joins the
+// wait queue, so a child that becomes waitable in between finds the thread
+// not queued yet although it will collect the child. A wait this young that
+// is not queued is taken to be joining (its reap marked uncertain); an older
+// one has left its wait. Wide enough for a guest under emulation.
+const joinWindowNS = 1_000_000
+
 // reapByBlockedWait: a wait that blocked before p became waitable collects it
-// now (light mode).
-func (e *Engine) reapByBlockedWait(p *proc, t uint64) {
+// now (light mode). ev is the notification, or nil when there is none (exit
+// signal 0): with FlagWaiters it says which threads were still queued in a
+// wait; a blocked wait whose thread was not had left it unseen (a signal's
+// handler, a stop, the freezer) and ends here: its next wait collects p.
+func (e *Engine) reapByBlockedWait(p *proc, t uint64, ev *Event) {
 	if e.mode != ModeLight || p.state != stateZombie {
 		return
 	}
 	var best *pendingWait
+	bestQueued := false
+	var left []uint32
 	for _, w := range e.blockedBy.of(p.owner) {
 		if w.waiter != p.owner || !canCollectExit(w) || !covers(w, p) {
 			continue
 		}
-		if best == nil || w.time < best.time || (w.time == best.time && w.tid < best.tid) {
-			best = w
+		queued := isQueued(ev, w.tid)
+		if !queued && t-w.time >= joinWindowNS {
+			left = append(left, w.tid)
+			continue
 		}
+		better := best == nil || (queued && !bestQueued) ||
+			(queued == bestQueued && (w.time < best.time || (w.time == best.time && w.tid < best.tid)))
+		if better {
+			best, bestQueued = w, queued
+		}
+	}
+	for _, tid := range left {
+		e.unblock(tid)
 	}
 	if best == nil {
 		return
@@ -755,7 +777,16 @@ func (e *Engine) reapByBlockedWait(p *proc, t uint64) {
 	if best.syscall == WaitWaitid {
 		method = MethodBlockedWaitid
 	}
-	e.reapBy(p, best.waiter, best.comm, t, method, best.target == TargetPGID)
+	e.reapBy(p, best.waiter, best.comm, t, method, best.target == TargetPGID || !bestQueued)
+}
+
+// isQueued: whether the notification ev saw thread tid queued in a wait
+// (true when it could not tell).
+func isQueued(ev *Event, tid uint32) bool {
+	if ev == nil || ev.Flags&FlagWaiters == 0 || ev.Flags&FlagMoreWaiters != 0 {
+		return true
+	}
+	return tid == ev.Waiters[0] || tid == ev.Waiters[1]
 }
 
 func (e *Engine) waitReturn(ev *Event) {

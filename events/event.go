@@ -44,6 +44,10 @@ const (
 	// process was gone from /proc, released before its free event came
 	// (lazy RCU holds it back for seconds).
 	FlagGone
+	// FlagWaiters: notify: Waiters lists the receiver's threads queued in a
+	// wait at that moment (without it, which threads were is not known).
+	FlagWaiters
+	FlagMoreWaiters // notify: more threads were queued than Waiters holds
 )
 
 // WaitSyscall names the system call behind a wait event.
@@ -110,7 +114,7 @@ type Event struct {
 	PID       uint32 // host tgid of the subject (child, waiter, sender)
 	TID       uint32 // the thread that acted
 	Start     uint64 // the subject's start time: identity with PID
-	Task      uint64 // the subject leader's task_struct address (not recorded, not matched on: pid + start is the identity)
+	Waiters   [2]uint32 // notify with FlagWaiters: tids of the receiver's threads queued in a wait, 0: none
 	PeerPID   uint32 // fork/exit/zombie: real parent; notify: receiver; wait: target pid
 	PeerStart uint64
 	NSPID     uint32 // fork/exit: pid in own namespace; notify: si_pid; wait_return: returned pid

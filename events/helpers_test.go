@@ -38,11 +38,6 @@ type actor struct {
 
 func (a actor) key() Key { return Key{a.pid, a.start} }
 
-// task is a fake task_struct address, distinct per identity.
-func (a actor) task() uint64 {
-	return 0xffff_8880_0000_0000 | uint64(a.pid)<<24 | a.start&0xff_ffff
-}
-
 func c16(s string) [16]byte {
 	var b [16]byte
 	copy(b[:15], s)
@@ -103,20 +98,20 @@ func mk(ev Event, o []opt) step {
 // parent's at fork; Code is the forking thread.
 func evFork(t uint64, child, parent actor, o ...opt) step {
 	return mk(Event{Kind: KindFork, Time: t, PID: child.pid, TID: child.pid, Start: child.start,
-		Task: child.task(), PeerPID: parent.pid, PeerStart: parent.start, NSPID: child.pid,
+		PeerPID: parent.pid, PeerStart: parent.start, NSPID: child.pid,
 		Options: SIGCHLD, Code: int32(parent.pid), Comm: c16(parent.comm)}, o)
 }
 
 // evExec: p executed filename; its comm becomes p.comm.
 func evExec(t uint64, p actor, filename string, o ...opt) step {
-	return mk(Event{Kind: KindExec, Time: t, PID: p.pid, TID: p.pid, Start: p.start, Task: p.task(),
+	return mk(Event{Kind: KindExec, Time: t, PID: p.pid, TID: p.pid, Start: p.start,
 		Code: int32(p.pid), Comm: c16(p.comm), Filename: filename}, o)
 }
 
 // evExit: the thread group of p died (sched_process_exit, group_dead);
 // parent is its real parent at that moment.
 func evExit(t uint64, p, parent actor, status int32, o ...opt) step {
-	return mk(Event{Kind: KindExit, Time: t, PID: p.pid, TID: p.pid, Start: p.start, Task: p.task(),
+	return mk(Event{Kind: KindExit, Time: t, PID: p.pid, TID: p.pid, Start: p.start,
 		PeerPID: parent.pid, PeerStart: parent.start, NSPID: p.pid, Options: SIGCHLD,
 		Status: status, Comm: c16(p.comm)}, o)
 }
@@ -124,7 +119,7 @@ func evExit(t uint64, p, parent actor, status int32, o ...opt) step {
 // evNotify: child's own exit notification (or stop/continue report) to receiver.
 func evNotify(t uint64, child, receiver actor, code, status int32, o ...opt) step {
 	return mk(Event{Kind: KindNotify, Time: t, PID: child.pid, TID: child.pid, Start: child.start,
-		Task: child.task(), PeerPID: receiver.pid, PeerStart: receiver.start, NSPID: child.pid,
+		PeerPID: receiver.pid, PeerStart: receiver.start, NSPID: child.pid,
 		Code: code, Status: status, Flags: FlagNotifySelf, Comm: c16(child.comm)}, o)
 }
 
@@ -132,13 +127,13 @@ func evNotify(t uint64, child, receiver actor, code, status int32, o ...opt) ste
 // receiver of the zombie childPID (si_pid in the receiver's namespace).
 func evPass(t uint64, sender, receiver actor, childPID uint32, o ...opt) step {
 	return mk(Event{Kind: KindNotify, Time: t, PID: sender.pid, TID: sender.pid, Start: sender.start,
-		Task: sender.task(), PeerPID: receiver.pid, PeerStart: receiver.start, NSPID: childPID,
+		PeerPID: receiver.pid, PeerStart: receiver.start, NSPID: childPID,
 		Code: CLDExited, Comm: c16(sender.comm)}, o)
 }
 
 // wait4 entry (sched_process_wait): pid -1 any, >0 one pid, 0 or < -1 a group.
 func wait4(t uint64, w actor, pid int32, options uint32, o ...opt) step {
-	ev := Event{Kind: KindWait, Time: t, PID: w.pid, TID: w.pid, Start: w.start, Task: w.task(),
+	ev := Event{Kind: KindWait, Time: t, PID: w.pid, TID: w.pid, Start: w.start,
 		Syscall: WaitWait4, Options: options, Code: pid, Comm: c16(w.comm)}
 	switch {
 	case pid > 0:
@@ -160,7 +155,7 @@ const (
 
 // waitid entry (sched_process_wait).
 func waitid(t uint64, w actor, idtype int32, id uint32, options uint32, o ...opt) step {
-	ev := Event{Kind: KindWait, Time: t, PID: w.pid, TID: w.pid, Start: w.start, Task: w.task(),
+	ev := Event{Kind: KindWait, Time: t, PID: w.pid, TID: w.pid, Start: w.start,
 		Syscall: WaitWaitid, Options: options, Code: idtype, Comm: c16(w.comm)}
 	switch idtype {
 	case pAll:
@@ -176,26 +171,26 @@ func waitid(t uint64, w actor, idtype int32, id uint32, options uint32, o ...opt
 // ret4: wait4 returned pid with status (exact mode only).
 func ret4(t uint64, w actor, pid uint32, options uint32, status int32, o ...opt) step {
 	return exactOnly(mk(Event{Kind: KindWaitReturn, Time: t, PID: w.pid, TID: w.pid, Start: w.start,
-		Task: w.task(), Syscall: WaitWait4, NSPID: pid, Options: options, Status: status,
+		Syscall: WaitWait4, NSPID: pid, Options: options, Status: status,
 		Comm: c16(w.comm)}, o))
 }
 
 // retid: waitid returned 0 with si_pid, si_code and si_status (exact mode only).
 func retid(t uint64, w actor, pid uint32, options uint32, code, status int32, o ...opt) step {
 	return exactOnly(mk(Event{Kind: KindWaitReturn, Time: t, PID: w.pid, TID: w.pid, Start: w.start,
-		Task: w.task(), Syscall: WaitWaitid, NSPID: pid, Options: options, Code: code,
+		Syscall: WaitWaitid, NSPID: pid, Options: options, Code: code,
 		Status: status, Comm: c16(w.comm)}, o))
 }
 
 // evFree: p's task_struct was released (RCU, late).
 func evFree(t uint64, p actor) step {
 	return step{ev: Event{Kind: KindFree, Time: t, PID: p.pid, TID: p.pid, Start: p.start,
-		Task: p.task(), Comm: c16(p.comm)}}
+		Comm: c16(p.comm)}}
 }
 
 // evZombie: iter/task found p as a zombie before tracing; t is its last arrival.
 func evZombie(t uint64, p, parent actor, status int32, o ...opt) step {
-	return mk(Event{Kind: KindZombie, Time: t, PID: p.pid, TID: p.pid, Start: p.start, Task: p.task(),
+	return mk(Event{Kind: KindZombie, Time: t, PID: p.pid, TID: p.pid, Start: p.start,
 		PeerPID: parent.pid, PeerStart: parent.start, NSPID: p.pid, Options: SIGCHLD,
 		Status: status, Comm: c16(p.comm)}, o)
 }

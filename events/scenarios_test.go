@@ -964,3 +964,79 @@ func TestScenarios(t *testing.T) {
 		s15a, s15b, s16a, s16b, s18a, s18b, s19, s19b, s19c3, s20a, s20b, s20c, s20d, s21a, s21b, s17,
 	})
 }
+
+// waitersOf: a notification that read the receiver's wait queue and found
+// these threads queued in a wait.
+func waitersOf(tids ...uint32) opt {
+	return func(e *Event) {
+		e.Flags |= FlagWaiters
+		copy(e.Waiters[:], tids)
+	}
+}
+
+// Interrupted waits: the parent blocked in wait4 before its child exited; a
+// signal handler (or a stop) took the thread out of its wait, and the
+// notification found nobody queued. The reap is the restarted wait, not the
+// notification. A thread still queued collects at once; one not queued whose
+// wait began under a millisecond ago may be joining the queue (uncertain).
+func TestInterruptedWaitScenarios(t *testing.T) {
+	par := castPar
+	left, stayed, young, other := kid(1, "left"), kid(2, "stayed"), kid(3, "young"), kid(4, "other")
+	const thread = 1050 // a second thread of the parent
+	runScenarios(t, []scenario{{
+		name: "interrupted-handler-restart",
+		steps: []step{
+			evFork(ms(0), left, par),
+			wait4(ms(1), par, int32(left.pid), 0),
+			// SIGUSR1 at 50 ms: the handler runs 200 ms; the child exits at 90.
+			evExit(ms(90), left, par, 0),
+			evNotify(ms(90.1), left, par, CLDExited, 0, waitersOf()),
+			wait4(ms(250), par, int32(left.pid), 0), // the restarted wait
+			ret4(ms(250.01), par, left.pid, 0, 0),
+		},
+		check: func(t *testing.T, r *run) {
+			r.wantReap(left, reapWant{by: ReapedByParent, zombie: r.pick(span(90.1, 250), span(90.1, 250.01)),
+				time: r.pick(ms(250), ms(250.01)), method: "wait4"})
+		},
+	}, {
+		name:  "interrupted-other-thread-queued",
+		modes: []Mode{ModeLight},
+		steps: []step{
+			evFork(ms(0), stayed, par),
+			wait4(ms(1), par, -1, 0, withTID(thread)),
+			evExit(ms(90), stayed, par, 0),
+			evNotify(ms(90.1), stayed, par, CLDExited, 0, waitersOf(thread)),
+		},
+		check: func(t *testing.T, r *run) {
+			r.wantReap(stayed, reapWant{by: ReapedByParent, zombie: 0, time: ms(90.1), method: "blocked-wait4"})
+		},
+	}, {
+		name:  "interrupted-one-of-two-threads",
+		modes: []Mode{ModeLight},
+		steps: []step{
+			evFork(ms(0), other, par),
+			wait4(ms(1), par, -1, 0),                  // left (not queued)
+			wait4(ms(2), par, -1, 0, withTID(thread)), // still queued
+			evExit(ms(90), other, par, 0),
+			evNotify(ms(90.1), other, par, CLDExited, 0, waitersOf(thread)),
+		},
+		check: func(t *testing.T, r *run) {
+			rec := r.wantReap(other, reapWant{by: ReapedByParent, zombie: 0, time: ms(90.1), method: "blocked-wait4"})
+			if rec.Uncertain {
+				t.Errorf("the queued thread's reap is uncertain: %+v", rec)
+			}
+		},
+	}, {
+		name:  "interrupted-joining",
+		modes: []Mode{ModeLight},
+		steps: []step{
+			evFork(ms(0), young, par),
+			wait4(ms(10), par, int32(young.pid), 0),
+			evExit(ms(10.0002), young, par, 0),
+			evNotify(ms(10.0003), young, par, CLDExited, 0, waitersOf()),
+		},
+		check: func(t *testing.T, r *run) {
+			r.wantReap(young, reapWant{by: ReapedByParent, zombie: 0, time: ms(10.0003), method: "blocked-wait4", uncertain: true})
+		},
+	}})
+}

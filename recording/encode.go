@@ -34,6 +34,7 @@ const (
 	hasTask                  // uvarint: reserved (task pointers are not written)
 	hasNSPIDZero             // nspid is 0 although the kind would default to pid
 	hasCallsite              // uvarint len + bytes (fork with --stacks)
+	hasWaiters               // two uvarints (notify: the receiver's queued waiters; version 2)
 )
 
 type encoder struct {
@@ -118,6 +119,9 @@ func (e *encoder) add(ev *events.Event) {
 	if ev.Callsite != "" {
 		present |= hasCallsite
 	}
+	if ev.Waiters != [2]uint32{} {
+		present |= hasWaiters
+	}
 	// Task pointers are not recorded: kernel addresses are no business of a
 	// file that travels, and identity is pid + start time.
 	b = append(b, byte(ev.Kind))
@@ -177,6 +181,10 @@ func (e *encoder) add(ev *events.Event) {
 	if present&hasCallsite != 0 {
 		b = binary.AppendUvarint(b, uint64(len(ev.Callsite)))
 		b = append(b, ev.Callsite...)
+	}
+	if present&hasWaiters != 0 {
+		b = binary.AppendUvarint(b, uint64(ev.Waiters[0]))
+		b = binary.AppendUvarint(b, uint64(ev.Waiters[1]))
 	}
 	e.buf = b
 	e.n++
@@ -394,8 +402,8 @@ func (d *decoder) next(ev *events.Event) error {
 			return err
 		}
 	}
-	if present&hasTask != 0 {
-		if ev.Task, err = d.uvarint(); err != nil {
+	if present&hasTask != 0 { // never written; skipped if a writer did
+		if _, err = d.uvarint(); err != nil {
 			return err
 		}
 	}
@@ -412,6 +420,13 @@ func (d *decoder) next(ev *events.Event) error {
 			return err
 		}
 		ev.Callsite = string(c)
+	}
+	if present&hasWaiters != 0 {
+		for i := range ev.Waiters {
+			if ev.Waiters[i], err = u32(); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

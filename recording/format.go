@@ -13,7 +13,7 @@ import (
 var Magic = [8]byte{'Z', 'O', 'M', 'B', 'I', 'E', 'T', 'R'}
 
 // Version is the format version this code writes and the newest it reads.
-const Version = 1
+const Version = 2
 
 // Frame types.
 const (

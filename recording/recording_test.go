@@ -28,7 +28,7 @@ func sampleEvents(n int) []events.Event {
 			events.Event{Kind: events.KindFork, Time: t, PID: pid, TID: pid, Start: start, PeerPID: 10, PeerStart: 7, NSPID: pid, Options: 17, Code: 10, Comm: comm("storm")},
 			events.Event{Kind: events.KindExec, Time: t + 1, PID: pid, TID: pid, Start: start, Comm: comm("python3"), Filename: "/usr/bin/python3", Code: int32(pid)},
 			events.Event{Kind: events.KindExit, Time: t + 2, PID: pid, TID: pid + 1, Start: start, PeerPID: 10, PeerStart: 7, NSPID: 3, Options: 17, Status: 9, Flags: events.FlagPtraced, Comm: comm("python3")},
-			events.Event{Kind: events.KindNotify, Time: t + 3, PID: pid, TID: pid, Start: start, PeerPID: 10, PeerStart: 7, NSPID: pid, Code: 2, Status: 9, Flags: events.FlagNotifySelf, Comm: comm("python3")},
+			events.Event{Kind: events.KindNotify, Time: t + 3, PID: pid, TID: pid, Start: start, PeerPID: 10, PeerStart: 7, NSPID: pid, Code: 2, Status: 9, Flags: events.FlagNotifySelf | events.FlagWaiters, Waiters: [2]uint32{11, uint32(i % 3)}, Comm: comm("python3")},
 			events.Event{Kind: events.KindWait, Time: t + 4, PID: 10, TID: 11, Start: 7, PeerPID: 0, Options: 0x01000005, Code: -1, Syscall: events.WaitWaitid, Target: events.TargetPGID, Comm: comm("parent")},
 			events.Event{Kind: events.KindWaitReturn, Time: t + 5, PID: 10, TID: 11, Start: 7, NSPID: pid, Status: -7, Syscall: events.WaitWait4, Flags: events.FlagUnreadable, Comm: comm("parent")},
 			events.Event{Kind: events.KindFree, Time: t + 6, PID: pid, TID: pid, Start: start},

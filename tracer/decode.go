@@ -67,11 +67,13 @@ var flagMap = [...]struct {
 	{zombietraceEventFlagFLAG_UNREADABLE, events.FlagUnreadable},
 	{zombietraceEventFlagFLAG_DELAYED_LEADER, events.FlagDelayedLeader},
 	{zombietraceEventFlagFLAG_KTHREAD, events.FlagKernelWaiter},
+	{zombietraceEventFlagFLAG_WAITERS, events.FlagWaiters},
+	{zombietraceEventFlagFLAG_MORE_WAITERS, events.FlagMoreWaiters},
 }
 
 // flagTable translates every combination of the raw flags (all below
 // 1<<flagBits, a test checks) in one load instead of a loop per event.
-const flagBits = 8
+const flagBits = 9
 
 var flagTable = func() (t [1 << flagBits]events.Flags) {
 	for i := range t {
@@ -112,7 +114,7 @@ func convert(raw *zombietraceEvent, ev *events.Event) {
 	ev.PID = raw.Pid
 	ev.TID = raw.Tid
 	ev.Start = raw.StartNs
-	ev.Task = raw.Task
+	ev.Waiters = raw.Waiters
 	ev.PeerPID = raw.PeerPid
 	ev.PeerStart = raw.PeerStart
 	ev.NSPID = raw.Nspid

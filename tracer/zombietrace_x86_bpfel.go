@@ -25,7 +25,7 @@ type zombietraceEvent struct {
 	Ts         uint64
 	StartNs    uint64
 	PeerStart  uint64
-	Task       uint64
+	Waiters    [2]uint32
 	Kind       uint32
 	Pid        uint32
 	Tid        uint32
@@ -51,6 +51,8 @@ const (
 	zombietraceEventFlagFLAG_UNREADABLE     zombietraceEventFlag = 16
 	zombietraceEventFlagFLAG_DELAYED_LEADER zombietraceEventFlag = 32
 	zombietraceEventFlagFLAG_KTHREAD        zombietraceEventFlag = 64
+	zombietraceEventFlagFLAG_WAITERS        zombietraceEventFlag = 128
+	zombietraceEventFlagFLAG_MORE_WAITERS   zombietraceEventFlag = 256
 )
 
 type zombietraceEventKind uint32
