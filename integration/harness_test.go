@@ -258,7 +258,7 @@ func traceOnce(t *testing.T, cfg tracer.Config, argv []string) *result {
 		done <- tr.Run(ctx, func(ev *events.Event) {
 			mu.Lock()
 			if os.Getenv("ZT_DUMP_EVENTS") != "" {
-				fmt.Fprintf(os.Stderr, "EV %v t=%d pid=%d tid=%d peer=%d ns=%d code=%d st=%d fl=%#x opt=%d\n", ev.Kind, ev.Time, ev.PID, ev.TID, ev.PeerPID, ev.NSPID, ev.Code, ev.Status, ev.Flags, ev.Options)
+				fmt.Fprintf(os.Stderr, "EV %v t=%d pid=%d tid=%d peer=%d ns=%d code=%d st=%d fl=%#x opt=%d waiters=%v\n", ev.Kind, ev.Time, ev.PID, ev.TID, ev.PeerPID, ev.NSPID, ev.Code, ev.Status, ev.Flags, ev.Options, ev.Waiters)
 			}
 			eng.Handle(ev)
 			mu.Unlock()

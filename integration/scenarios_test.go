@@ -350,3 +350,48 @@ func TestPidNamespaceTeardown(t *testing.T) {
 		wantReap(t, res.reap(t, res.pids.one(t, "init")), events.ReapedByParent, res.pids.one(t, "parent"))
 	})
 }
+
+// Interrupted waits: a wait that blocked before its child exited, taken out
+// of it (a handler, a stop) before the child exits, collects the child only
+// when it waits again; a wait that stayed (another thread took the signal,
+// or the waiter was back before the exit) collects it at once. Every wait
+// call, in every mode.
+func TestInterruptedWait(t *testing.T) {
+	calls := []string{"wait4_pid", "wait4_any", "waitid_pid", "waitid_all", "waitid_pidfd"}
+	for _, c := range []struct {
+		kind   string
+		lo, hi time.Duration // the zombie time: the rest of the interruption, or ~0
+	}{
+		{"restart", 80 * time.Millisecond, 3 * time.Second},
+		{"eintr", 80 * time.Millisecond, 3 * time.Second},
+		{"signals", 200 * time.Millisecond, 3 * time.Second},
+		{"stop", 80 * time.Millisecond, 3 * time.Second},
+		{"stop-long", 250 * time.Millisecond, 3 * time.Second},
+		{"thread-signalled", 80 * time.Millisecond, 3 * time.Second},
+		{"thread-other", 0, 50 * time.Millisecond},
+		{"short", 0, 50 * time.Millisecond},
+	} {
+		t.Run(c.kind, func(t *testing.T) {
+			// Not light-exit-events: exit events take no part in the
+			// queue check, and every guest of the matrix runs this.
+			for _, m := range modes {
+				if m.name == "light-exit-events" {
+					continue
+				}
+				t.Run(m.name, func(t *testing.T) {
+					res := trace(t, m.cfg, program(t, "interrupted_wait.c", c.kind))
+					parent := res.pids.one(t, "parent")
+					for _, call := range calls {
+						r := res.reap(t, res.pids.one(t, call))
+						t.Logf("%s: zombie %v, %s by %d (%s)", call, time.Duration(r.ZombieNS), r.ReapedBy, r.ReaperPID, r.Method)
+						wantReap(t, r, events.ReapedByParent, parent)
+						between(t, call+" zombie time", r.ZombieNS, c.lo, c.hi)
+						if r.Uncertain {
+							t.Errorf("%s: reap uncertain: %+v", call, r)
+						}
+					}
+				})
+			}
+		})
+	}
+}
