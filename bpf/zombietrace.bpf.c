@@ -29,6 +29,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define PF_KTHREAD 0x00200000
 #define SIGNAL_GROUP_EXIT 0x00000004
 #define MAX_PID_NS_LEVEL 32
+#define ENOSYS 38
 #define NR_WAIT4 61
 #define NR_WAITID 247
 #define P_ALL 0
@@ -765,10 +766,8 @@ static __always_inline __u64 read_word(__u64 addr, bool kfuncs)
  * list is walked as plain values (addresses compared, never pointers): the
  * head's own address is the first node's prev.
  */
-static __always_inline void queued_waiters(struct event *e, struct task_struct *t, bool kfuncs)
+static __always_inline void walk_waiters(__u64 head, struct event *e, bool kfuncs)
 {
-	__u64 head = (__u64)t->signal + bpf_core_field_offset(struct signal_struct, wait_chldexit) +
-		     bpf_core_field_offset(struct wait_queue_head, head);
 	__u64 node = read_word(head + bpf_core_field_offset(struct list_head, next), kfuncs);
 	if (!node)
 		return;
@@ -788,6 +787,59 @@ static __always_inline void queued_waiters(struct event *e, struct task_struct *
 	}
 	if (node != self)
 		e->flags |= FLAG_MORE_WAITERS;
+}
+
+/*
+ * The probe-read walk as a function of its own, verified once: inlined into
+ * handle_signal_nokfunc it multiplied the paths 6.1's verifier explores
+ * past its million-instruction limit. Its arguments are plain values and
+ * memory (a global function's verifier takes no kernel pointers).
+ */
+__noinline int walk_waiters_probe(__u64 head, struct event *e)
+{
+	if (!e)
+		return 0;
+	walk_waiters(head, e, false);
+	return 0;
+}
+
+/*
+ * The receiving thread itself when it is inside a wait syscall but not
+ * queued: preempted between sched_process_wait and joining the queue (seen
+ * on one-CPU guests, the child's whole life in between), it scans its
+ * children once it runs and collects the child. Inside its syscall means the
+ * registers saved at entry still say so: orig_ax a wait, ax the -ENOSYS put
+ * there at entry (the return value replaces it on the way out). Listed with
+ * the queued ones: it collects like them.
+ */
+static __always_inline void joining_target(struct event *e, struct task_struct *t)
+{
+	if (!(e->flags & FLAG_WAITERS) || (e->flags & FLAG_MORE_WAITERS))
+		return;
+	__u32 tid = t->pid;
+	if (e->waiters[0] == tid || e->waiters[1] == tid)
+		return;
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(t);
+	long nr = regs->orig_ax;
+	if ((nr != NR_WAIT4 && nr != NR_WAITID) || regs->ax != (unsigned long)-ENOSYS)
+		return;
+	if (!e->waiters[0])
+		e->waiters[0] = tid;
+	else if (!e->waiters[1])
+		e->waiters[1] = tid;
+	else
+		e->flags |= FLAG_MORE_WAITERS;
+}
+
+static __always_inline void queued_waiters(struct event *e, struct task_struct *t, bool kfuncs)
+{
+	__u64 off = bpf_core_field_offset(struct signal_struct, wait_chldexit) +
+		    bpf_core_field_offset(struct wait_queue_head, head);
+	if (kfuncs)
+		walk_waiters((__u64)t->signal + off, e, true);
+	else
+		walk_waiters_probe((__u64)BPF_CORE_READ(t, signal) + off, e);
+	joining_target(e, t);
 }
 
 static __always_inline int on_signal(int sig, struct kernel_siginfo *info, struct task_struct *task,

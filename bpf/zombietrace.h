@@ -73,10 +73,11 @@ struct event {
 	__u64 ts;
 	__u64 start_ns;   /* start_boottime of pid's leader: identity with pid */
 	__u64 peer_start; /* start_boottime of peer_pid's leader */
-	/* notify with FLAG_WAITERS: tids of the receiver's threads queued in
-	 * do_wait when the child became waitable, 0: none. A wait that is not
-	 * queued then (a signal, a stop, the freezer took its thread out) does
-	 * not collect the child then. */
+	/* notify with FLAG_WAITERS: tids of the receiver's threads in their
+	 * wait when the child became waitable (queued in do_wait, or the
+	 * receiving thread inside a wait syscall not queued yet), 0: none. A
+	 * blocked wait whose thread is not listed (a signal, a stop, the
+	 * freezer took it out) does not collect the child then. */
 	__u32 waiters[2];
 	__u32 kind;
 	__u32 pid;        /* host tgid */

@@ -730,11 +730,13 @@ func (e *Engine) endedByExec(w *pendingWait) bool {
 	return p != nil && w.execs < p.execs
 }
 
-// joinWindowNS: a wait's tracepoint fires just before its thread joins the
-// wait queue, so a child that becomes waitable in between finds the thread
-// not queued yet although it will collect the child. A wait this young that
-// is not queued is taken to be joining (its reap marked uncertain); an older
-// one has left its wait. Wide enough for a guest under emulation.
+// joinWindowNS: a wait's tracepoint fires before its thread joins the wait
+// queue, so a child that becomes waitable in between finds the thread not
+// queued although it will collect the child. The kernel side lists the
+// receiving thread then (its registers say it is inside its wait syscall);
+// another thread of the receiver it cannot see: such a wait this young that
+// is not listed is taken to be joining (its reap marked uncertain), an older
+// one to have left.
 const joinWindowNS = 1_000_000
 
 // reapByBlockedWait: a wait that blocked before p became waitable collects it
