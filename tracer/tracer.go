@@ -18,6 +18,7 @@ import (
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/link"
 	"github.com/cilium/ebpf/ringbuf"
+	"github.com/cilium/ebpf/rlimit"
 
 	"github.com/zombietrace/zombietrace/events"
 )
@@ -111,6 +112,9 @@ func Open(cfg Config) (*Tracer, error) {
 	if err := Preflight(cfg.Exact); err != nil {
 		return nil, err
 	}
+	if err := raiseMemlock(); err != nil {
+		return nil, err
+	}
 	if cfg.RingBufferBytes == 0 {
 		cfg.RingBufferBytes = 16 << 20
 	}
@@ -123,46 +127,9 @@ func Open(cfg Config) (*Tracer, error) {
 	if cfg.IdlePollInterval < cfg.PollInterval {
 		cfg.IdlePollInterval = 4 * cfg.PollInterval
 	}
-	spec, err := loadZombietrace()
+	spec, slots, err := prepareSpec(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("loading BPF object: %w", err)
-	}
-	cpus, err := ebpf.PossibleCPU()
-	if err != nil {
-		return nil, fmt.Errorf("counting CPUs: %w", err)
-	}
-	slots := ringSlots(cfg.RingBufferBytes, cpus)
-	spec.Maps[zombietraceMapRingPositions].MaxEntries = uint32(cpus)
-	spec.Maps[zombietraceMapRingSlots].MaxEntries = uint32(cpus * slots)
-	if err := spec.Variables[zombietraceVarRingSize].Set(uint64(slots)); err != nil {
-		return nil, fmt.Errorf("setting ring_size: %w", err)
-	}
-	bigRing := bigRingBytes
-	if cfg.Stacks {
-		bigRing = cfg.RingBufferBytes // every fork's record is 1 KiB then
-	}
-	spec.Maps[zombietraceMapEvents].MaxEntries = uint32(bigRing)
-	spec.Maps[zombietraceMapFollow].MaxEntries = uint32(cfg.FollowMax)
-	var filter uint32
-	if cfg.Filter {
-		filter = 1
-	}
-	if err := spec.Variables[zombietraceVarFilterEnabled].Set(filter); err != nil {
-		return nil, fmt.Errorf("setting filter_enabled: %w", err)
-	}
-	var stacks uint32
-	if cfg.Stacks {
-		stacks = 1
-	}
-	if err := spec.Variables[zombietraceVarCaptureStacks].Set(stacks); err != nil {
-		return nil, fmt.Errorf("setting capture_stacks: %w", err)
-	}
-	var allExits uint32
-	if cfg.AllExits {
-		allExits = 1
-	}
-	if err := spec.Variables[zombietraceVarAllExits].Set(allExits); err != nil {
-		return nil, fmt.Errorf("setting all_exits: %w", err)
+		return nil, err
 	}
 
 	t := &Tracer{cfg: cfg}
@@ -190,6 +157,62 @@ func Open(cfg Config) (*Tracer, error) {
 		return nil, err
 	}
 	return t, nil
+}
+
+// raiseMemlock: before 5.11 BPF maps are charged to RLIMIT_MEMLOCK (64 KiB
+// on a bare system), which is then raised; elsewhere it is left alone.
+func raiseMemlock() error {
+	if err := rlimit.RemoveMemlock(); err != nil {
+		return fmt.Errorf("raising RLIMIT_MEMLOCK, which this kernel charges BPF maps to: %w", err)
+	}
+	return nil
+}
+
+// prepareSpec is the BPF object sized and configured for cfg; slots is the
+// length of each CPU's ring.
+func prepareSpec(cfg Config) (*ebpf.CollectionSpec, int, error) {
+	spec, err := loadZombietrace()
+	if err != nil {
+		return nil, 0, fmt.Errorf("loading BPF object: %w", err)
+	}
+	cpus, err := ebpf.PossibleCPU()
+	if err != nil {
+		return nil, 0, fmt.Errorf("counting CPUs: %w", err)
+	}
+	slots := ringSlots(cfg.RingBufferBytes, cpus)
+	spec.Maps[zombietraceMapRingPositions].MaxEntries = uint32(cpus)
+	spec.Maps[zombietraceMapRingSlots].MaxEntries = uint32(cpus * slots)
+	if err := spec.Variables[zombietraceVarRingSize].Set(uint64(slots)); err != nil {
+		return nil, 0, fmt.Errorf("setting ring_size: %w", err)
+	}
+	bigRing := bigRingBytes
+	if cfg.Stacks {
+		bigRing = cfg.RingBufferBytes // every fork's record is 1 KiB then
+	}
+	spec.Maps[zombietraceMapEvents].MaxEntries = uint32(bigRing)
+	spec.Maps[zombietraceMapFollow].MaxEntries = uint32(cfg.FollowMax)
+	var filter uint32
+	if cfg.Filter {
+		filter = 1
+	}
+	if err := spec.Variables[zombietraceVarFilterEnabled].Set(filter); err != nil {
+		return nil, 0, fmt.Errorf("setting filter_enabled: %w", err)
+	}
+	var stacks uint32
+	if cfg.Stacks {
+		stacks = 1
+	}
+	if err := spec.Variables[zombietraceVarCaptureStacks].Set(stacks); err != nil {
+		return nil, 0, fmt.Errorf("setting capture_stacks: %w", err)
+	}
+	var allExits uint32
+	if cfg.AllExits {
+		allExits = 1
+	}
+	if err := spec.Variables[zombietraceVarAllExits].Set(allExits); err != nil {
+		return nil, 0, fmt.Errorf("setting all_exits: %w", err)
+	}
+	return spec, slots, nil
 }
 
 func (t *Tracer) attach() error {

@@ -11,7 +11,7 @@ import (
 )
 
 func newApp() *cli.App {
-	commands := []*cli.Command{runCommand(), traceCommand(), psCommand(), recordCommand(), reportCommand(), reapCommand(), benchCommand()}
+	commands := []*cli.Command{runCommand(), traceCommand(), psCommand(), recordCommand(), reportCommand(), reapCommand(), benchCommand(), doctorCommand()}
 	for _, c := range commands {
 		// A bad flag value is one line on stderr, not the help on stdout.
 		c.OnUsageError = usageError

@@ -1,0 +1,293 @@
+//go:build linux
+
+package tracer
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/btf"
+	"golang.org/x/sys/unix"
+)
+
+// Diagnosis is what this kernel and this process allow the tracer, as
+// `zombietrace doctor` reports it: probed, not inferred from a version.
+type Diagnosis struct {
+	Kernel       string          `json:"kernel"`  // uname -r
+	Version      string          `json:"version"` // uname -v: the build
+	Machine      string          `json:"machine"`
+	BTF          Check           `json:"btf"`
+	Privileges   Check           `json:"privileges"`
+	Memlock      MemlockCheck    `json:"memlock"`
+	Tracefs      Check           `json:"tracefs"`
+	Features     map[string]bool `json:"features"`
+	Hooks        []HookCheck     `json:"hooks"`
+	Transport    Choice          `json:"transport"`
+	WaitMode     Choice          `json:"wait_mode"`
+	PidMax       uint64          `json:"pid_max"`
+	Pids         PidsCheck       `json:"pids"`
+	Problems     []string        `json:"problems"` // what stops tracing; empty: it works
+	ProgramsLoad bool            `json:"programs_load"`
+}
+
+// Check is one yes/no finding with its reason.
+type Check struct {
+	OK     bool   `json:"ok"`
+	Detail string `json:"detail"`
+}
+
+// MemlockCheck: before 5.11 BPF maps are charged to RLIMIT_MEMLOCK.
+type MemlockCheck struct {
+	Soft    uint64 `json:"soft"` // bytes; unix.RLIM_INFINITY: unlimited
+	Hard    uint64 `json:"hard"`
+	Charged bool   `json:"charged"` // the kernel charges maps to it (the tracer raises it)
+	Detail  string `json:"detail"`
+}
+
+// HookCheck is one attach point: each variant, and the one that would load.
+type HookCheck struct {
+	Hook     string         `json:"hook"`
+	When     string         `json:"when"` // always, --exact-waits, optional
+	Variants []VariantCheck `json:"variants"`
+	Chosen   string         `json:"chosen"` // "" when none loads
+}
+
+// VariantCheck is one program: whether the verifier takes it, and why not.
+type VariantCheck struct {
+	Program string   `json:"program"`
+	Needs   []string `json:"needs"`
+	Missing []string `json:"missing"` // needs this kernel lacks
+	Loads   bool     `json:"loads"`
+	Error   string   `json:"error,omitempty"` // the verifier's meaningful line
+}
+
+// Choice is a decision the tracer makes at start, and why.
+type Choice struct {
+	Name string `json:"name"`
+	Why  string `json:"why"`
+}
+
+// PidsCheck is the room left for new processes: a host full of zombies
+// runs out of pids before anything else.
+type PidsCheck struct {
+	Cgroup  string `json:"cgroup"`  // the tightest pids limit among this process's cgroups
+	Max     uint64 `json:"max"`     // 0: no limit there
+	Current uint64 `json:"current"` // tasks in it
+	Detail  string `json:"detail"`
+}
+
+// Diagnose probes the kernel: it loads every program variant against small
+// maps (nothing is attached) and closes them again.
+func Diagnose() *Diagnosis {
+	d := &Diagnosis{Features: map[string]bool{}}
+	var u unix.Utsname
+	if unix.Uname(&u) == nil {
+		d.Kernel = unix.ByteSliceToString(u.Release[:])
+		d.Version = unix.ByteSliceToString(u.Version[:])
+		d.Machine = unix.ByteSliceToString(u.Machine[:])
+	}
+	if st, err := os.Stat(btfPath); err != nil {
+		d.BTF.Detail = fmt.Sprintf("%s missing: the kernel needs CONFIG_DEBUG_INFO_BTF=y", btfPath)
+		d.Problems = append(d.Problems, d.BTF.Detail)
+	} else {
+		d.BTF = Check{true, fmt.Sprintf("%s, %d KiB", btfPath, st.Size()>>10)}
+	}
+	if err := checkPrivileges(); err != nil {
+		d.Privileges.Detail = err.Error()
+		d.Problems = append(d.Problems, err.Error())
+	} else {
+		d.Privileges = Check{true, privilegeDetail()}
+	}
+	d.Tracefs = tracefsCheck()
+	d.PidMax = readUint("/proc/sys/kernel/pid_max")
+	d.Pids = pidsHeadroom()
+	if !d.Privileges.OK || !d.BTF.OK {
+		return d
+	}
+	d.Memlock = memlockCheck()
+	if err := raiseMemlock(); err != nil {
+		d.Problems = append(d.Problems, err.Error())
+		return d
+	}
+
+	feats := probeFeatures()
+	for f, ok := range feats {
+		d.Features[string(f)] = ok
+	}
+	cfg := Config{RingBufferBytes: 1 << 20, FollowMax: 1024}
+	spec, _, err := prepareSpec(cfg)
+	if err != nil {
+		d.Problems = append(d.Problems, err.Error())
+		return d
+	}
+	t := &Tracer{cfg: cfg}
+	defer t.Close()
+	if t.maps, err = loadMaps(spec); err != nil {
+		d.Problems = append(d.Problems, err.Error())
+		return d
+	}
+	t.progs = map[string]*ebpf.Program{}
+	cache := btf.NewCache()
+	d.ProgramsLoad = true
+	for _, h := range hooks {
+		hc := HookCheck{Hook: h.name, When: "always"}
+		switch {
+		case h.exact:
+			hc.When = "--exact-waits"
+		case h.optional:
+			hc.When = "optional"
+		}
+		for _, v := range h.variants {
+			vc := VariantCheck{Program: v.prog, Missing: feats.missing(v)}
+			for _, n := range v.needs {
+				vc.Needs = append(vc.Needs, string(n))
+			}
+			p, err := t.loadProgram(spec, v.prog, cache)
+			if err != nil {
+				var pe *ProgramError
+				if errors.As(err, &pe) {
+					vc.Error = pe.Cause
+				} else {
+					vc.Error = err.Error()
+				}
+			} else {
+				p.Close()
+				vc.Loads = true
+				if hc.Chosen == "" && len(vc.Missing) == 0 {
+					hc.Chosen = v.prog
+				}
+			}
+			hc.Variants = append(hc.Variants, vc)
+		}
+		if hc.Chosen == "" {
+			// The last variant is loaded whatever the features say.
+			if last := hc.Variants[len(hc.Variants)-1]; last.Loads {
+				hc.Chosen = last.Program
+			}
+		}
+		if hc.Chosen == "" && hc.When == "always" {
+			d.ProgramsLoad = false
+			d.Problems = append(d.Problems, fmt.Sprintf("%s: no program variant loads (%s)", h.name, hc.Variants[len(hc.Variants)-1].Error))
+		}
+		d.Hooks = append(d.Hooks, hc)
+	}
+	d.Transport = Choice{"per-CPU rings", "a slot reserved by compare-and-swap per CPU, read without wakeups (BPF atomics, 5.12+); --stacks forks take the BPF ring buffer"}
+	d.WaitMode = Choice{"light", "wait calls read from sched_process_wait and the syscall's saved registers (bpf_task_pt_regs); --exact-waits adds the wait syscalls' exit tracepoints"}
+	if !d.Tracefs.OK {
+		d.Problems = append(d.Problems, "--exact-waits: "+d.Tracefs.Detail)
+	}
+	return d
+}
+
+func privilegeDetail() string {
+	if os.Geteuid() == 0 {
+		return "root"
+	}
+	return "CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN)"
+}
+
+// tracefsCheck says where the syscall tracepoints (--exact-waits) are, without
+// mounting anything (the tracer mounts tracefs when it needs it).
+func tracefsCheck() Check {
+	for _, dir := range []string{tracefsPath, "/sys/kernel/debug/tracing"} {
+		if _, err := os.Stat(filepath.Join(dir, "events", "syscalls", "sys_exit_wait4")); err == nil {
+			return Check{true, dir}
+		}
+		if _, err := os.Stat(filepath.Join(dir, "events")); err == nil {
+			return Check{false, dir + " has no syscalls:sys_exit_wait4 (CONFIG_FTRACE_SYSCALLS=n): --exact-waits cannot work"}
+		}
+	}
+	return Check{true, tracefsPath + " not mounted: the tracer mounts it for --exact-waits"}
+}
+
+// memlockCheck reads RLIMIT_MEMLOCK and whether the kernel charges BPF maps to
+// it: a map is created with the soft limit at 0 for a moment (as
+// cilium/ebpf's rlimit package does), then the limit is put back.
+func memlockCheck() MemlockCheck {
+	var lim unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_MEMLOCK, &lim); err != nil {
+		return MemlockCheck{Detail: "reading RLIMIT_MEMLOCK: " + err.Error()}
+	}
+	m := MemlockCheck{Soft: lim.Cur, Hard: lim.Max}
+	zero := unix.Rlimit{Cur: 0, Max: lim.Max}
+	if err := unix.Setrlimit(unix.RLIMIT_MEMLOCK, &zero); err != nil {
+		m.Detail = "cannot probe: " + err.Error()
+		return m
+	}
+	mp, err := ebpf.NewMap(&ebpf.MapSpec{Type: ebpf.Array, KeySize: 4, ValueSize: 4, MaxEntries: 1})
+	unix.Setrlimit(unix.RLIMIT_MEMLOCK, &lim)
+	if err == nil {
+		mp.Close()
+		m.Detail = "BPF maps are charged to the memory cgroup, not to this limit (5.11+)"
+		return m
+	}
+	if errors.Is(err, unix.EPERM) {
+		m.Charged = true
+		m.Detail = fmt.Sprintf("BPF maps are charged to this limit (before 5.11): the tracer raises it (now %s)", limitString(lim.Cur))
+		return m
+	}
+	m.Detail = "probe map: " + err.Error()
+	return m
+}
+
+func limitString(v uint64) string {
+	if v == unix.RLIM_INFINITY {
+		return "unlimited"
+	}
+	return fmt.Sprintf("%d KiB", v>>10)
+}
+
+// pidsHeadroom finds the tightest pids.max among the cgroups (v2) this
+// process is in, from its own cgroup up to the root.
+func pidsHeadroom() PidsCheck {
+	b, err := os.ReadFile("/proc/self/cgroup")
+	if err != nil {
+		return PidsCheck{Detail: "reading /proc/self/cgroup: " + err.Error()}
+	}
+	var rel string
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		if strings.HasPrefix(line, "0::") {
+			rel = strings.TrimPrefix(line, "0::")
+		}
+	}
+	if rel == "" {
+		return PidsCheck{Detail: "no cgroup v2 membership: pids limits not read"}
+	}
+	best := PidsCheck{Detail: "no pids limit in this process's cgroups"}
+	var bestRoom uint64
+	for dir := rel; ; dir = filepath.Dir(dir) {
+		path := filepath.Join("/sys/fs/cgroup", dir)
+		raw, err := os.ReadFile(filepath.Join(path, "pids.max"))
+		if err == nil && strings.TrimSpace(string(raw)) != "max" {
+			max, _ := strconv.ParseUint(strings.TrimSpace(string(raw)), 10, 64)
+			cur := readUint(filepath.Join(path, "pids.current"))
+			room := uint64(0)
+			if max > cur {
+				room = max - cur
+			}
+			if best.Max == 0 || room < bestRoom {
+				best = PidsCheck{Cgroup: dir, Max: max, Current: cur,
+					Detail: fmt.Sprintf("%d of %d pids in use in %s: room for %d more", cur, max, dir, room)}
+				bestRoom = room
+			}
+		}
+		if dir == "/" || dir == "." {
+			break
+		}
+	}
+	return best
+}
+
+func readUint(path string) uint64 {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	v, _ := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
+	return v
+}
