@@ -138,6 +138,9 @@ type Result struct {
 	// AccuracyBracket is, per mode, the widest interval the workload's own
 	// notes put the true zombie time in: how precisely the error is known.
 	AccuracyBracket map[string]uint64 `json:"accuracy_bracket_ns_by_mode"`
+	// Variants is the price of portability: each fallback program forced on
+	// this kernel against the default (bench/variants.go).
+	Variants map[string]VariantCost `json:"variants,omitempty"`
 
 	// Per fork + exec + exit + wait of exec's own loop: the workload's CPU (its
 	// children's and our programs' included), our programs' summed time
@@ -564,6 +567,11 @@ func (b *bencher) bench(ctx context.Context) (*Result, error) {
 		} else {
 			b.logf("floor calibration in the exec loop skipped: %v", err)
 		}
+		variants, err := b.variants(ctx, stormArgs, execArgs, costRounds)
+		if err != nil {
+			return err
+		}
+		res.Variants = variants
 		if cfg.Bpftrace {
 			if err := b.bpftrace(ctx, res, stormArgs, execArgs); err != nil {
 				b.logf("bpftrace comparison skipped: %v", err)

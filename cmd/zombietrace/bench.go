@@ -10,6 +10,7 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -151,6 +152,24 @@ func printBench(w io.Writer, r *bench.Result) {
 	}
 	tw.Flush()
 	printExecLoop(w, r)
+	printVariants(w, r)
+}
+
+// printVariants puts each fallback variant, forced here, beside the default
+// it replaces on kernels without the default's feature.
+func printVariants(w io.Writer, r *bench.Result) {
+	if len(r.Variants) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nTHE PRICE OF PORTABILITY (each fallback forced on this kernel, against the default in the same pairs of storms)\n")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "VARIANT\tFORCED BY\tNS PER RUN (DEFAULT)\tSTORM RATE VS DEFAULT\tTRACER NS/EVENT (DEFAULT)\t\n")
+	for _, n := range slices.Sorted(maps.Keys(r.Variants)) {
+		v := r.Variants[n]
+		fmt.Fprintf(tw, "%s\t%s\t%.0f (%.0f)\t%.3f (%d pairs)\t%.0f (%.0f)\t\n", n, strings.Join(v.Forced, " "),
+			v.ProgNS, v.DefaultProgNS, v.RateRatio, v.Pairs, v.CPUNSPerEvent, v.DefaultCPUNSPerEvent)
+	}
+	tw.Flush()
 }
 
 // nsCell is a mean cost, with its number of runs when they are few enough

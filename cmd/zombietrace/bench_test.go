@@ -182,6 +182,13 @@ func TestBenchRunsEveryPhase(t *testing.T) {
 	if len(res.Accuracy) != 2 {
 		t.Errorf("accuracy measured in %v, want light and exact", res.Accuracy)
 	}
+	// The price of portability: each fallback forced, beside its default.
+	for _, v := range []string{"handle_signal_nokfunc", "handle_exec_nokfunc", "handle_exit_live"} {
+		c, ok := res.Variants[v]
+		if !ok || !(c.ProgNS > 0) || !(c.DefaultProgNS > 0) || !(c.RateRatio > 0) || !(c.CPUNSPerEvent > 0) {
+			t.Errorf("variant %s not measured: %+v (all: %v)", v, c, res.Variants)
+		}
+	}
 	want := map[string]int{"light": 2, "exact": 2, "record": 2, "getppid-light": 2, "getppid-exact": 2}
 	if !maps.Equal(res.WindowPairsByMode, want) || res.WindowPairs != 2 {
 		t.Errorf("window pairs %d, by mode %v; want 2 in each mode (--windows 2 --windows-max 2)", res.WindowPairs, res.WindowPairsByMode)
