@@ -11,6 +11,7 @@ import (
 var (
 	stormTests  = []string{"TestStorm", "TestOverflowIsCountedAndMarked"}
 	stacksTests = []string{"TestStacks"}
+	doctorTests = []string{"TestDoctor"}
 )
 
 type column int
@@ -22,10 +23,11 @@ const (
 	colStacks
 	colScenarios
 	colStorm
+	colDoctor
 	numColumns
 )
 
-var columnNames = [numColumns]string{"loads", "light", "exact", "stacks", "scenarios", "storm"}
+var columnNames = [numColumns]string{"loads", "light", "exact", "stacks", "scenarios", "storm", "doctor"}
 
 type cellState int
 
@@ -58,20 +60,20 @@ func evaluate(g *guestRun, ended string) [numColumns]cell {
 	exact := g.step("load-exact")
 	if light != nil && exact != nil && light.Ended && exact.Ended && light.RC != 0 && exact.RC != 0 {
 		why := "not run: the programs did not load"
-		for _, c := range []column{colLight, colExact, colStacks, colScenarios, colStorm} {
+		for _, c := range []column{colLight, colExact, colStacks, colScenarios, colStorm, colDoctor} {
 			cells[c] = cell{State: cellFail, Text: "not run", Detail: why}
 		}
 		return cells
 	}
 	if g.Tests == nil {
 		why := "not run: " + firstNonEmpty(ended, "the guest listed no tests")
-		for _, c := range []column{colLight, colExact, colStacks, colScenarios, colStorm} {
+		for _, c := range []column{colLight, colExact, colStacks, colScenarios, colStorm, colDoctor} {
 			cells[c] = cell{State: cellFail, Text: "not run", Detail: why}
 		}
 		return cells
 	}
 
-	var scenarios, storm, stacks, modeLight, modeExact []testResult
+	var scenarios, storm, stacks, doctor, modeLight, modeExact []testResult
 	for _, name := range g.Tests {
 		rs := testResults(g, name, ended)
 		switch {
@@ -80,6 +82,9 @@ func evaluate(g *guestRun, ended string) [numColumns]cell {
 			continue
 		case slices.Contains(stacksTests, name):
 			stacks = append(stacks, rs[0])
+			continue
+		case slices.Contains(doctorTests, name):
+			doctor = append(doctor, rs[0])
 			continue
 		}
 		scenarios = append(scenarios, rs[0])
@@ -97,6 +102,7 @@ func evaluate(g *guestRun, ended string) [numColumns]cell {
 	cells[colScenarios] = countCell(scenarios)
 	cells[colStorm] = countCell(storm)
 	cells[colStacks] = countCell(stacks)
+	cells[colDoctor] = countCell(doctor)
 	return cells
 }
 

@@ -26,15 +26,15 @@ sid  sid               *   linux-binary-7.2.13+deb14-cloud-amd64 7.2.13-1 pass
 			Log:     "/cache/logs/x/6.1.log",
 			Notes:   []string{"pinned linux-image-6.1.0-56-cloud-amd64=6.1.192-2 is gone"},
 		},
-		{Kernel: ks[1], Package: aptEntry{"linux-binary-7.2.13+deb14-cloud-amd64", "7.2.13-1", "sid"}, Cells: [numColumns]cell{green, green, green, green, green, green}, Seconds: 9},
+		{Kernel: ks[1], Package: aptEntry{"linux-binary-7.2.13+deb14-cloud-amd64", "7.2.13-1", "sid"}, Cells: [numColumns]cell{green, green, green, green, green, green, green}, Seconds: 9},
 		{Kernel: ks[2], Package: aptEntry{"linux-image-5.10.0-46-cloud-amd64", "5.10.262-1", "bullseye-security"},
 			Cells: [numColumns]cell{{State: cellFail, Text: "0/2", Detail: "light: rejected"}, {State: cellFail, Text: "not run", Detail: "not run"}, {State: cellFail, Text: "not run", Detail: "not run"}, green, green, green}},
 	}
 	got := RenderTable(rows, 250*time.Second)
 	for _, want := range []string{
-		"| kernel | package version | loads | light | exact | stacks | scenarios | storm | seconds |\n|---|---|---|---|---|---|---|---|---:|\n",
-		"| 6.1 | 6.1.192-3 (not the pinned) | ✅ 2/2 | ✅ 2/2 | ✅ 2/2 | ❌ 0/1 | ✅ 2/2 | — | 212 |\n",
-		"| sid | 7.2.13-1 | ✅ 2/2 | ✅ 2/2 | ✅ 2/2 | ✅ 2/2 | ✅ 2/2 | ✅ 2/2 | 9 |\n",
+		"| kernel | package version | loads | light | exact | stacks | scenarios | storm | doctor | seconds |\n|---|---|---|---|---|---|---|---|---|---:|\n",
+		"| 6.1 | 6.1.192-3 (not the pinned) | ✅ 2/2 | ✅ 2/2 | ✅ 2/2 | ❌ 0/1 | ✅ 2/2 | — | — | 212 |\n",
+		"| sid | 7.2.13-1 | ✅ 2/2 | ✅ 2/2 | ✅ 2/2 | ✅ 2/2 | ✅ 2/2 | ✅ 2/2 | ✅ 2/2 | 9 |\n",
 		"| 5.10 (unsupported) | 5.10.262-1 | ❌ 0/2 | ❌ not run | ❌ not run |",
 		"- 6.1 stacks: TestStacks: opening tracer: rejected\n",
 		"- 5.10 light, exact (expected: unsupported): not run\n",
