@@ -258,10 +258,11 @@ func (b *bencher) stormRun(ctx context.Context, args ...string) (run, error) {
 
 // tracerProc is zombietrace trace running as a child, as a user runs it.
 type tracerProc struct {
-	cmd   *exec.Cmd
-	ready string
-	stats string
-	progs map[ebpf.ProgramID]string
+	cmd    *exec.Cmd
+	exited chan error // cmd.Wait's result, once
+	ready  string
+	stats  string
+	progs  map[ebpf.ProgramID]string
 }
 
 func (b *bencher) startTracer(ctx context.Context, name string, args ...string) (*tracerProc, error) {
@@ -285,18 +286,31 @@ func (b *bencher) startSession(ctx context.Context, name, command string, args .
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	t := &tracerProc{cmd: cmd, ready: ready, stats: stats}
-	deadline := time.Now().Add(30 * time.Second)
+	t := &tracerProc{cmd: cmd, ready: ready, stats: stats, exited: make(chan error, 1)}
+	go func() { t.exited <- cmd.Wait() }()
+	// Ready, or why not: a tracer that died (its stderr says why), a bench
+	// told to stop, or 30 s.
+	deadline := time.NewTimer(30 * time.Second)
+	defer deadline.Stop()
+	poll := time.NewTicker(5 * time.Millisecond)
+	defer poll.Stop()
 	for {
 		if _, err := os.Stat(ready); err == nil {
 			break
 		}
-		if time.Now().After(deadline) {
+		select {
+		case err := <-t.exited:
+			return nil, fmt.Errorf("tracer exited before it was ready: %v", err)
+		case <-ctx.Done():
 			cmd.Process.Kill()
-			cmd.Wait()
+			<-t.exited
+			return nil, ctx.Err()
+		case <-deadline.C:
+			cmd.Process.Kill()
+			<-t.exited
 			return nil, errors.New("tracer did not become ready in 30 s")
+		case <-poll.C:
 		}
-		time.Sleep(5 * time.Millisecond)
 	}
 	t.progs, err = newPrograms(before)
 	return t, err
@@ -307,7 +321,7 @@ func (b *bencher) startSession(ctx context.Context, name, command string, args .
 func (t *tracerProc) stop() (tracerStats, map[string]progCost, error) {
 	costs := readCosts(t.progs)
 	t.cmd.Process.Signal(syscall.SIGINT)
-	if err := t.cmd.Wait(); err != nil {
+	if err := <-t.exited; err != nil {
 		return tracerStats{}, nil, fmt.Errorf("tracer: %w", err)
 	}
 	var st tracerStats
