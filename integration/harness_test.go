@@ -244,68 +244,95 @@ func trace(t *testing.T, cfg tracer.Config, argv []string) *result {
 
 func traceOnce(t *testing.T, cfg tracer.Config, argv []string) *result {
 	t.Helper()
-	if cfg.PollInterval == 0 {
-		cfg.PollInterval = 20 * time.Millisecond // the default 250 ms only slows the tests
+	return traceTogether(t, []tracer.Config{cfg}, argv)[0]
+}
+
+// traceTogether runs argv once under one tracer per cfg, all at once, each
+// feeding its own engine: their views of the same processes side by side.
+func traceTogether(t *testing.T, cfgs []tracer.Config, argv []string) []*result {
+	t.Helper()
+	type session struct {
+		cfg  tracer.Config
+		tr   *tracer.Tracer
+		eng  *events.Engine
+		res  *result
+		mu   sync.Mutex // the engine is fed by the reader, inspected by settle
+		done chan error
 	}
-	tr := openFollowingSelf(t, cfg)
-	defer tr.Close()
-	res := &result{self: uint32(os.Getpid())}
-	eng := events.NewEngine(tr.Mode(), func(r *events.Record) { res.records = append(res.records, *r) })
-	var mu sync.Mutex // the engine is fed by the reader, inspected by settle
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- tr.Run(ctx, func(ev *events.Event) {
-			mu.Lock()
-			if os.Getenv("ZT_DUMP_EVENTS") != "" {
-				fmt.Fprintf(os.Stderr, "EV %v t=%d pid=%d tid=%d peer=%d ns=%d code=%d st=%d fl=%#x opt=%d waiters=%v\n", ev.Kind, ev.Time, ev.PID, ev.TID, ev.PeerPID, ev.NSPID, ev.Code, ev.Status, ev.Flags, ev.Options, ev.Waiters)
-			}
-			eng.Handle(ev)
-			mu.Unlock()
-		}, nil)
-	}()
+	defer cancel()
+	var ss []*session
+	for _, cfg := range cfgs {
+		if cfg.PollInterval == 0 {
+			cfg.PollInterval = 20 * time.Millisecond // the default 250 ms only slows the tests
+		}
+		s := &session{cfg: cfg, tr: openFollowingSelf(t, cfg), res: &result{self: uint32(os.Getpid())}, done: make(chan error, 1)}
+		defer s.tr.Close()
+		res := s.res
+		s.eng = events.NewEngine(s.tr.Mode(), func(r *events.Record) { res.records = append(res.records, *r) })
+		ss = append(ss, s)
+		go func() {
+			s.done <- s.tr.Run(ctx, func(ev *events.Event) {
+				s.mu.Lock()
+				if os.Getenv("ZT_DUMP_EVENTS") != "" {
+					fmt.Fprintf(os.Stderr, "EV %v t=%d pid=%d tid=%d peer=%d ns=%d code=%d st=%d fl=%#x opt=%d waiters=%v\n", ev.Kind, ev.Time, ev.PID, ev.TID, ev.PeerPID, ev.NSPID, ev.Code, ev.Status, ev.Flags, ev.Options, ev.Waiters)
+				}
+				s.eng.Handle(ev)
+				s.mu.Unlock()
+			}, nil)
+		}()
+	}
 
 	cmd := exec.Command(argv[0], argv[1:]...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
 		cancel()
-		<-done
+		for _, s := range ss {
+			<-s.done
+		}
 		reapAll(t)
 		t.Fatalf("scenario %v: %v\nstderr:\n%s", argv, err, stderr.String())
 	}
 	reapAll(t)
-	// Everything is reaped now; reaps no syscall shows are only known from
-	// the free event, which lazy RCU can delay by seconds. First let the
-	// reader catch up: an engine that has not read the exits yet shows no
-	// zombies either.
-	time.Sleep(3 * cfg.PollInterval)
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		mu.Lock()
-		s := eng.Summary(0)
-		mu.Unlock()
-		if len(s.Zombies) == 0 {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatalf("reading events: %v", err)
-	}
-	res.summary = eng.Summary(tracer.BootNow())
 	var line struct {
 		Pids pids `json:"pids"`
 	}
 	if err := json.Unmarshal(bytes.TrimSpace(stdout.Bytes()), &line); err != nil {
 		t.Fatalf("scenario output %q: %v", stdout.String(), err)
 	}
-	res.pids = line.Pids
-	if n := len(res.summary.Zombies); n != 0 && res.summary.LostEvents == 0 {
-		t.Errorf("%d zombies still outstanding after the scenario: %+v", n, res.summary.Zombies)
+	var out []*result
+	for _, s := range ss {
+		// Everything is reaped now; reaps no syscall shows are only known
+		// from the free event, which lazy RCU can delay by seconds. First
+		// let the reader catch up: an engine that has not read the exits
+		// yet shows no zombies either.
+		time.Sleep(3 * s.cfg.PollInterval)
+		deadline := time.Now().Add(20 * time.Second)
+		for time.Now().Before(deadline) {
+			s.mu.Lock()
+			sum := s.eng.Summary(0)
+			s.mu.Unlock()
+			if len(sum.Zombies) == 0 {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
 	}
-	return res
+	cancel()
+	for _, s := range ss {
+		if err := <-s.done; err != nil {
+			t.Fatalf("reading events: %v", err)
+		}
+		res := s.res
+		res.summary = s.eng.Summary(tracer.BootNow())
+		res.pids = line.Pids
+		if n := len(res.summary.Zombies); n != 0 && res.summary.LostEvents == 0 {
+			t.Errorf("%d zombies still outstanding after the scenario: %+v", n, res.summary.Zombies)
+		}
+		out = append(out, res)
+	}
+	return out
 }
 
 // openFollowingSelf opens a tracer that follows this (subreaper) process's

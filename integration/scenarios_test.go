@@ -395,3 +395,33 @@ func TestInterruptedWait(t *testing.T) {
 		})
 	}
 }
+
+// Light mode's reap times of interrupted waits against exact mode's, both
+// tracing the same run: the restarted wait's entry against its return, the
+// notification against the return of a wait that stayed. The accuracy goal
+// (<= 100 us) is the bench's; here the bound only catches a wrong reap (a
+// whole interruption, 150 ms and more), not a slow guest's wake-up.
+func TestInterruptedWaitLightAgainstExact(t *testing.T) {
+	requireBPF(t)
+	calls := []string{"wait4_pid", "wait4_any", "waitid_pid", "waitid_all", "waitid_pidfd"}
+	for _, kind := range []string{"restart", "eintr", "signals", "stop", "stop-long", "thread-signalled", "thread-other", "short"} {
+		t.Run(kind, func(t *testing.T) {
+			rs := traceTogether(t, []tracer.Config{{Filter: true}, {Filter: true, Exact: true}}, program(t, "interrupted_wait.c", kind))
+			light, exact := rs[0], rs[1]
+			var worst time.Duration
+			for _, call := range calls {
+				pid := light.pids.one(t, call)
+				l, x := light.reap(t, pid), exact.reap(t, pid)
+				d := time.Duration(x.ZombieNS) - time.Duration(l.ZombieNS)
+				if d < 0 {
+					d = -d
+				}
+				worst = max(worst, d)
+				if d > 20*time.Millisecond {
+					t.Errorf("%s: light %v, exact %v", call, time.Duration(l.ZombieNS), time.Duration(x.ZombieNS))
+				}
+			}
+			t.Logf("light against exact: at most %v apart", worst)
+		})
+	}
+}
