@@ -57,7 +57,7 @@ esac
 		t.Fatalf("%v\n%s", err, out)
 	}
 	g := parseConsole(string(out))
-	if len(g.Tests) != 2 || len(g.Steps) != 4 {
+	if len(g.Tests) != 2 || len(g.Steps) != 5 {
 		t.Fatalf("tests %v, %d steps:\n%s", g.Tests, len(g.Steps), out)
 	}
 	for _, s := range g.Steps {
@@ -67,6 +67,9 @@ esac
 	}
 	if got := strings.Join(g.step("load-exact").Output, "\n"); got != "loaded trace --exact-waits --duration 2s -o /dev/null" {
 		t.Errorf("load-exact ran %q", got)
+	}
+	if got := strings.Join(g.step("doctor").Output, "\n"); got != "loaded doctor --json" {
+		t.Errorf("doctor ran %q", got)
 	}
 	two := strings.Join(g.step("test:TestTwo").Output, "\n")
 	for _, want := range []string{"-test.run ^TestTwo$", "-test.timeout=1m0s", "-test.v", "dir " + filepath.Join(root, "integration"), "bin " + filepath.Join(root, "bin")} {
