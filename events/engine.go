@@ -741,8 +741,8 @@ const joinWindowNS = 1_000_000
 
 // reapByBlockedWait: a wait that blocked before p became waitable collects it
 // now (light mode). ev is the notification, or nil when there is none (exit
-// signal 0): with FlagWaiters it says which threads were still queued in a
-// wait; a blocked wait whose thread was not had left it unseen (a signal's
+// signal 0): with FlagWaiters it lists the threads still in their wait; a
+// blocked wait whose thread is not listed had left it unseen (a signal's
 // handler, a stop, the freezer) and ends here: its next wait collects p.
 func (e *Engine) reapByBlockedWait(p *proc, t uint64, ev *Event) {
 	if e.mode != ModeLight || p.state != stateZombie {
@@ -756,7 +756,7 @@ func (e *Engine) reapByBlockedWait(p *proc, t uint64, ev *Event) {
 			continue
 		}
 		queued := isQueued(ev, w.tid)
-		if !queued && t-w.time >= joinWindowNS {
+		if !queued && t >= w.time && t-w.time >= joinWindowNS {
 			left = append(left, w.tid)
 			continue
 		}
@@ -782,8 +782,9 @@ func (e *Engine) reapByBlockedWait(p *proc, t uint64, ev *Event) {
 	e.reapBy(p, best.waiter, best.comm, t, method, best.target == TargetPGID || !bestQueued)
 }
 
-// isQueued: whether the notification ev saw thread tid queued in a wait
-// (true when it could not tell).
+// isQueued: whether the notification ev listed thread tid as in its wait
+// (queued, or the receiving thread on its way in); true when it could not
+// tell.
 func isQueued(ev *Event, tid uint32) bool {
 	if ev == nil || ev.Flags&FlagWaiters == 0 || ev.Flags&FlagMoreWaiters != 0 {
 		return true
