@@ -355,9 +355,17 @@ func TestPidNamespaceTeardown(t *testing.T) {
 // of it (a handler, a stop) before the child exits, collects the child only
 // when it waits again; a wait that stayed (another thread took the signal,
 // or the waiter was back before the exit) collects it at once. Every wait
-// call, in every mode.
+// call; light and exact trace the same run side by side (their times of
+// each child compared), then the variants for kernels without kfuncs.
 func TestInterruptedWait(t *testing.T) {
+	requireBPF(t)
 	calls := []string{"wait4_pid", "wait4_any", "waitid_pid", "waitid_all", "waitid_pidfd"}
+	var nokfunc tracer.Config
+	for _, m := range modes {
+		if m.name == "light-nokfunc" {
+			nokfunc = m.cfg
+		}
+	}
 	for _, c := range []struct {
 		kind   string
 		lo, hi time.Duration // the zombie time: the rest of the interruption, or ~0
@@ -371,57 +379,43 @@ func TestInterruptedWait(t *testing.T) {
 		{"thread-other", 0, 50 * time.Millisecond},
 		{"short", 0, 50 * time.Millisecond},
 	} {
-		t.Run(c.kind, func(t *testing.T) {
-			// Not light-exit-events: exit events take no part in the
-			// queue check, and every guest of the matrix runs this.
-			for _, m := range modes {
-				if m.name == "light-exit-events" {
-					continue
-				}
-				t.Run(m.name, func(t *testing.T) {
-					res := trace(t, m.cfg, program(t, "interrupted_wait.c", c.kind))
-					parent := res.pids.one(t, "parent")
-					for _, call := range calls {
-						r := res.reap(t, res.pids.one(t, call))
-						t.Logf("%s: zombie %v, %s by %d (%s)", call, time.Duration(r.ZombieNS), r.ReapedBy, r.ReaperPID, r.Method)
-						wantReap(t, r, events.ReapedByParent, parent)
-						between(t, call+" zombie time", r.ZombieNS, c.lo, c.hi)
-						if r.Uncertain {
-							t.Errorf("%s: reap uncertain: %+v", call, r)
-						}
-					}
-				})
-			}
-		})
-	}
-}
-
-// Light mode's reap times of interrupted waits against exact mode's, both
-// tracing the same run: the restarted wait's entry against its return, the
-// notification against the return of a wait that stayed. The accuracy goal
-// (<= 100 us) is the bench's; here the bound only catches a wrong reap (a
-// whole interruption, 150 ms and more), not a slow guest's wake-up.
-func TestInterruptedWaitLightAgainstExact(t *testing.T) {
-	requireBPF(t)
-	calls := []string{"wait4_pid", "wait4_any", "waitid_pid", "waitid_all", "waitid_pidfd"}
-	for _, kind := range []string{"restart", "eintr", "signals", "stop", "stop-long", "thread-signalled", "thread-other", "short"} {
-		t.Run(kind, func(t *testing.T) {
-			rs := traceTogether(t, []tracer.Config{{Filter: true}, {Filter: true, Exact: true}}, program(t, "interrupted_wait.c", kind))
-			light, exact := rs[0], rs[1]
-			var worst time.Duration
+		check := func(t *testing.T, mode string, res *result) {
+			parent := res.pids.one(t, "parent")
 			for _, call := range calls {
-				pid := light.pids.one(t, call)
-				l, x := light.reap(t, pid), exact.reap(t, pid)
-				d := time.Duration(x.ZombieNS) - time.Duration(l.ZombieNS)
-				if d < 0 {
-					d = -d
-				}
-				worst = max(worst, d)
-				if d > 20*time.Millisecond {
-					t.Errorf("%s: light %v, exact %v", call, time.Duration(l.ZombieNS), time.Duration(x.ZombieNS))
+				r := res.reap(t, res.pids.one(t, call))
+				t.Logf("%s: %s: zombie %v, %s by %d (%s)", mode, call, time.Duration(r.ZombieNS), r.ReapedBy, r.ReaperPID, r.Method)
+				wantReap(t, r, events.ReapedByParent, parent)
+				between(t, mode+" "+call+" zombie time", r.ZombieNS, c.lo, c.hi)
+				if r.Uncertain {
+					t.Errorf("%s: %s: reap uncertain: %+v", mode, call, r)
 				}
 			}
-			t.Logf("light against exact: at most %v apart", worst)
+		}
+		t.Run(c.kind, func(t *testing.T) {
+			t.Run("light+exact", func(t *testing.T) {
+				rs := traceTogether(t, []tracer.Config{{Filter: true}, {Filter: true, Exact: true}}, program(t, "interrupted_wait.c", c.kind))
+				check(t, "light", rs[0])
+				check(t, "exact", rs[1])
+				// The restarted wait's entry against its return, the
+				// notification against the return of a wait that stayed.
+				// The accuracy goal (<= 100 us) is the bench's: this bound
+				// only catches a wrong reap (a whole interruption), not a
+				// slow guest's wake-up.
+				var worst time.Duration
+				for _, call := range calls {
+					pid := rs[0].pids.one(t, call)
+					l, x := rs[0].reap(t, pid), rs[1].reap(t, pid)
+					d := time.Duration(x.ZombieNS) - time.Duration(l.ZombieNS)
+					worst = max(worst, d, -d)
+					if d > 20*time.Millisecond || d < -20*time.Millisecond {
+						t.Errorf("%s: light %v, exact %v", call, time.Duration(l.ZombieNS), time.Duration(x.ZombieNS))
+					}
+				}
+				t.Logf("light against exact: at most %v apart", worst)
+			})
+			t.Run("light-nokfunc", func(t *testing.T) {
+				check(t, "light-nokfunc", trace(t, nokfunc, program(t, "interrupted_wait.c", c.kind)))
+			})
 		})
 	}
 }
