@@ -42,8 +42,12 @@ const volatile __u32 filter_enabled = 0; /* 1: only followed processes */
 const volatile __u32 all_exits = 0;      /* 1: an exit event for every process */
 const volatile __u32 capture_stacks = 0; /* 1: the forking thread's user stack (--stacks) */
 const volatile __u64 ring_size = 1;      /* slots per CPU ring, a power of two */
+/* 1: every record through the BPF ring buffer, for kernels without BPF
+ * atomics (before 5.12) where the rings' compare-and-swap does not load.
+ * The rings' code is then dead, and the verifier never sees it. */
+const volatile __u32 ringbuf_transport = 0;
 
-/* --stacks forks only: every other event goes through the rings below */
+/* --stacks forks; every record where the rings cannot load (ringbuf_transport) */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1 << 20); /* resized from Go */
@@ -352,6 +356,17 @@ static __always_inline struct ring_slot *slot_at(__u64 idx)
  */
 static __always_inline struct event *reserve_n(__u64 *seq, __u64 n)
 {
+	if (ringbuf_transport) {
+		/* the same record, its exec path parts right after it */
+		struct event *e = bpf_ringbuf_reserve(&events, n * sizeof(struct event), 0);
+		if (!e) {
+			lost_here();
+			return NULL;
+		}
+		__builtin_memset(e, 0, sizeof(*e));
+		*seq = 0;
+		return e;
+	}
 	__u32 cpu = bpf_get_smp_processor_id();
 	struct ring_pos *p = bpf_map_lookup_elem(&ring_positions, &cpu);
 	if (!p)
@@ -396,6 +411,10 @@ static __always_inline void publish(struct ring_slot *s, __u64 seq)
 
 static __always_inline void submit(struct event *e, __u64 seq)
 {
+	if (ringbuf_transport) {
+		bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+		return;
+	}
 	publish((struct ring_slot *)((void *)e - offsetof(struct ring_slot, ev)), seq);
 }
 
@@ -527,23 +546,29 @@ static __always_inline bool copy_short_path(__u64 *dst, const char *src)
 }
 
 /*
- * A part of an exec's path in the slot at idx (the reader expects it), the
- * string copy's result: its length with the NUL, sizeof(struct event) when
- * the part is full (a short path copied by loads gives 1).
+ * A part of an exec's path at dst, the string copy's result: its length with
+ * the NUL, sizeof(struct event) when the part is full (a short path copied
+ * by loads gives 1).
  */
+static __always_inline long exec_path_copy(__u8 *dst, const char *src, bool read, bool kfuncs)
+{
+	if (!read) {
+		dst[0] = 0;
+		return 0;
+	}
+	if (kfuncs && copy_short_path((__u64 *)dst, src))
+		return 1; /* short: the reader stops at its NUL */
+	return bpf_probe_read_kernel_str(dst, sizeof(struct event), src);
+}
+
+/* A part of an exec's path in the ring slot at idx, published (the reader
+ * expects it). */
 static __always_inline long exec_path_part(__u64 idx, const char *src, bool read, bool kfuncs)
 {
 	struct ring_slot *s = slot_at(idx);
 	if (!s)
 		return 0; /* cannot happen; the reader gives the path up */
-	long n = 0;
-	__u8 *dst = (__u8 *)&s->ev;
-	if (!read)
-		dst[0] = 0;
-	else if (kfuncs && copy_short_path((__u64 *)dst, src))
-		n = 1; /* short: the reader stops at its NUL */
-	else
-		n = bpf_probe_read_kernel_str(dst, sizeof(s->ev), src);
+	long n = exec_path_copy((__u8 *)&s->ev, src, read, kfuncs);
 	publish(s, idx + 1);
 	return n;
 }
@@ -593,8 +618,15 @@ static __always_inline int on_exec(struct task_struct *p, pid_t old_pid, struct 
 	e->code = old_pid;
 	e->status = p->self_exec_id; /* just raised by begin_new_exec */
 	const char *path = bprm->filename;
-	long n = exec_path_part(seq, path, true, kfuncs);
-	exec_path_part(seq + 1, path + sizeof(struct event) - 1, n == sizeof(struct event), kfuncs);
+	const char *rest = path + sizeof(struct event) - 1;
+	if (ringbuf_transport) {
+		/* the parts follow the event in the same record */
+		long n = exec_path_copy((__u8 *)(e + 1), path, true, kfuncs);
+		exec_path_copy((__u8 *)(e + 2), rest, n == sizeof(struct event), kfuncs);
+	} else {
+		long n = exec_path_part(seq, path, true, kfuncs);
+		exec_path_part(seq + 1, rest, n == sizeof(struct event), kfuncs);
+	}
 	submit(e, seq);
 	return 0;
 }

@@ -231,6 +231,12 @@ func TestOverflowIsCountedAndMarked(t *testing.T) {
 // those bounds, up to the 174 bytes kept and past it.
 func TestExecPath(t *testing.T) {
 	requireBPF(t)
+	checkExecPaths(t, tracer.Config{Filter: true})
+}
+
+// checkExecPaths execs paths of every length around the parts' edges and
+// checks each one comes whole.
+func checkExecPaths(t *testing.T, cfg tracer.Config) {
 	dir := t.TempDir()
 	data, err := os.ReadFile("/bin/true")
 	if err != nil {
@@ -248,7 +254,7 @@ func TestExecPath(t *testing.T) {
 		}
 		rel = append(rel, "./"+name)
 	}
-	tr := openFollowingSelf(t, tracer.Config{Filter: true})
+	tr := openFollowingSelf(t, cfg)
 	defer tr.Close()
 	paths, want := map[int]string{}, map[int]string{}
 	runDuring(t, tr, func(ev *events.Event) {

@@ -25,6 +25,15 @@ func decode(b []byte, ev *events.Event) error {
 	}
 	raw := (*zombietraceEvent)(unsafe.Pointer(&b[0]))
 	convert(raw, ev)
+	if raw.Kind == uint32(zombietraceEventKindEVENT_EXEC) && len(b) >= eventSize*int(execSlots) {
+		// The ring buffer transport: the path's parts follow the event.
+		for i := 1; i < int(execSlots); i++ {
+			var full bool
+			if ev.Filename, full = appendPathPart(ev.Filename, b[i*eventSize:(i+1)*eventSize]); !full {
+				break
+			}
+		}
+	}
 	if raw.Kind == uint32(zombietraceEventKindEVENT_FORK) && len(b) >= stackEventSize {
 		x := (*zombietraceForkStackEvent)(unsafe.Pointer(&b[0]))
 		if n := int(raw.Status); n > 0 {

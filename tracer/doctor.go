@@ -119,7 +119,7 @@ func Diagnose() *Diagnosis {
 	for f, ok := range feats {
 		d.Features[string(f)] = ok
 	}
-	cfg := Config{RingBufferBytes: 1 << 20, FollowMax: 1024}
+	cfg := Config{RingBufferBytes: 1 << 20, FollowMax: 1024, RingbufTransport: !feats[featAtomics]}
 	spec, _, err := prepareSpec(cfg)
 	if err != nil {
 		d.Problems = append(d.Problems, err.Error())
@@ -177,6 +177,9 @@ func Diagnose() *Diagnosis {
 		d.Hooks = append(d.Hooks, hc)
 	}
 	d.Transport = Choice{"per-CPU rings", "a slot reserved by compare-and-swap per CPU, read without wakeups (BPF atomics, 5.12+); --stacks forks take the BPF ring buffer"}
+	if cfg.RingbufTransport {
+		d.Transport = Choice{"BPF ring buffer", "this kernel has no BPF atomics (5.12+) for the rings' compare-and-swap: every record takes the ring buffer, which costs more per event"}
+	}
 	d.WaitMode = Choice{"light", "wait calls read from sched_process_wait and the syscall's saved registers (bpf_task_pt_regs); --exact-waits adds the wait syscalls' exit tracepoints"}
 	if !d.Tracefs.OK {
 		d.Problems = append(d.Problems, "--exact-waits: "+d.Tracefs.Detail)

@@ -117,13 +117,19 @@ func (ring *cpuRing) execPath(idx uint64) string {
 			return ""
 		}
 		part := unsafe.Slice((*byte)(unsafe.Pointer(&s.Ev)), unsafe.Sizeof(s.Ev))
-		p := cString(part)
-		path += p
-		if len(p) < len(part)-1 {
+		var full bool
+		if path, full = appendPathPart(path, part); !full {
 			break
 		}
 	}
 	return path
+}
+
+// appendPathPart adds one NUL-terminated part of an exec's path; full says
+// the part filled its room, so that the next one continues it.
+func appendPathPart(path string, part []byte) (string, bool) {
+	p := cString(part)
+	return path + p, len(p) >= len(part)-1
 }
 
 // release hands every slot read so far back to the programs, and gives up on

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -45,6 +46,10 @@ type Config struct {
 	// LiveFallback forces the pre-6.16 exit program (group death from
 	// signal->live) even where the tracepoint passes group_dead.
 	LiveFallback bool
+	// RingbufTransport sends every record through the BPF ring buffer, as
+	// kernels without BPF atomics (before 5.12) must: set by Open there, or
+	// forced (a hidden flag) to test and price it elsewhere.
+	RingbufTransport bool
 	// FailPrograms are treated as refused by the kernel: the loader's
 	// fallbacks and errors are tested with it (a hidden flag).
 	FailPrograms []string
@@ -127,13 +132,19 @@ func Open(cfg Config) (*Tracer, error) {
 	if cfg.IdlePollInterval < cfg.PollInterval {
 		cfg.IdlePollInterval = 4 * cfg.PollInterval
 	}
+	feats := probeFeatures()
+	var warnings []string
+	if !feats[featAtomics] && !cfg.RingbufTransport {
+		cfg.RingbufTransport = true
+		warnings = append(warnings, "this kernel has no BPF atomics (5.12+): events go through the BPF ring buffer, which costs more per event")
+	}
 	spec, slots, err := prepareSpec(cfg)
 	if err != nil {
 		return nil, err
 	}
 
-	t := &Tracer{cfg: cfg}
-	if err := t.load(spec, probeFeatures()); err != nil {
+	t := &Tracer{cfg: cfg, warnings: warnings}
+	if err := t.load(spec, feats); err != nil {
 		t.Close()
 		return nil, err
 	}
@@ -179,15 +190,26 @@ func prepareSpec(cfg Config) (*ebpf.CollectionSpec, int, error) {
 	if err != nil {
 		return nil, 0, fmt.Errorf("counting CPUs: %w", err)
 	}
-	slots := ringSlots(cfg.RingBufferBytes, cpus)
+	ringBytes := cfg.RingBufferBytes
+	if cfg.RingbufTransport {
+		ringBytes = 0 // the rings stay empty: their smallest size
+	}
+	slots := ringSlots(ringBytes, cpus)
 	spec.Maps[zombietraceMapRingPositions].MaxEntries = uint32(cpus)
 	spec.Maps[zombietraceMapRingSlots].MaxEntries = uint32(cpus * slots)
 	if err := spec.Variables[zombietraceVarRingSize].Set(uint64(slots)); err != nil {
 		return nil, 0, fmt.Errorf("setting ring_size: %w", err)
 	}
 	bigRing := bigRingBytes
-	if cfg.Stacks {
-		bigRing = cfg.RingBufferBytes // every fork's record is 1 KiB then
+	if cfg.Stacks || cfg.RingbufTransport {
+		bigRing = cfg.RingBufferBytes // every fork's record is 1 KiB with --stacks
+	}
+	var ringbuf uint32
+	if cfg.RingbufTransport {
+		ringbuf = 1
+	}
+	if err := spec.Variables[zombietraceVarRingbufTransport].Set(ringbuf); err != nil {
+		return nil, 0, fmt.Errorf("setting ringbuf_transport: %w", err)
 	}
 	spec.Maps[zombietraceMapEvents].MaxEntries = uint32(bigRing)
 	spec.Maps[zombietraceMapFollow].MaxEntries = uint32(cfg.FollowMax)
@@ -302,6 +324,25 @@ func (t *Tracer) Variants() map[string]string {
 	return out
 }
 
+// Transport names how records travel: "rings" (per-CPU rings) or "ring
+// buffer" (kernels without BPF atomics, or forced).
+func (t *Tracer) Transport() string {
+	if t.cfg.RingbufTransport {
+		return "ring buffer"
+	}
+	return "rings"
+}
+
+// RingRecords is how many slots the programs have reserved in the per-CPU
+// rings since they were created (none with the ring buffer transport).
+func (t *Tracer) RingRecords() uint64 {
+	var n uint64
+	for i := range t.rings.rings {
+		n += atomic.LoadUint64(&t.rings.rings[i].pos.Head)
+	}
+	return n
+}
+
 // Warnings are the features lost or the slower variants taken because a
 // program did not load, one line each.
 func (t *Tracer) Warnings() []string { return append([]string(nil), t.warnings...) }
@@ -367,7 +408,7 @@ func (t *Tracer) Run(ctx context.Context, handle func(*events.Event), idle func(
 		for {
 			err := t.rd.ReadInto(&rec)
 			if err == nil {
-				t.big.push(rec.RawSample)
+				t.pushBig(rec.RawSample)
 				continue
 			}
 			if errors.Is(err, os.ErrDeadlineExceeded) {
@@ -377,6 +418,10 @@ func (t *Tracer) Run(ctx context.Context, handle func(*events.Event), idle func(
 				return nil
 			}
 			return fmt.Errorf("reading ring buffer: %w", err)
+		}
+		t.big.stampHeld(bootNow())
+		if t.cfg.RingbufTransport {
+			t.big.sortByTime() // one buffer for all CPUs: reserved in order, stamped after
 		}
 		limit := uint64(math.MaxUint64)
 		if !draining {
@@ -545,12 +590,55 @@ func (t *Tracer) peekRing(i int, now *uint64) *zombietraceRingSlot {
 	}
 }
 
+// pushBig queues a ring buffer record. With the ring buffer as the only
+// transport a free comes untimed, as in the rings (its program reads no
+// clock): it takes the time of the next timed record in the buffer, which
+// was reserved after it, and goes after that record; with none by the end
+// of the read, the time then.
+func (t *Tracer) pushBig(b []byte) {
+	if len(b) >= eventSize {
+		raw := (*zombietraceEvent)(unsafe.Pointer(&b[0]))
+		if raw.Ts == 0 && raw.Kind == uint32(zombietraceEventKindEVENT_FREE) {
+			t.big.held = append(t.big.held, append([]byte(nil), b...))
+			return
+		}
+		t.big.push(b)
+		t.big.stampHeld(raw.Ts)
+		return
+	}
+	t.big.push(b)
+}
+
 // bigQueue holds the ring buffer's records (copied out) until the rings
 // have caught up with their time.
 type bigQueue struct {
 	recs  [][]byte
 	head  int
 	spare [][]byte
+	held  [][]byte // untimed frees waiting for the next timed record
+}
+
+// stampHeld gives the held frees time ts and queues them.
+func (q *bigQueue) stampHeld(ts uint64) {
+	for _, b := range q.held {
+		*(*uint64)(unsafe.Pointer(&b[0])) = ts
+		q.recs = append(q.recs, b)
+	}
+	q.held = q.held[:0]
+}
+
+// sortByTime orders the records not yet delivered by time, keeping the
+// order of equal times (a free after the record that timed it).
+func (q *bigQueue) sortByTime() {
+	pending := q.recs[q.head:]
+	sort.SliceStable(pending, func(i, j int) bool { return recTime(pending[i]) < recTime(pending[j]) })
+}
+
+func recTime(b []byte) uint64 {
+	if len(b) < 8 {
+		return 0
+	}
+	return *(*uint64)(unsafe.Pointer(&b[0]))
 }
 
 func (q *bigQueue) push(b []byte) {
@@ -567,11 +655,7 @@ func (q *bigQueue) peekTime() (uint64, bool) {
 	if q.head == len(q.recs) {
 		return 0, false
 	}
-	b := q.recs[q.head]
-	if len(b) < 8 {
-		return 0, true
-	}
-	return *(*uint64)(unsafe.Pointer(&b[0])), true
+	return recTime(q.recs[q.head]), true
 }
 
 // pop returns the next record; it stays valid until the next push.

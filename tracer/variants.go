@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/asm"
 	"github.com/cilium/ebpf/btf"
 )
 
@@ -26,6 +27,9 @@ const (
 	featKfuncs feature = "kfuncs bpf_rdonly_cast, bpf_task_from_pid (6.2+)"
 	// featGroupDead: sched_process_exit passes group_dead (6.16+).
 	featGroupDead feature = "sched_process_exit group_dead argument (6.16+)"
+	// featAtomics: BPF atomics beyond add (5.12+): the rings' reservation is
+	// a compare-and-swap. Probed by loading one.
+	featAtomics feature = "BPF atomics, compare-and-swap (5.12+)"
 )
 
 // attachKind is how a hook's program is attached.
@@ -82,7 +86,7 @@ type kernelFeatures map[feature]bool
 // probeFeatures reads the kernel's BTF. A kernel whose BTF cannot be read
 // gets the portable variants.
 func probeFeatures() kernelFeatures {
-	f := kernelFeatures{}
+	f := kernelFeatures{featAtomics: haveAtomics()}
 	spec, err := btf.LoadKernelSpec()
 	if err != nil {
 		return f
@@ -117,6 +121,29 @@ func exitHasGroupDead(spec *btf.Spec) bool {
 		return false
 	}
 	return len(fp.Params) >= 3 // void *__data, task, group_dead
+}
+
+// haveAtomics loads a socket filter that compare-and-swaps a stack slot:
+// kernels before 5.12 refuse the instruction ("BPF_STX uses reserved
+// fields"). Anything else that fails says the same for the rings.
+func haveAtomics() bool {
+	prog, err := ebpf.NewProgram(&ebpf.ProgramSpec{
+		Type: ebpf.SocketFilter,
+		Instructions: asm.Instructions{
+			asm.StoreImm(asm.RFP, -8, 0, asm.DWord),
+			asm.Mov.Imm(asm.R1, 1),
+			asm.Mov.Imm(asm.R0, 0),
+			asm.CmpXchg.Mem(asm.RFP, asm.R1, asm.DWord, -8),
+			asm.Mov.Imm(asm.R0, 0),
+			asm.Return(),
+		},
+		License: "GPL",
+	})
+	if err != nil {
+		return false
+	}
+	prog.Close()
+	return true
 }
 
 // missing lists what of v's needs the kernel lacks.

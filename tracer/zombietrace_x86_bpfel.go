@@ -155,6 +155,7 @@ const (
 	zombietraceVarExecClockTs          = "exec_clock_ts"
 	zombietraceVarFilterEnabled        = "filter_enabled"
 	zombietraceVarRingSize             = "ring_size"
+	zombietraceVarRingbufTransport     = "ringbuf_transport"
 	zombietraceVarUnusedCounter        = "unused_counter"
 	zombietraceVarUnusedEvent          = "unused_event"
 	zombietraceVarUnusedEventFlag      = "unused_event_flag"
@@ -247,6 +248,7 @@ type zombietraceVariableSpecs struct {
 	ExecClockTs          *ebpf.VariableSpec `ebpf:"exec_clock_ts"`
 	FilterEnabled        *ebpf.VariableSpec `ebpf:"filter_enabled"`
 	RingSize             *ebpf.VariableSpec `ebpf:"ring_size"`
+	RingbufTransport     *ebpf.VariableSpec `ebpf:"ringbuf_transport"`
 	UnusedCounter        *ebpf.VariableSpec `ebpf:"unused_counter"`
 	UnusedEvent          *ebpf.VariableSpec `ebpf:"unused_event"`
 	UnusedEventFlag      *ebpf.VariableSpec `ebpf:"unused_event_flag"`
@@ -308,6 +310,7 @@ type zombietraceVariables struct {
 	ExecClockTs          *ebpf.Variable `ebpf:"exec_clock_ts"`
 	FilterEnabled        *ebpf.Variable `ebpf:"filter_enabled"`
 	RingSize             *ebpf.Variable `ebpf:"ring_size"`
+	RingbufTransport     *ebpf.Variable `ebpf:"ringbuf_transport"`
 	UnusedCounter        *ebpf.Variable `ebpf:"unused_counter"`
 	UnusedEvent          *ebpf.Variable `ebpf:"unused_event"`
 	UnusedEventFlag      *ebpf.Variable `ebpf:"unused_event_flag"`

@@ -106,14 +106,15 @@ func openSession(c *cli.Context, cfg sessionConfig) (*session, error) {
 		s.out = f
 	}
 	tr, err := tracer.Open(tracer.Config{
-		Exact:           c.Bool("exact-waits"),
-		Filter:          cfg.filter,
-		RingBufferBytes: mib << 20,
-		LiveFallback:    c.Bool("live-fallback"),
-		PollInterval:    c.Duration("poll"),
-		Stacks:          c.Bool("stacks"),
-		AllExits:        c.Bool("exit-events"),
-		FailPrograms:    c.StringSlice("fail-program"),
+		Exact:            c.Bool("exact-waits"),
+		Filter:           cfg.filter,
+		RingBufferBytes:  mib << 20,
+		LiveFallback:     c.Bool("live-fallback"),
+		RingbufTransport: c.Bool("ringbuf-transport"),
+		PollInterval:     c.Duration("poll"),
+		Stacks:           c.Bool("stacks"),
+		AllExits:         c.Bool("exit-events"),
+		FailPrograms:     c.StringSlice("fail-program"),
 	})
 	if err != nil {
 		s.out.Close()

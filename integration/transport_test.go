@@ -1,0 +1,67 @@
+//go:build linux
+
+package integration
+
+import (
+	"os/exec"
+	"testing"
+	"time"
+
+	"github.com/zombietrace/zombietrace/events"
+	"github.com/zombietrace/zombietrace/tracer"
+)
+
+// The ring buffer transport, which kernels without BPF atomics (before
+// 5.12) get, forced on this kernel: a storm with nothing lost, exec paths
+// of every length, reaps timed by untimed frees (a pid-namespace teardown)
+// and an interrupted wait, as over the rings.
+func TestRingbufTransport(t *testing.T) {
+	requireBPF(t)
+	cfg := tracer.Config{Filter: true, RingbufTransport: true}
+	t.Run("storm", func(t *testing.T) {
+		res := trace(t, cfg, program(t, "storm.c", "3000"))
+		parent := res.pids.one(t, "parent")
+		kids := res.pids.many(t, "children")
+		reaped := 0
+		for _, c := range kids {
+			if r := res.reap(t, c); r.ReapedBy == events.ReapedByParent && r.ReaperPID == parent {
+				reaped++
+			}
+		}
+		if reaped != len(kids) || res.summary.LostEvents != 0 {
+			t.Errorf("%d of %d children reaped by the parent, %d events lost", reaped, len(kids), res.summary.LostEvents)
+		}
+	})
+	t.Run("exec-paths", func(t *testing.T) { checkExecPaths(t, cfg) })
+	t.Run("nothing-in-the-rings", func(t *testing.T) {
+		tr := openFollowingSelf(t, cfg)
+		defer tr.Close()
+		runDuring(t, tr, func(*events.Event) {}, func() {
+			storm := program(t, "storm.c", "200")
+			if out, err := exec.Command(storm[0], storm[1:]...).CombinedOutput(); err != nil {
+				t.Fatalf("storm: %v: %s", err, out)
+			}
+		})
+		if tr.Transport() != "ring buffer" || tr.RingRecords() != 0 {
+			t.Errorf("transport %q, %d records in the per-CPU rings: want the ring buffer alone", tr.Transport(), tr.RingRecords())
+		}
+	})
+	t.Run("pidns-teardown", func(t *testing.T) {
+		res := trace(t, cfg, program(t, "pidns_init.c"))
+		for _, c := range res.pids.many(t, "children") {
+			if r := res.reap(t, c); r.ReapedBy != events.ReapedByUnseen || !r.Uncertain {
+				t.Errorf("pid %d reaped by %s (uncertain=%v), want unseen and uncertain", c, r.ReapedBy, r.Uncertain)
+			}
+		}
+		wantReap(t, res.reap(t, res.pids.one(t, "init")), events.ReapedByParent, res.pids.one(t, "parent"))
+	})
+	t.Run("interrupted-wait", func(t *testing.T) {
+		res := trace(t, cfg, program(t, "interrupted_wait.c", "restart"))
+		parent := res.pids.one(t, "parent")
+		for _, call := range []string{"wait4_pid", "wait4_any", "waitid_pid", "waitid_all", "waitid_pidfd"} {
+			r := res.reap(t, res.pids.one(t, call))
+			wantReap(t, r, events.ReapedByParent, parent)
+			between(t, call+" zombie time", r.ZombieNS, 80*time.Millisecond, 3*time.Second)
+		}
+	})
+}
