@@ -130,7 +130,8 @@ func haveAtomics() bool {
 	prog, err := ebpf.NewProgram(&ebpf.ProgramSpec{
 		Type: ebpf.SocketFilter,
 		Instructions: asm.Instructions{
-			asm.StoreImm(asm.RFP, -8, 0, asm.DWord),
+			asm.Mov.Imm(asm.R1, 0),
+			asm.StoreMem(asm.RFP, -8, asm.R1, asm.DWord),
 			asm.Mov.Imm(asm.R1, 1),
 			asm.Mov.Imm(asm.R0, 0),
 			asm.CmpXchg.Mem(asm.RFP, asm.R1, asm.DWord, -8),

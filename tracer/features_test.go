@@ -1,0 +1,39 @@
+//go:build linux
+
+package tracer
+
+import (
+	"os"
+	"testing"
+
+	"github.com/cilium/ebpf/btf"
+)
+
+// The atomics probe says what the real programs find: the rings' fork
+// program (a compare-and-swap in its reservation) loads exactly when the
+// probe's one compare-and-swap does.
+func TestAtomicsProbeMatchesTheRings(t *testing.T) {
+	if os.Geteuid() != 0 {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("needs root (loads BPF programs) and CI must not skip it")
+		}
+		t.Skip("needs root: loads BPF programs")
+	}
+	cfg := Config{RingBufferBytes: 1 << 20, FollowMax: 1024}
+	spec, _, err := prepareSpec(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := &Tracer{cfg: cfg}
+	defer tr.Close()
+	if tr.maps, err = loadMaps(spec); err != nil {
+		t.Fatal(err)
+	}
+	p, err := tr.loadProgram(spec, zombietraceProgHandleFork, btf.NewCache())
+	if err == nil {
+		p.Close()
+	}
+	if probed := haveAtomics(); probed != (err == nil) {
+		t.Errorf("the atomics probe says %v, but the rings' fork program loads: %v (%v)", probed, err == nil, err)
+	}
+}
