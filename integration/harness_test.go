@@ -229,22 +229,28 @@ const lossAttempts = 6
 // the scenario leaves to us.
 func trace(t *testing.T, cfg tracer.Config, argv []string) *result {
 	t.Helper()
-	requireBPF(t)
-	for attempt := 1; ; attempt++ {
-		res := traceOnce(t, cfg, argv)
-		if res.summary.LostEvents == 0 || attempt == lossAttempts {
-			if res.summary.LostEvents != 0 {
-				t.Errorf("%d events lost, in each of %d attempts", res.summary.LostEvents, lossAttempts)
-			}
-			return res
-		}
-		t.Logf("attempt %d: %d events reported lost; running the scenario again", attempt, res.summary.LostEvents)
-	}
+	return traceAll(t, []tracer.Config{cfg}, argv)[0]
 }
 
-func traceOnce(t *testing.T, cfg tracer.Config, argv []string) *result {
+// traceAll is trace with one tracer per cfg on the same run
+// (traceTogether), run again while any of them reports a loss.
+func traceAll(t *testing.T, cfgs []tracer.Config, argv []string) []*result {
 	t.Helper()
-	return traceTogether(t, []tracer.Config{cfg}, argv)[0]
+	requireBPF(t)
+	for attempt := 1; ; attempt++ {
+		rs := traceTogether(t, cfgs, argv)
+		var lost uint64
+		for _, res := range rs {
+			lost += res.summary.LostEvents
+		}
+		if lost == 0 || attempt == lossAttempts {
+			if lost != 0 {
+				t.Errorf("%d events lost, in each of %d attempts", lost, lossAttempts)
+			}
+			return rs
+		}
+		t.Logf("attempt %d: %d events reported lost; running the scenario again", attempt, lost)
+	}
 }
 
 // traceTogether runs argv once under one tracer per cfg, all at once, each

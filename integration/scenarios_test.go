@@ -393,7 +393,7 @@ func TestInterruptedWait(t *testing.T) {
 		}
 		t.Run(c.kind, func(t *testing.T) {
 			t.Run("light+exact", func(t *testing.T) {
-				rs := traceTogether(t, []tracer.Config{{Filter: true}, {Filter: true, Exact: true}}, program(t, "interrupted_wait.c", c.kind))
+				rs := traceAll(t, []tracer.Config{{Filter: true}, {Filter: true, Exact: true}}, program(t, "interrupted_wait.c", c.kind))
 				check(t, "light", rs[0])
 				check(t, "exact", rs[1])
 				// The restarted wait's entry against its return, the
