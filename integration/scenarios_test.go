@@ -366,26 +366,31 @@ func TestInterruptedWait(t *testing.T) {
 			nokfunc = m.cfg
 		}
 	}
+	// Where the kernel has no kfuncs the default light run takes the
+	// nokfunc variants already (decided by the loader, the same on every run).
+	probe := openFollowingSelf(t, tracer.Config{Filter: true})
+	defaultIsNokfunc := probe.Variants()["signal_generate"] == "handle_signal_nokfunc"
+	probe.Close()
 	for _, c := range []struct {
 		kind   string
 		lo, hi time.Duration // the zombie time: the rest of the interruption, or ~0
 	}{
-		{"restart", 80 * time.Millisecond, 3 * time.Second},
-		{"eintr", 80 * time.Millisecond, 3 * time.Second},
-		{"signals", 200 * time.Millisecond, 3 * time.Second},
-		{"stop", 80 * time.Millisecond, 3 * time.Second},
-		{"stop-long", 250 * time.Millisecond, 3 * time.Second},
-		{"thread-signalled", 80 * time.Millisecond, 3 * time.Second},
+		{"restart", 50 * time.Millisecond, 3 * time.Second},
+		{"eintr", 50 * time.Millisecond, 3 * time.Second},
+		{"signals", 150 * time.Millisecond, 3 * time.Second},
+		{"stop", 50 * time.Millisecond, 3 * time.Second},
+		{"stop-long", 200 * time.Millisecond, 3 * time.Second},
+		{"thread-signalled", 50 * time.Millisecond, 3 * time.Second},
 		{"thread-other", 0, 50 * time.Millisecond},
 		{"short", 0, 50 * time.Millisecond},
 	} {
-		check := func(t *testing.T, mode string, res *result) {
+		check := func(t *testing.T, mode string, res *result, hi time.Duration) {
 			parent := res.pids.one(t, "parent")
 			for _, call := range calls {
 				r := res.reap(t, res.pids.one(t, call))
 				t.Logf("%s: %s: zombie %v, %s by %d (%s)", mode, call, time.Duration(r.ZombieNS), r.ReapedBy, r.ReaperPID, r.Method)
 				wantReap(t, r, events.ReapedByParent, parent)
-				between(t, mode+" "+call+" zombie time", r.ZombieNS, c.lo, c.hi)
+				between(t, mode+" "+call+" zombie time", r.ZombieNS, c.lo, hi)
 				if r.Uncertain {
 					t.Errorf("%s: %s: reap uncertain: %+v", mode, call, r)
 				}
@@ -394,27 +399,33 @@ func TestInterruptedWait(t *testing.T) {
 		t.Run(c.kind, func(t *testing.T) {
 			t.Run("light+exact", func(t *testing.T) {
 				rs := traceAll(t, []tracer.Config{{Filter: true}, {Filter: true, Exact: true}}, program(t, "interrupted_wait.c", c.kind))
-				check(t, "light", rs[0])
-				check(t, "exact", rs[1])
+				// Exact times the wait's return, after the waiter's wake-up:
+				// 57 ms once in an emulated guest with two tracers. Where
+				// the waiter stayed, light times the notification.
+				check(t, "light", rs[0], c.hi)
+				check(t, "exact", rs[1], max(c.hi, 120*time.Millisecond))
 				// The restarted wait's entry against its return, the
 				// notification against the return of a wait that stayed.
 				// The accuracy goal (<= 100 us) is the bench's: this bound
-				// only catches a wrong reap (a whole interruption), not a
-				// slow guest's wake-up.
+				// only catches a wrong reap (a whole interruption, 150 ms
+				// and more), not a slow guest's wake-up.
 				var worst time.Duration
 				for _, call := range calls {
 					pid := rs[0].pids.one(t, call)
 					l, x := rs[0].reap(t, pid), rs[1].reap(t, pid)
 					d := time.Duration(x.ZombieNS) - time.Duration(l.ZombieNS)
 					worst = max(worst, d, -d)
-					if d > 20*time.Millisecond || d < -20*time.Millisecond {
+					if d > 100*time.Millisecond || d < -100*time.Millisecond {
 						t.Errorf("%s: light %v, exact %v", call, time.Duration(l.ZombieNS), time.Duration(x.ZombieNS))
 					}
 				}
 				t.Logf("light against exact: at most %v apart", worst)
 			})
 			t.Run("light-nokfunc", func(t *testing.T) {
-				check(t, "light-nokfunc", trace(t, nokfunc, program(t, "interrupted_wait.c", c.kind)))
+				if defaultIsNokfunc {
+					t.Skip("this kernel has no kfuncs: the light run above used these variants")
+				}
+				check(t, "light-nokfunc", trace(t, nokfunc, program(t, "interrupted_wait.c", c.kind)), c.hi)
 			})
 		})
 	}

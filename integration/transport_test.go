@@ -12,14 +12,14 @@ import (
 )
 
 // The ring buffer transport, which kernels without BPF atomics (before
-// 5.12) get, forced on this kernel: a storm with nothing lost, exec paths
+// 5.12) get, forced on this kernel: a storm of 1000 with nothing lost, exec paths
 // of every length, reaps timed by untimed frees (a pid-namespace teardown)
 // and an interrupted wait, as over the rings.
 func TestRingbufTransport(t *testing.T) {
 	requireBPF(t)
 	cfg := tracer.Config{Filter: true, RingbufTransport: true}
 	t.Run("storm", func(t *testing.T) {
-		res := trace(t, cfg, program(t, "storm.c", "3000"))
+		res := trace(t, cfg, program(t, "storm.c", "1000"))
 		parent := res.pids.one(t, "parent")
 		kids := res.pids.many(t, "children")
 		reaped := 0

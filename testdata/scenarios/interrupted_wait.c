@@ -38,11 +38,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#define HANDLER_MS 200
+#define HANDLER_MS 120
 #define SECOND_MS 20
-#define LEAD_MS 40
-#define STOP_MS 200
-#define STOP_LONG_MS 400
+#define LEAD_MS 30
+#define STOP_MS 120
+#define STOP_LONG_MS 300
 #define SHORT_MS 10
 #define SETTLE_MS 30
 
