@@ -61,7 +61,7 @@ func TestRingbufTransport(t *testing.T) {
 		for _, call := range []string{"wait4_pid", "wait4_any", "waitid_pid", "waitid_all", "waitid_pidfd"} {
 			r := res.reap(t, res.pids.one(t, call))
 			wantReap(t, r, events.ReapedByParent, parent)
-			between(t, call+" zombie time", r.ZombieNS, 80*time.Millisecond, 3*time.Second)
+			between(t, call+" zombie time", r.ZombieNS, 50*time.Millisecond, 3*time.Second)
 		}
 	})
 }
