@@ -377,7 +377,7 @@ func TestInterruptedWait(t *testing.T) {
 	}{
 		{"restart", 50 * time.Millisecond, 3 * time.Second},
 		{"eintr", 50 * time.Millisecond, 3 * time.Second},
-		{"signals", 150 * time.Millisecond, 3 * time.Second},
+		{"signals", 100 * time.Millisecond, 3 * time.Second},
 		{"stop", 50 * time.Millisecond, 3 * time.Second},
 		{"stop-long", 200 * time.Millisecond, 3 * time.Second},
 		{"thread-signalled", 50 * time.Millisecond, 3 * time.Second},
