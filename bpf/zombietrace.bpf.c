@@ -42,9 +42,9 @@ const volatile __u32 filter_enabled = 0; /* 1: only followed processes */
 const volatile __u32 all_exits = 0;      /* 1: an exit event for every process */
 const volatile __u32 capture_stacks = 0; /* 1: the forking thread's user stack (--stacks) */
 const volatile __u64 ring_size = 1;      /* slots per CPU ring, a power of two */
-/* 1: every record through the BPF ring buffer, for kernels without BPF
- * atomics (before 5.12) where the rings' compare-and-swap does not load.
- * The rings' code is then dead, and the verifier never sees it. */
+/* 1: every record through the BPF ring buffer (no BPF atomics). Dead code
+ * to 5.12+ verifiers; 5.10 refuses the compare-and-swap in a pass over all
+ * instructions, reachable or not: it needs programs built without it. */
 const volatile __u32 ringbuf_transport = 0;
 
 /* --stacks forks; every record where the rings cannot load (ringbuf_transport) */
