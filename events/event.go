@@ -111,11 +111,11 @@ type Event struct {
 	Target    WaitTarget
 	Flags     Flags
 	Time      uint64
-	PID       uint32 // host tgid of the subject (child, waiter, sender)
-	TID       uint32 // the thread that acted
-	Start     uint64 // the subject's start time: identity with PID
+	PID       uint32    // host tgid of the subject (child, waiter, sender)
+	TID       uint32    // the thread that acted
+	Start     uint64    // the subject's start time: identity with PID
 	Waiters   [2]uint32 // notify with FlagWaiters: tids of the receiver's threads queued in a wait, 0: none
-	PeerPID   uint32 // fork/exit/zombie: real parent; notify: receiver; wait: target pid
+	PeerPID   uint32    // fork/exit/zombie: real parent; notify: receiver; wait: target pid
 	PeerStart uint64
 	NSPID     uint32 // fork/exit: pid in own namespace; notify: si_pid; wait_return: returned pid
 	Options   uint32 // wait options; fork/exit: exit signal; notify: send result

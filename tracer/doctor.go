@@ -142,7 +142,7 @@ func Diagnose() *Diagnosis {
 		case h.optional:
 			hc.When = "optional"
 		}
-		for _, v := range h.variants {
+		for i, v := range h.variants {
 			vc := VariantCheck{Program: v.prog, Missing: feats.missing(v)}
 			for _, n := range v.needs {
 				vc.Needs = append(vc.Needs, string(n))
@@ -158,17 +158,11 @@ func Diagnose() *Diagnosis {
 			} else {
 				p.Close()
 				vc.Loads = true
-				if hc.Chosen == "" && len(vc.Missing) == 0 {
-					hc.Chosen = v.prog
+				if hc.Chosen == "" && feats.eligible(h.variants, i) {
+					hc.Chosen = v.prog // the loader's rule (loadHook)
 				}
 			}
 			hc.Variants = append(hc.Variants, vc)
-		}
-		if hc.Chosen == "" {
-			// The last variant is loaded whatever the features say.
-			if last := hc.Variants[len(hc.Variants)-1]; last.Loads {
-				hc.Chosen = last.Program
-			}
 		}
 		if hc.Chosen == "" && hc.When == "always" {
 			d.ProgramsLoad = false
@@ -267,7 +261,7 @@ func pidsHeadroom() PidsCheck {
 		path := filepath.Join("/sys/fs/cgroup", dir)
 		raw, err := os.ReadFile(filepath.Join(path, "pids.max"))
 		if err == nil && strings.TrimSpace(string(raw)) != "max" {
-			max, _ := strconv.ParseUint(strings.TrimSpace(string(raw)), 10, 64)
+			max := parseUint(raw)
 			cur := readUint(filepath.Join(path, "pids.current"))
 			room := uint64(0)
 			if max > cur {
@@ -291,6 +285,11 @@ func readUint(path string) uint64 {
 	if err != nil {
 		return 0
 	}
+	return parseUint(b)
+}
+
+// parseUint reads a number a kernel file holds (0 when it holds none).
+func parseUint(b []byte) uint64 {
 	v, _ := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
 	return v
 }

@@ -50,7 +50,7 @@ func (t *Tracer) loadHook(spec *ebpf.CollectionSpec, h hook, feats kernelFeature
 	}
 	var last error
 	for i, v := range variants {
-		if miss := feats.missing(v); len(miss) > 0 && i < len(variants)-1 {
+		if !feats.eligible(variants, i) {
 			continue // not for this kernel: the next one is
 		}
 		p, err := t.loadProgram(spec, v.prog, cache)

@@ -419,7 +419,9 @@ func (t *Tracer) Run(ctx context.Context, handle func(*events.Event), idle func(
 			}
 			return fmt.Errorf("reading ring buffer: %w", err)
 		}
-		t.big.stampHeld(bootNow())
+		if len(t.big.held) > 0 { // frees with nothing timed behind them yet
+			t.big.stampHeld(bootNow())
+		}
 		if t.cfg.RingbufTransport {
 			t.big.sortByTime() // one buffer for all CPUs: reserved in order, stamped after
 		}

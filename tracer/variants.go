@@ -147,6 +147,13 @@ func haveAtomics() bool {
 	return true
 }
 
+// eligible says whether variant i of vs may be loaded on a kernel with f:
+// its needs are met, or it is the last one (tried whatever the features
+// say: the verifier has the last word).
+func (f kernelFeatures) eligible(vs []variant, i int) bool {
+	return i == len(vs)-1 || len(f.missing(vs[i])) == 0
+}
+
 // missing lists what of v's needs the kernel lacks.
 func (f kernelFeatures) missing(v variant) []string {
 	var out []string
