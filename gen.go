@@ -1,3 +1,7 @@
 package zombietrace
 
 //go:generate go tool bpf2go -tags linux -cc clang-14 -cflags "-O2 -g -Wall -Werror" -target amd64 -output-dir tracer -go-package tracer -type event -type exec_layout -type fork_stack_event -type ring_slot -type ring_pos -type follow_entry -type event_kind -type event_flag -type wait_syscall -type wait_target -type follow_flag -type counter zombietrace bpf/zombietrace.bpf.c -- -I. -Ibpf
+
+// The compat object (kernels without BPF atomics, bpf_get_current_task_btf or
+// bpf_task_pt_regs: tracer/variants.go); its types are the ones above.
+//go:generate go tool bpf2go -tags linux -cc clang-14 -cflags "-O2 -g -Wall -Werror -DZT_COMPAT" -target amd64 -output-dir tracer -go-package tracer -output-stem zombietrace_compat zombietraceCompat bpf/zombietrace.bpf.c -- -I. -Ibpf

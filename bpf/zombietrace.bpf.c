@@ -37,6 +37,26 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define P_PGID 2
 #define P_PIDFD 3
 
+/*
+ * ZT_COMPAT builds the compat object (gen.go), for kernels without BPF
+ * atomics (5.12), bpf_get_current_task_btf (5.11) or bpf_task_pt_regs (5.15):
+ * every record through the BPF ring buffer, current read with probe reads,
+ * and the wait syscalls' arguments kept at their entry. 5.10's verifier
+ * refuses a compare-and-swap even in dead code (a pass over every
+ * instruction), so the rings' code must not be in these programs at all.
+ */
+#ifdef ZT_COMPAT
+#define use_ringbuf() 1
+/* current is a plain number here: its fields by probe reads */
+#define TREAD(src, ...) BPF_CORE_READ(src, __VA_ARGS__)
+#define current_task() ((struct task_struct *)bpf_get_current_task())
+#else
+#define use_ringbuf() ringbuf_transport
+/* a typed pointer: direct loads */
+#define TREAD(src, ...) ___arrow(src, __VA_ARGS__)
+#define current_task() bpf_get_current_task_btf()
+#endif
+
 /* Set from Go before load. */
 const volatile __u32 filter_enabled = 0; /* 1: only followed processes */
 const volatile __u32 all_exits = 0;      /* 1: an exit event for every process */
@@ -46,6 +66,24 @@ const volatile __u64 ring_size = 1;      /* slots per CPU ring, a power of two *
  * to 5.12+ verifiers; 5.10 refuses the compare-and-swap in a pass over all
  * instructions, reachable or not: it needs programs built without it. */
 const volatile __u32 ringbuf_transport = 0;
+
+/* A wait syscall's number and first four arguments. */
+struct wait_call {
+	__u64 nr;
+	__u64 args[4];
+};
+
+#ifdef ZT_COMPAT
+/* The compat object's waits in progress, by thread id, from the syscall's
+ * entry to its exit. LRU: an entry whose exit went unseen (the programs
+ * detached in between) ages out instead of filling the map. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct wait_call);
+} wait_calls SEC(".maps");
+#endif
 
 /* --stacks forks; every record where the rings cannot load (ringbuf_transport) */
 struct {
@@ -141,7 +179,7 @@ static __always_inline void count(__u32 idx)
  */
 static __always_inline __u64 leader_start(struct task_struct *t)
 {
-	return t->group_leader->start_boottime;
+	return TREAD(t, group_leader, start_boottime);
 }
 
 /*
@@ -166,7 +204,7 @@ static __always_inline __u32 follow_flags_of(__u32 tgid, __u64 start)
 
 static __always_inline __u32 follow_flags(struct task_struct *t)
 {
-	return follow_flags_of(t->tgid, leader_start(t));
+	return follow_flags_of(TREAD(t, tgid), leader_start(t));
 }
 
 static __always_inline void follow_add(__u32 tgid, __u64 start, __u32 flags)
@@ -283,17 +321,17 @@ static __always_inline __u32 follow_flags_zombie(__u32 si_pid, struct task_struc
 static __always_inline void follow_owes(struct task_struct *t)
 {
 	if (!(follow_flags(t) & FOLLOW_TRACE))
-		follow_add(t->tgid, leader_start(t), FOLLOW_OWES);
+		follow_add(TREAD(t, tgid), leader_start(t), FOLLOW_OWES);
 }
 
 /* The pid of t's thread-group leader as seen at pid-namespace level lvl (0: none). */
 static __always_inline __u32 leader_pid_at(struct task_struct *t, __u32 lvl)
 {
-	struct pid *pid = t->group_leader->thread_pid;
-	if (!pid || lvl > pid->level)
+	struct pid *pid = TREAD(t, group_leader, thread_pid);
+	if (!pid || lvl > TREAD(pid, level))
 		return 0;
 	if (lvl == 0)
-		return pid->numbers[0].nr; /* the host: the common case, no helper */
+		return TREAD(pid, numbers[0].nr); /* the host: the common case, no helper */
 	struct upid up = {};
 	if (lvl > MAX_PID_NS_LEVEL)
 		return 0;
@@ -312,9 +350,13 @@ static __always_inline __u32 ns_pid(struct task_struct *t)
 /* comm is 16 bytes: two loads, no string helper (the kernel keeps it NUL-padded). */
 static __always_inline void copy_comm(__u8 *dst, struct task_struct *t)
 {
+#ifdef ZT_COMPAT
+	bpf_core_read(dst, sizeof(t->comm), &t->comm);
+#else
 	__u64 *d = (__u64 *)dst;
 	d[0] = *(__u64 *)&t->comm[0];
 	d[1] = *(__u64 *)&t->comm[8];
+#endif
 }
 
 /*
@@ -356,7 +398,7 @@ static __always_inline struct ring_slot *slot_at(__u64 idx)
  */
 static __always_inline struct event *reserve_n(__u64 *seq, __u64 n)
 {
-	if (ringbuf_transport) {
+	if (use_ringbuf()) {
 		/* the same record, its exec path parts right after it */
 		struct event *e = bpf_ringbuf_reserve(&events, n * sizeof(struct event), 0);
 		if (!e) {
@@ -411,7 +453,7 @@ static __always_inline void publish(struct ring_slot *s, __u64 seq)
 
 static __always_inline void submit(struct event *e, __u64 seq)
 {
-	if (ringbuf_transport) {
+	if (use_ringbuf()) {
 		bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 		return;
 	}
@@ -427,10 +469,10 @@ static __always_inline void submit_rb(void *e)
 
 static __always_inline void fill_process(struct event *e, struct task_struct *t)
 {
-	struct task_struct *leader = t->group_leader;
-	e->pid = t->tgid;
-	e->tid = t->pid;
-	e->start_ns = leader->start_boottime;
+	struct task_struct *leader = TREAD(t, group_leader);
+	e->pid = TREAD(t, tgid);
+	e->tid = TREAD(t, pid);
+	e->start_ns = TREAD(leader, start_boottime);
 	copy_comm(e->comm, leader);
 }
 
@@ -619,7 +661,7 @@ static __always_inline int on_exec(struct task_struct *p, pid_t old_pid, struct 
 	e->status = p->self_exec_id; /* just raised by begin_new_exec */
 	const char *path = bprm->filename;
 	const char *rest = path + sizeof(struct event) - 1;
-	if (ringbuf_transport) {
+	if (use_ringbuf()) {
 		/* the parts follow the event in the same record */
 		long n = exec_path_copy((__u8 *)(e + 1), path, true, kfuncs);
 		exec_path_copy((__u8 *)(e + 2), rest, n == sizeof(struct event), kfuncs);
@@ -631,11 +673,13 @@ static __always_inline int on_exec(struct task_struct *p, pid_t old_pid, struct 
 	return 0;
 }
 
+#ifndef ZT_COMPAT
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
 	return on_exec(p, old_pid, bprm, true);
 }
+#endif
 
 /* Before 6.2 (no bpf_rdonly_cast): every path by the string copy helper. */
 SEC("tp_btf/sched_process_exec")
@@ -771,6 +815,7 @@ static __always_inline bool read_chld_info(struct kernel_siginfo *info, struct c
 	return true;
 }
 
+#ifndef ZT_COMPAT /* light mode's list of waiters: not in the compat object */
 /*
  * The word at addr, as a plain value. 6.2+: a fault-safe load through
  * bpf_rdonly_cast (pt_regs is a struct of words; a fault reads 0); before:
@@ -863,9 +908,13 @@ static __always_inline void joining_target(struct event *e, struct task_struct *
 	else
 		e->flags |= FLAG_MORE_WAITERS;
 }
+#endif
 
 static __always_inline void queued_waiters(struct event *e, struct task_struct *t, bool kfuncs)
 {
+#ifdef ZT_COMPAT
+	return; /* the compat object traces waits at their syscalls (exact mode): no list needed */
+#else
 	__u64 off = bpf_core_field_offset(struct signal_struct, wait_chldexit) +
 		    bpf_core_field_offset(struct wait_queue_head, head);
 	if (kfuncs)
@@ -873,6 +922,7 @@ static __always_inline void queued_waiters(struct event *e, struct task_struct *
 	else
 		walk_waiters_probe((__u64)BPF_CORE_READ(t, signal) + off, e);
 	joining_target(e, t);
+#endif
 }
 
 static __always_inline int on_signal(int sig, struct kernel_siginfo *info, struct task_struct *task,
@@ -895,14 +945,14 @@ static __always_inline int on_signal(int sig, struct kernel_siginfo *info, struc
 			return 0;
 	}
 
-	struct task_struct *cur = bpf_get_current_task_btf();
+	struct task_struct *cur = current_task();
 	__u32 rtgid = task->tgid;
 	__u32 si_pid = ci.pid;
 	struct pid *rpid = task->thread_pid;
 	__u32 lvl = rpid ? rpid->level : 0;
 	/* si_pid is in the receiver's namespace; at the host level it is the
 	 * tgid, with no walk to the leader's struct pid. */
-	bool self = si_pid && si_pid == (lvl == 0 ? cur->tgid : leader_pid_at(cur, lvl));
+	bool self = si_pid && si_pid == (lvl == 0 ? TREAD(cur, tgid) : leader_pid_at(cur, lvl));
 	if (filter_enabled) {
 		__u32 cf = follow_flags(cur);
 		if (self) {
@@ -946,12 +996,14 @@ static __always_inline int on_signal(int sig, struct kernel_siginfo *info, struc
  * each zombie child (reparenting), or by a ptrace tracer handing a zombie back
  * to the real parent. si_pid is in the receiver's pid namespace.
  */
+#ifndef ZT_COMPAT /* kfunc variants: 6.2+, never with the compat object */
 SEC("tp_btf/signal_generate")
 int BPF_PROG(handle_signal, int sig, struct kernel_siginfo *info, struct task_struct *task,
 	     int group, int result)
 {
 	return on_signal(sig, info, task, result, true);
 }
+#endif
 
 /* Before 6.2 (no bpf_rdonly_cast, no bpf_task_from_pid): probe reads. */
 SEC("tp_btf/signal_generate")
@@ -962,14 +1014,31 @@ int BPF_PROG(handle_signal_nokfunc, int sig, struct kernel_siginfo *info, struct
 }
 
 /*
- * The registers cur's syscall saved on entry (its arguments stay there until
- * the syscall returns to user mode). Asked of the kernel every time (5.15+):
- * caching task_pt_regs - task->stack is pointer arithmetic that not every
- * verifier accepts (Debian's 6.12 refuses it).
+ * The syscall cur is in, its number and first four arguments (x86-64's
+ * registers). 5.15+: the registers it saved on entry, which stay until it
+ * returns to user mode, asked of the kernel every time: caching task_pt_regs
+ * - task->stack is pointer arithmetic that not every verifier accepts
+ * (Debian's 6.12 refuses it). The compat object: what the wait's entry
+ * program kept; nr 0 when there is nothing (a wait that began before
+ * tracing, or not a wait syscall: an in-kernel waiter).
  */
-static __always_inline struct pt_regs *syscall_regs(struct task_struct *cur)
+static __always_inline void wait_call_of(struct task_struct *cur, struct wait_call *wc)
 {
-	return (struct pt_regs *)bpf_task_pt_regs(cur);
+#ifdef ZT_COMPAT
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct wait_call *c = bpf_map_lookup_elem(&wait_calls, &tid);
+	if (c)
+		*wc = *c;
+	else
+		wc->nr = 0;
+#else
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(cur);
+	wc->nr = regs->orig_ax;
+	wc->args[0] = regs->di;
+	wc->args[1] = regs->si;
+	wc->args[2] = regs->dx;
+	wc->args[3] = regs->r10;
+#endif
 }
 
 /* Which children a wait4 pid or a waitid idtype asks for. */
@@ -990,7 +1059,7 @@ static __always_inline __u8 waitid_target(int which)
 SEC("tp_btf/sched_process_wait")
 int BPF_PROG(handle_wait, struct pid *pid)
 {
-	struct task_struct *cur = bpf_get_current_task_btf();
+	struct task_struct *cur = current_task();
 	if (filter_enabled && !follow_flags(cur))
 		return 0;
 
@@ -1000,23 +1069,25 @@ int BPF_PROG(handle_wait, struct pid *pid)
 		return 0;
 	e->kind = EVENT_WAIT;
 	fill_process(e, cur);
-	e->status = cur->self_exec_id; /* orders it against the process's execs */
+	e->status = TREAD(cur, self_exec_id); /* orders it against the process's execs */
 	e->peer_pid = pid ? pid->numbers[0].nr : 0;
-	if (cur->flags & PF_KTHREAD) {
+	if (TREAD(cur, flags) & PF_KTHREAD) {
 		e->flags |= FLAG_KTHREAD;
 	} else {
-		struct pt_regs *regs = syscall_regs(cur);
-		long nr = regs->orig_ax;
-		if (nr == NR_WAIT4) {
-			int upid = (int)regs->di;
+		struct wait_call wc;
+		wait_call_of(cur, &wc);
+		if (wc.nr == NR_WAIT4) {
+			/* wait4(pid, stat_addr, options, rusage) */
+			int upid = (int)wc.args[0];
 			e->syscall = WAIT_WAIT4;
-			e->options = regs->dx;
+			e->options = wc.args[2];
 			e->code = upid;
 			e->target_type = wait4_target(upid);
-		} else if (nr == NR_WAITID) {
-			int which = (int)regs->di;
+		} else if (wc.nr == NR_WAITID) {
+			/* waitid(which, upid, infop, options, rusage) */
+			int which = (int)wc.args[0];
 			e->syscall = WAIT_WAITID;
-			e->options = regs->r10;
+			e->options = wc.args[3];
 			e->code = which;
 			e->target_type = waitid_target(which);
 		} else {
@@ -1068,33 +1139,45 @@ int BPF_PROG(handle_free, struct task_struct *p)
  * --exact-waits: the wait syscall's result at its exit, read with its
  * arguments from the registers it saved on entry. sys_exit fires before a
  * ptrace stop or a signal frame can change them, so no entry program (and no
- * map keyed by thread) is needed.
+ * map keyed by thread) is needed where bpf_task_pt_regs is (5.15+). The
+ * compat object has both: the entry is taken here whatever the result.
  */
 static __always_inline int wait_exit(long ret, __u16 syscall)
 {
+	struct wait_call wc = {};
+#ifdef ZT_COMPAT
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct wait_call *c = bpf_map_lookup_elem(&wait_calls, &tid);
+	if (c) {
+		wc = *c;
+		bpf_map_delete_elem(&wait_calls, &tid);
+	}
+#endif
 	if (syscall == WAIT_WAIT4 ? ret <= 0 : ret != 0)
 		return 0; /* nothing collected, or an error */
-	struct task_struct *cur = bpf_get_current_task_btf();
+	struct task_struct *cur = current_task();
 	if (filter_enabled && !follow_flags(cur))
 		return 0;
-	struct pt_regs *regs = syscall_regs(cur);
+#ifndef ZT_COMPAT
+	wait_call_of(cur, &wc);
+#endif
 
-	__u32 rpid = 0, flags = 0, options;
+	__u32 rpid = 0, flags = 0, options = syscall == WAIT_WAIT4 ? wc.args[2] : wc.args[3];
 	__s32 status = 0, si_code = 0;
 	__u8 target;
 	if (syscall == WAIT_WAIT4) {
 		/* wait4(pid, stat_addr, options, rusage) */
-		__u64 addr = regs->si;
-		options = regs->dx;
-		target = wait4_target((int)regs->di);
+		__u64 addr = wc.args[1];
+		target = wait4_target((int)wc.args[0]);
 		rpid = ret;
+		if (!wc.nr)
+			target = TARGET_ANY; /* began before tracing: arguments unknown */
 		if (!addr || bpf_probe_read_user(&status, sizeof(status), (void *)addr))
 			flags |= FLAG_UNREADABLE;
 	} else {
 		/* waitid(which, upid, infop, options, rusage) */
-		__u64 addr = regs->dx;
-		options = regs->r10;
-		target = waitid_target((int)regs->di);
+		__u64 addr = wc.args[2];
+		target = waitid_target((int)wc.args[0]);
 		if (!addr) {
 			flags |= FLAG_UNREADABLE;
 		} else {
@@ -1127,6 +1210,38 @@ static __always_inline int wait_exit(long ret, __u16 syscall)
 	submit(e, seq);
 	return 0;
 }
+
+#ifdef ZT_COMPAT
+/* Keeps the wait's number and arguments for the programs that cannot read
+ * its registers (no bpf_task_pt_regs before 5.15). A restarted wait enters
+ * again. */
+static __always_inline int wait_enter(struct trace_event_raw_sys_enter *ctx, __u64 nr)
+{
+	struct task_struct *cur = current_task();
+	if (filter_enabled && !follow_flags(cur))
+		return 0;
+	struct wait_call wc = { .nr = nr };
+	wc.args[0] = ctx->args[0];
+	wc.args[1] = ctx->args[1];
+	wc.args[2] = ctx->args[2];
+	wc.args[3] = ctx->args[3];
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	bpf_map_update_elem(&wait_calls, &tid, &wc, BPF_ANY);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_wait4")
+int enter_wait4(struct trace_event_raw_sys_enter *ctx)
+{
+	return wait_enter(ctx, NR_WAIT4);
+}
+
+SEC("tracepoint/syscalls/sys_enter_waitid")
+int enter_waitid(struct trace_event_raw_sys_enter *ctx)
+{
+	return wait_enter(ctx, NR_WAITID);
+}
+#endif
 
 SEC("tracepoint/syscalls/sys_exit_wait4")
 int exit_wait4(struct trace_event_raw_sys_exit *ctx)

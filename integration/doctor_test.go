@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/zombietrace/zombietrace/events"
 	"github.com/zombietrace/zombietrace/tracer"
 )
 
@@ -25,8 +26,17 @@ func TestDoctor(t *testing.T) {
 	if err != nil {
 		t.Fatalf("doctor says tracing works, but opening a tracer failed: %v", err)
 	}
-	used := tr.Variants()
+	used, object, mode := tr.Variants(), tr.Object(), tr.Mode()
 	tr.Close()
+	// The features' verdict against the verifier's: the default object
+	// loads exactly where the features say it can, and where it cannot,
+	// the compat object serves, in exact mode.
+	if d.DefaultObject.OK != (d.Object.Name == "default") {
+		t.Errorf("doctor chooses the %s object (%s), but the default object loads: %v (%s)", d.Object.Name, d.Object.Why, d.DefaultObject.OK, d.DefaultObject.Detail)
+	}
+	if object != d.Object.Name || (object == "compat" && (mode != events.ModeExact || d.WaitMode.Name != "exact")) {
+		t.Errorf("doctor says the %s object, wait mode %s; the tracer loaded the %s object, mode %s", d.Object.Name, d.WaitMode.Name, object, mode)
+	}
 	kfuncs := d.Features["kfuncs bpf_rdonly_cast, bpf_task_from_pid (6.2+)"]
 	groupDead := d.Features["sched_process_exit group_dead argument (6.16+)"]
 	want := map[string]string{"signal_generate": "handle_signal_nokfunc", "sched_process_exec": "handle_exec_nokfunc", "sched_process_exit": "handle_exit_live"}

@@ -57,6 +57,12 @@ func testMain(m *testing.M) int {
 			return 1
 		}
 	}
+	if os.Geteuid() == 0 {
+		if need, missing := tracer.NeedsCompat(); need {
+			fmt.Fprintf(os.Stderr, "this kernel lacks %v: every mode loads the compat object\n", missing)
+			modes = compatModes
+		}
+	}
 	return m.Run()
 }
 
@@ -215,6 +221,11 @@ var modes = []mode{
 	// The variants for kernels before 6.2 (no kfuncs), on any kernel.
 	{"light-nokfunc", tracer.Config{Filter: true, FailPrograms: []string{"handle_signal", "handle_exec"}}},
 }
+
+// compatModes replace modes on a kernel that needs the compat object
+// (tracer.NeedsCompat): every configuration loads it, in exact mode, so the
+// scenarios run once. Elsewhere TestCompatObject forces it.
+var compatModes = []mode{{"exact-compat", tracer.Config{Filter: true, Compat: true}}}
 
 // lossAttempts bounds how often trace runs a scenario whose events were
 // reported lost. A reported loss is the tracer being honest, not wrong: on

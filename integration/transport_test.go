@@ -17,7 +17,40 @@ import (
 // and an interrupted wait, as over the rings.
 func TestRingbufTransport(t *testing.T) {
 	requireBPF(t)
-	cfg := tracer.Config{Filter: true, RingbufTransport: true}
+	checkRingbufTransport(t, tracer.Config{Filter: true, RingbufTransport: true})
+}
+
+// The compat object, which kernels without BPF atomics, typed current or
+// bpf_task_pt_regs (before 5.15) get, forced on this kernel: the same
+// checks, in the exact mode it implies, with the waits' arguments kept at
+// their syscalls' entry.
+func TestCompatObject(t *testing.T) {
+	requireBPF(t)
+	cfg := tracer.Config{Filter: true, Compat: true}
+	tr := openFollowingSelf(t, cfg)
+	object, mode, enter := tr.Object(), tr.Mode(), tr.Variants()["sys_enter_wait4"]
+	tr.Close()
+	if object != "compat" || mode != events.ModeExact || enter != "enter_wait4" {
+		t.Fatalf("forced compat: object %s, mode %s, sys_enter_wait4 %q", object, mode, enter)
+	}
+	checkRingbufTransport(t, cfg)
+	t.Run("wnohang", func(t *testing.T) {
+		// WNOHANG polls: the options and target from the entry, the reap
+		// from the return.
+		res := trace(t, cfg, program(t, "poll_wnohang.py"))
+		parent := res.pids.one(t, "parent")
+		for _, c := range res.pids.many(t, "children") {
+			r := res.reap(t, c)
+			wantReap(t, r, events.ReapedByParent, parent)
+			between(t, "zombie time", r.ZombieNS, 0, 300*time.Millisecond)
+			if r.Method != "wait4" || r.Uncertain {
+				t.Errorf("pid %d: method %s, uncertain %v: want a certain wait4", c, r.Method, r.Uncertain)
+			}
+		}
+	})
+}
+
+func checkRingbufTransport(t *testing.T, cfg tracer.Config) {
 	t.Run("storm", func(t *testing.T) {
 		res := trace(t, cfg, program(t, "storm.c", "1000"))
 		parent := res.pids.one(t, "parent")

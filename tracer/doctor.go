@@ -18,21 +18,25 @@ import (
 // Diagnosis is what this kernel and this process allow the tracer, as
 // `zombietrace doctor` reports it: probed, not inferred from a version.
 type Diagnosis struct {
-	Kernel       string          `json:"kernel"`  // uname -r
-	Version      string          `json:"version"` // uname -v: the build
-	Machine      string          `json:"machine"`
-	BTF          Check           `json:"btf"`
-	Privileges   Check           `json:"privileges"`
-	Memlock      MemlockCheck    `json:"memlock"`
-	Tracefs      Check           `json:"tracefs"`
-	Features     map[string]bool `json:"features"`
-	Hooks        []HookCheck     `json:"hooks"`
-	Transport    Choice          `json:"transport"`
-	WaitMode     Choice          `json:"wait_mode"`
-	PidMax       uint64          `json:"pid_max"`
-	Pids         PidsCheck       `json:"pids"`
-	Problems     []string        `json:"problems"` // what stops tracing; empty: it works
-	ProgramsLoad bool            `json:"programs_load"`
+	Kernel     string          `json:"kernel"`  // uname -r
+	Version    string          `json:"version"` // uname -v: the build
+	Machine    string          `json:"machine"`
+	BTF        Check           `json:"btf"`
+	Privileges Check           `json:"privileges"`
+	Memlock    MemlockCheck    `json:"memlock"`
+	Tracefs    Check           `json:"tracefs"`
+	Features   map[string]bool `json:"features"`
+	Object     Choice          `json:"object"` // the BPF object: default or compat
+	// DefaultObject: whether the default object's fork and wait programs
+	// load here, whatever was chosen: the features' verdict, checked.
+	DefaultObject Check       `json:"default_object"`
+	Hooks         []HookCheck `json:"hooks"`
+	Transport     Choice      `json:"transport"`
+	WaitMode      Choice      `json:"wait_mode"`
+	PidMax        uint64      `json:"pid_max"`
+	Pids          PidsCheck   `json:"pids"`
+	Problems      []string    `json:"problems"` // what stops tracing; empty: it works
+	ProgramsLoad  bool        `json:"programs_load"`
 }
 
 // Check is one yes/no finding with its reason.
@@ -52,7 +56,7 @@ type MemlockCheck struct {
 // HookCheck is one attach point: each variant, and the one that would load.
 type HookCheck struct {
 	Hook     string         `json:"hook"`
-	When     string         `json:"when"` // always, --exact-waits, optional
+	When     string         `json:"when"` // always, --exact-waits, optional (with the compat object exact hooks are always loaded)
 	Variants []VariantCheck `json:"variants"`
 	Chosen   string         `json:"chosen"` // "" when none loads
 }
@@ -119,7 +123,12 @@ func Diagnose() *Diagnosis {
 	for f, ok := range feats {
 		d.Features[string(f)] = ok
 	}
-	cfg := Config{RingBufferBytes: 1 << 20, FollowMax: 1024, RingbufTransport: !feats[featAtomics]}
+	cfg := Config{RingBufferBytes: 1 << 20, FollowMax: 1024}
+	d.Object = Choice{"default", "this kernel has " + strings.Join(namesOf(defaultObjectNeeds), ", ")}
+	if why := cfg.chooseObject(feats); why != "" {
+		d.Object = Choice{"compat", strings.TrimPrefix(why, "compat object: ")}
+	}
+	d.DefaultObject = defaultObjectCheck()
 	spec, _, err := prepareSpec(cfg)
 	if err != nil {
 		d.Problems = append(d.Problems, err.Error())
@@ -135,14 +144,18 @@ func Diagnose() *Diagnosis {
 	cache := btf.NewCache()
 	d.ProgramsLoad = true
 	for _, h := range hooks {
+		if h.compat && !cfg.Compat {
+			continue
+		}
 		hc := HookCheck{Hook: h.name, When: "always"}
 		switch {
-		case h.exact:
+		case h.exact && !cfg.Exact:
 			hc.When = "--exact-waits"
 		case h.optional:
 			hc.When = "optional"
 		}
-		for i, v := range h.variants {
+		variants := inObject(spec, h.variants)
+		for i, v := range variants {
 			vc := VariantCheck{Program: v.prog, Missing: feats.missing(v)}
 			for _, n := range v.needs {
 				vc.Needs = append(vc.Needs, string(n))
@@ -158,7 +171,7 @@ func Diagnose() *Diagnosis {
 			} else {
 				p.Close()
 				vc.Loads = true
-				if hc.Chosen == "" && feats.eligible(h.variants, i) {
+				if hc.Chosen == "" && feats.eligible(variants, i) {
 					hc.Chosen = v.prog // the loader's rule (loadHook)
 				}
 			}
@@ -172,13 +185,54 @@ func Diagnose() *Diagnosis {
 	}
 	d.Transport = Choice{"per-CPU rings", "a slot reserved by compare-and-swap per CPU, read without wakeups (BPF atomics, 5.12+); --stacks forks take the BPF ring buffer"}
 	if cfg.RingbufTransport {
-		d.Transport = Choice{"BPF ring buffer", "this kernel has no BPF atomics (5.12+) for the rings' compare-and-swap: every record takes the ring buffer, which costs more per event"}
+		d.Transport = Choice{"BPF ring buffer", "every record takes the ring buffer, which costs more per event"}
 	}
 	d.WaitMode = Choice{"light", "wait calls read from sched_process_wait and the syscall's saved registers (bpf_task_pt_regs); --exact-waits adds the wait syscalls' exit tracepoints"}
+	if cfg.Compat {
+		d.Transport.Why = "the compat object: " + d.Object.Why
+		d.WaitMode = Choice{"exact", "the compat object: a wait's arguments are kept at its syscall's entry (no bpf_task_pt_regs before 5.15), its result read at the exit, as --exact-waits does elsewhere"}
+	}
 	if !d.Tracefs.OK {
 		d.Problems = append(d.Problems, "--exact-waits: "+d.Tracefs.Detail)
 	}
 	return d
+}
+
+func namesOf(fs []feature) []string {
+	out := make([]string, len(fs))
+	for i, f := range fs {
+		out[i] = string(f)
+	}
+	return out
+}
+
+// defaultObjectCheck loads the default object's fork program (the rings'
+// compare-and-swap) and wait program (current as a typed pointer, the
+// syscall's registers) against small maps.
+func defaultObjectCheck() Check {
+	cfg := Config{RingBufferBytes: 1 << 20, FollowMax: 1024}
+	spec, _, err := prepareSpec(cfg)
+	if err != nil {
+		return Check{Detail: err.Error()}
+	}
+	t := &Tracer{cfg: cfg}
+	defer t.Close()
+	if t.maps, err = loadMaps(spec); err != nil {
+		return Check{Detail: err.Error()}
+	}
+	cache := btf.NewCache()
+	for _, name := range []string{zombietraceProgHandleFork, zombietraceProgHandleWait} {
+		p, err := t.loadProgram(spec, name, cache)
+		if err != nil {
+			var pe *ProgramError
+			if errors.As(err, &pe) {
+				return Check{Detail: name + ": " + pe.Cause}
+			}
+			return Check{Detail: err.Error()}
+		}
+		p.Close()
+	}
+	return Check{true, "handle_fork and handle_wait load"}
 }
 
 func privilegeDetail() string {

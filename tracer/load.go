@@ -24,7 +24,7 @@ func (t *Tracer) load(spec *ebpf.CollectionSpec, feats kernelFeatures) error {
 	t.chosen = make(map[string]string)
 	cache := btf.NewCache()
 	for _, h := range hooks {
-		if h.exact && !t.cfg.Exact {
+		if (h.exact && !t.cfg.Exact) || (h.compat && !t.cfg.Compat) {
 			continue
 		}
 		prog, err := t.loadHook(spec, h, feats, cache)
@@ -49,6 +49,7 @@ func (t *Tracer) loadHook(spec *ebpf.CollectionSpec, h hook, feats kernelFeature
 		variants = variants[len(variants)-1:]
 	}
 	var last error
+	variants = inObject(spec, variants)
 	for i, v := range variants {
 		if !feats.eligible(variants, i) {
 			continue // not for this kernel: the next one is
@@ -64,6 +65,18 @@ func (t *Tracer) loadHook(spec *ebpf.CollectionSpec, h hook, feats kernelFeature
 		last = err
 	}
 	return "", last
+}
+
+// inObject is the variants spec has: the compat object leaves out those
+// that need kfuncs (6.2+), which no kernel it serves has.
+func inObject(spec *ebpf.CollectionSpec, vs []variant) []variant {
+	var out []variant
+	for _, v := range vs {
+		if _, ok := spec.Programs[v.prog]; ok {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // loadProgram loads one program of spec against the tracer's maps.

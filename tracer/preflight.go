@@ -15,18 +15,14 @@ const (
 	tracefsPath = "/sys/kernel/tracing"
 )
 
-// Preflight checks what loading needs, with one clear error per problem.
-func Preflight(exact bool) error {
+// Preflight checks what loading needs, with one clear error per problem
+// (tracefs, which only the syscall tracepoints need, is Open's to mount).
+func Preflight() error {
 	if err := checkPrivileges(); err != nil {
 		return err
 	}
 	if _, err := os.Stat(btfPath); err != nil {
 		return fmt.Errorf("kernel BTF not found at %s: zombietrace needs a kernel built with CONFIG_DEBUG_INFO_BTF=y", btfPath)
-	}
-	if exact {
-		if err := ensureTracefs(); err != nil {
-			return err
-		}
 	}
 	return nil
 }

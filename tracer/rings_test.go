@@ -5,6 +5,7 @@ package tracer
 import (
 	"fmt"
 	"math"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -298,5 +299,16 @@ func TestPendingSeesEveryBuffer(t *testing.T) {
 	}
 	if got := pidsDelivered(t, tr, 10); !equal(got, []uint32{1}) || tr.pending() {
 		t.Fatalf("delivered %v, pending %v after it", got, tr.pending())
+	}
+}
+
+// The BPF ring buffer takes a power of two of pages: a budget below a page
+// (the overflow test's) gets one.
+func TestRingbufSize(t *testing.T) {
+	page := os.Getpagesize()
+	for n, want := range map[int]int{1: page, page: page, page + 1: 2 * page, 16 << 20: 16 << 20} {
+		if got := ringbufSize(n); got != want {
+			t.Errorf("ringbufSize(%d) = %d, want %d", n, got, want)
+		}
 	}
 }

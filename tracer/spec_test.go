@@ -5,9 +5,11 @@ package tracer
 import (
 	"errors"
 	"reflect"
+	"slices"
 	"testing"
 	"unsafe"
 
+	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/btf"
 
 	"github.com/zombietrace/zombietrace/events"
@@ -162,25 +164,36 @@ func TestVerifierCause(t *testing.T) {
 	}
 }
 
-// Every variant named in the plan is a program of the object, and every
-// program of the object serves a hook (or is a one-shot iterator).
+// Every variant named in the plan is a program of each object (the compat
+// object leaves out the kfunc variants: 6.2+ kernels have everything the
+// default object needs), and every program of each object serves a hook (or
+// is a one-shot iterator).
 func TestHooksCoverTheObject(t *testing.T) {
-	spec, err := loadZombietrace()
-	if err != nil {
-		t.Fatal(err)
-	}
-	planned := map[string]bool{zombietraceProgListSubreapers: true}
-	for _, h := range hooks {
-		for _, v := range h.variants {
-			if spec.Programs[v.prog] == nil {
-				t.Errorf("hook %s: no program %s in the object", h.name, v.prog)
-			}
-			planned[v.prog] = true
+	for _, obj := range []struct {
+		name   string
+		load   func() (*ebpf.CollectionSpec, error)
+		compat bool
+	}{{"default", loadZombietrace, false}, {"compat", loadZombietraceCompat, true}} {
+		spec, err := obj.load()
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	for name := range spec.Programs {
-		if !planned[name] {
-			t.Errorf("program %s serves no hook", name)
+		planned := map[string]bool{zombietraceProgListSubreapers: true}
+		for _, h := range hooks {
+			if h.compat && !obj.compat {
+				continue
+			}
+			for _, v := range h.variants {
+				if spec.Programs[v.prog] == nil && !(obj.compat && slices.Contains(v.needs, featKfuncs)) {
+					t.Errorf("%s object: hook %s: no program %s", obj.name, h.name, v.prog)
+				}
+				planned[v.prog] = true
+			}
+		}
+		for name := range spec.Programs {
+			if !planned[name] {
+				t.Errorf("%s object: program %s serves no hook", obj.name, name)
+			}
 		}
 	}
 }

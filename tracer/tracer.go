@@ -50,6 +50,11 @@ type Config struct {
 	// kernels without BPF atomics (before 5.12) must: set by Open there, or
 	// forced (a hidden flag) to test and price it elsewhere.
 	RingbufTransport bool
+	// Compat loads the compat object (no BPF atomics, current by probe
+	// reads, waits at their syscalls: Exact and RingbufTransport follow), as
+	// kernels without the default object's needs must: set by Open there,
+	// or forced (a hidden flag) to test and price it elsewhere.
+	Compat bool
 	// FailPrograms are treated as refused by the kernel: the loader's
 	// fallbacks and errors are tested with it (a hidden flag).
 	FailPrograms []string
@@ -114,7 +119,7 @@ type Tracer struct {
 // Open checks the machine, loads the programs and attaches them. The caller
 // must Close it.
 func Open(cfg Config) (*Tracer, error) {
-	if err := Preflight(cfg.Exact); err != nil {
+	if err := Preflight(); err != nil {
 		return nil, err
 	}
 	if err := raiseMemlock(); err != nil {
@@ -134,9 +139,13 @@ func Open(cfg Config) (*Tracer, error) {
 	}
 	feats := probeFeatures()
 	var warnings []string
-	if !feats[featAtomics] && !cfg.RingbufTransport {
-		cfg.RingbufTransport = true
-		warnings = append(warnings, "this kernel has no BPF atomics (5.12+): events go through the BPF ring buffer, which costs more per event")
+	if why := cfg.chooseObject(feats); why != "" {
+		warnings = append(warnings, why)
+	}
+	if cfg.Exact {
+		if err := ensureTracefs(); err != nil {
+			return nil, err
+		}
 	}
 	spec, slots, err := prepareSpec(cfg)
 	if err != nil {
@@ -170,6 +179,23 @@ func Open(cfg Config) (*Tracer, error) {
 	return t, nil
 }
 
+// chooseObject settles which object cfg loads on a kernel with feats, and
+// what follows from it; why is what the user is told, "" for the default.
+func (cfg *Config) chooseObject(feats kernelFeatures) (why string) {
+	need, missing := feats.useCompat()
+	if !need && !cfg.Compat {
+		return ""
+	}
+	cfg.Compat, cfg.RingbufTransport, cfg.Exact = true, true, true
+	return "compat object: " + compatWhy(missing)
+}
+
+// NeedsCompat reports whether this kernel gets the compat object, and what
+// of the default object's needs it lacks (probed: it loads a program).
+func NeedsCompat() (bool, []string) {
+	return probeFeatures().useCompat()
+}
+
 // raiseMemlock: before 5.11 BPF maps are charged to RLIMIT_MEMLOCK (64 KiB
 // on a bare system), which is then raised; elsewhere it is left alone.
 func raiseMemlock() error {
@@ -182,7 +208,11 @@ func raiseMemlock() error {
 // prepareSpec is the BPF object sized and configured for cfg; slots is the
 // length of each CPU's ring.
 func prepareSpec(cfg Config) (*ebpf.CollectionSpec, int, error) {
-	spec, err := loadZombietrace()
+	load := loadZombietrace
+	if cfg.Compat {
+		load = loadZombietraceCompat
+	}
+	spec, err := load()
 	if err != nil {
 		return nil, 0, fmt.Errorf("loading BPF object: %w", err)
 	}
@@ -202,7 +232,7 @@ func prepareSpec(cfg Config) (*ebpf.CollectionSpec, int, error) {
 	}
 	bigRing := bigRingBytes
 	if cfg.Stacks || cfg.RingbufTransport {
-		bigRing = cfg.RingBufferBytes // every fork's record is 1 KiB with --stacks
+		bigRing = ringbufSize(cfg.RingBufferBytes) // every fork's record is 1 KiB with --stacks
 	}
 	var ringbuf uint32
 	if cfg.RingbufTransport {
@@ -235,6 +265,16 @@ func prepareSpec(cfg Config) (*ebpf.CollectionSpec, int, error) {
 		return nil, 0, fmt.Errorf("setting all_exits: %w", err)
 	}
 	return spec, slots, nil
+}
+
+// ringbufSize is the BPF ring buffer's size for a budget of n bytes: a
+// power of two of pages, the kernel's rule, at least one page.
+func ringbufSize(n int) int {
+	size := os.Getpagesize()
+	for size < n {
+		size <<= 1
+	}
+	return size
 }
 
 func (t *Tracer) attach() error {
@@ -301,6 +341,14 @@ func (t *Tracer) Mode() events.Mode {
 		return events.ModeExact
 	}
 	return events.ModeLight
+}
+
+// Object is which BPF object is loaded: "default" or "compat".
+func (t *Tracer) Object() string {
+	if t.cfg.Compat {
+		return "compat"
+	}
+	return "default"
 }
 
 // ExitProgram names the exit program in use (handle_exit or handle_exit_live).

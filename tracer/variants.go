@@ -30,7 +30,36 @@ const (
 	// featAtomics: BPF atomics beyond add (5.12+): the rings' reservation is
 	// a compare-and-swap. Probed by loading one.
 	featAtomics feature = "BPF atomics, compare-and-swap (5.12+)"
+	// featCurrentTaskBTF: bpf_get_current_task_btf (5.11+): current as a
+	// typed pointer, read with direct loads.
+	featCurrentTaskBTF feature = "helper bpf_get_current_task_btf (5.11+)"
+	// featTaskPtRegs: bpf_task_pt_regs (5.15+): the registers a syscall
+	// saved at entry, where light mode reads a wait's arguments.
+	featTaskPtRegs feature = "helper bpf_task_pt_regs (5.15+)"
 )
+
+// defaultObjectNeeds is what the default object's programs all need; a
+// kernel that lacks any of it gets the compat object (gen.go): every record
+// through the BPF ring buffer (5.8+), current read with probe reads, and
+// waits traced at their syscalls' entry and exit (as --exact-waits), the
+// only place their arguments can be read there.
+var defaultObjectNeeds = []feature{featAtomics, featCurrentTaskBTF, featTaskPtRegs}
+
+// useCompat reports whether f calls for the compat object, and what of the
+// default object's needs the kernel lacks.
+func (f kernelFeatures) useCompat() (bool, []string) {
+	missing := f.missing(variant{needs: defaultObjectNeeds})
+	return len(missing) > 0, missing
+}
+
+// compatWhy says why (and at what cost) the compat object is used.
+func compatWhy(missing []string) string {
+	why := "forced (--compat-object)"
+	if len(missing) > 0 {
+		why = "this kernel lacks " + strings.Join(missing, ", ")
+	}
+	return why + ": waits are traced at the wait4/waitid syscalls (as --exact-waits), which adds a little to every process's syscalls, and every record goes through the BPF ring buffer"
+}
 
 // attachKind is how a hook's program is attached.
 type attachKind int
@@ -56,6 +85,8 @@ type hook struct {
 	exact bool
 	// optional: a failure costs a feature with a warning, not the session.
 	optional bool
+	// compat: only in (and only loaded with) the compat object.
+	compat bool
 }
 
 // hooks is the whole plan, in attach order.
@@ -73,6 +104,10 @@ var hooks = []hook{
 		{prog: zombietraceProgHandleSignal, needs: []feature{featKfuncs}},
 		{prog: zombietraceProgHandleSignalNokfunc},
 	}},
+	// The compat object's wait entries: the arguments that bpf_task_pt_regs
+	// reads elsewhere.
+	{name: "sys_enter_wait4", attach: attachSyscall, exact: true, compat: true, variants: []variant{{prog: zombietraceCompatProgEnterWait4}}},
+	{name: "sys_enter_waitid", attach: attachSyscall, exact: true, compat: true, variants: []variant{{prog: zombietraceCompatProgEnterWaitid}}},
 	{name: "sched_process_wait", variants: []variant{{prog: zombietraceProgHandleWait}}},
 	{name: "sched_process_free", variants: []variant{{prog: zombietraceProgHandleFree}}},
 	{name: "sys_exit_wait4", attach: attachSyscall, exact: true, variants: []variant{{prog: zombietraceProgExitWait4}}},
@@ -91,6 +126,8 @@ func probeFeatures() kernelFeatures {
 	if err != nil {
 		return f
 	}
+	f[featCurrentTaskBTF] = hasHelper(spec, "get_current_task_btf")
+	f[featTaskPtRegs] = hasHelper(spec, "task_pt_regs")
 	f[featKfuncs] = hasFuncs(spec, "bpf_rdonly_cast", "bpf_task_from_pid", "bpf_task_release")
 	f[featGroupDead] = exitHasGroupDead(spec)
 	return f
@@ -104,6 +141,21 @@ func hasFuncs(spec *btf.Spec, names ...string) bool {
 		}
 	}
 	return true
+}
+
+// hasHelper reports whether the kernel knows BPF helper name: its enum
+// bpf_func_id lists every helper it was built with.
+func hasHelper(spec *btf.Spec, name string) bool {
+	var ids *btf.Enum
+	if err := spec.TypeByName("bpf_func_id", &ids); err != nil {
+		return false
+	}
+	for _, v := range ids.Values {
+		if v.Name == "BPF_FUNC_"+name {
+			return true
+		}
+	}
+	return false
 }
 
 // exitHasGroupDead reports whether sched_process_exit passes group_dead.
@@ -127,6 +179,11 @@ func exitHasGroupDead(spec *btf.Spec) bool {
 // kernels before 5.12 refuse the instruction ("BPF_STX uses reserved
 // fields"). Anything else that fails says the same for the rings.
 func haveAtomics() bool {
+	// The operation lives in the immediate, which cilium/ebpf v0.22 does not
+	// encode from the opcode: without it the instruction is an atomic add,
+	// which 5.10 takes (the probe said yes there).
+	cmpxchg := asm.CmpXchg.Mem(asm.RFP, asm.R1, asm.DWord, -8)
+	cmpxchg.Constant = int64(asm.CmpXchg >> 8)
 	prog, err := ebpf.NewProgram(&ebpf.ProgramSpec{
 		Type: ebpf.SocketFilter,
 		Instructions: asm.Instructions{
@@ -134,7 +191,7 @@ func haveAtomics() bool {
 			asm.StoreMem(asm.RFP, -8, asm.R1, asm.DWord),
 			asm.Mov.Imm(asm.R1, 1),
 			asm.Mov.Imm(asm.R0, 0),
-			asm.CmpXchg.Mem(asm.RFP, asm.R1, asm.DWord, -8),
+			cmpxchg,
 			asm.Mov.Imm(asm.R0, 0),
 			asm.Return(),
 		},

@@ -35,7 +35,7 @@ func readIter(prog *ebpf.Program, what string) ([]byte, error) {
 // loadOnly loads one program of the object (and the maps, the ring buffer
 // shrunk): the one-shot iterators need nothing else attached.
 func loadOnly(name string) (*Tracer, error) {
-	if err := Preflight(false); err != nil {
+	if err := Preflight(); err != nil {
 		return nil, err
 	}
 	spec, err := loadZombietrace()

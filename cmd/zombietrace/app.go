@@ -124,6 +124,7 @@ func sessionFlags() []cli.Flag {
 		&cli.StringFlag{Name: "stats-file", Hidden: true, Usage: "write the session's own costs (JSON) here at the end"},
 		&cli.BoolFlag{Name: "live-fallback", Hidden: true, Usage: "use the pre-6.16 exit program (group death from signal->live)"},
 		&cli.BoolFlag{Name: "ringbuf-transport", Hidden: true, Usage: "send every event through the BPF ring buffer, as kernels without BPF atomics do"},
+		&cli.BoolFlag{Name: "compat-object", Hidden: true, Usage: "load the compat object, as kernels without BPF atomics, bpf_get_current_task_btf or bpf_task_pt_regs do"},
 		&cli.BoolFlag{Name: "debug", Usage: "when a BPF program does not load, print the verifier's whole log"},
 		&cli.StringSliceFlag{Name: "fail-program", Hidden: true, Usage: "treat the BPF program `NAME` as refused by the kernel (tests the fallbacks)"},
 	}

@@ -111,6 +111,7 @@ func openSession(c *cli.Context, cfg sessionConfig) (*session, error) {
 		RingBufferBytes:  mib << 20,
 		LiveFallback:     c.Bool("live-fallback"),
 		RingbufTransport: c.Bool("ringbuf-transport"),
+		Compat:           c.Bool("compat-object"),
 		PollInterval:     c.Duration("poll"),
 		Stacks:           c.Bool("stacks"),
 		AllExits:         c.Bool("exit-events"),

@@ -39,6 +39,10 @@ func WriteText(w io.Writer, d *tracer.Diagnosis) error {
 	fmt.Fprintf(tw, "tracefs\t%s %s\n", mark(d.Tracefs.OK), d.Tracefs.Detail)
 	fmt.Fprintf(tw, "pid_max\t%d\n", d.PidMax)
 	fmt.Fprintf(tw, "pids\t%s\n", d.Pids.Detail)
+	if d.Object.Name != "" {
+		fmt.Fprintf(tw, "object\t%s: %s\n", d.Object.Name, d.Object.Why)
+		fmt.Fprintf(tw, "default object\t%s %s\n", mark(d.DefaultObject.OK), d.DefaultObject.Detail)
+	}
 	if d.Transport.Name != "" {
 		fmt.Fprintf(tw, "transport\t%s: %s\n", d.Transport.Name, d.Transport.Why)
 		fmt.Fprintf(tw, "wait mode\t%s: %s\n", d.WaitMode.Name, d.WaitMode.Why)
