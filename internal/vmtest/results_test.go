@@ -114,6 +114,44 @@ func TestEvaluate(t *testing.T) {
 	}
 }
 
+// A kernel that needs the compat object runs every scenario as exact: the
+// light cell is green only because doctor says so.
+func TestEvaluateCompat(t *testing.T) {
+	console := func(object string) string {
+		return `ZT-BOOTED 5.10.0-46-cloud-amd64
+ZT-BEGIN load-light
+ZT-END load-light rc=0 cs=120
+ZT-BEGIN load-exact
+ZT-END load-exact rc=0 cs=70
+ZT-BEGIN doctor
+{
+  "kernel": "5.10.0-46-cloud-amd64",
+  "object": {"name": "` + object + `", "why": "this kernel lacks ..."}
+}
+ZT-END doctor rc=0 cs=50
+ZT-TESTS TestOrphan
+ZT-BEGIN test:TestOrphan
+=== RUN   TestOrphan
+=== RUN   TestOrphan/exact-compat
+--- PASS: TestOrphan (1.00s)
+    --- PASS: TestOrphan/exact-compat (1.00s)
+PASS
+ZT-END test:TestOrphan rc=0 cs=110
+ZT-DONE
+`
+	}
+	cells := evaluate(parseConsole(console("compat")), "")
+	if got := cells[colLight].String(); got != "✅ n/a: compat" {
+		t.Errorf("light with the compat object: %q", got)
+	}
+	if got := cells[colExact].String(); got != "✅ 1/1" {
+		t.Errorf("exact: %q", got)
+	}
+	if c := evaluate(parseConsole(console("default")), "")[colLight]; c.State == cellPass {
+		t.Errorf("light without light runs, doctor saying default: %+v", c)
+	}
+}
+
 func TestEvaluateProgramsDoNotLoad(t *testing.T) {
 	g := parseConsole(`ZT-BOOTED 5.10.0-46-cloud-amd64
 ZT-BEGIN load-light
