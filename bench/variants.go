@@ -37,6 +37,12 @@ var fallbacks = []fallback{
 	// Before 5.12 (no BPF atomics) every record takes the ring buffer:
 	// measured on the program that runs most, fork.
 	{"handle_fork", "handle_fork", []string{"--ringbuf-transport"}, false, "ringbuf_transport"},
+	// Before 5.15 (no bpf_task_pt_regs; before 5.11 no typed current) the
+	// compat object: current by probe reads, waits at their syscalls' entry
+	// and exit (exact mode), the ring buffer. Measured on the wait program,
+	// which reads the entry instead of the registers; the rate ratio
+	// carries the syscall tracepoints.
+	{"handle_wait", "handle_wait", []string{"--compat-object"}, false, "compat_object"},
 	{"handle_signal_nokfunc", "handle_signal", []string{"--fail-program", "handle_signal"}, false, ""},
 	{"handle_exec_nokfunc", "handle_exec", []string{"--fail-program", "handle_exec"}, true, ""},
 	{"handle_exit_live", "handle_exit", []string{"--live-fallback"}, false, ""},
