@@ -153,6 +153,10 @@ type Result struct {
 // costRounds is how many storms per mode measure the programs' cost.
 const costRounds = 3
 
+// costPairs: costRounds, or fewer in a run of fewer rounds (a quick check:
+// every variant priced once).
+func costPairs(rounds int) int { return max(1, min(costRounds, rounds)) }
+
 // execLoop is how many execs measure the exec program's cost.
 const execLoop = 2000
 
@@ -531,7 +535,7 @@ func (b *bencher) bench(ctx context.Context) (*Result, error) {
 	res.ExactCPURatioMedian, _, _ = medianCI(exactCPURatios)
 	// Per-program cost: storms under each mode with run-time statistics on.
 	err := withStats(func() error {
-		for i := 0; i < costRounds; i++ {
+		for i := 0; i < costPairs(cfg.Rounds); i++ {
 			for _, mode := range []struct {
 				costs map[string]progCost
 				args  []string
@@ -581,7 +585,7 @@ func (b *bencher) bench(ctx context.Context) (*Result, error) {
 		} else {
 			b.logf("floor calibration in the exec loop skipped: %v", err)
 		}
-		variants, err := b.variants(ctx, stormArgs, execArgs, costRounds)
+		variants, err := b.variants(ctx, stormArgs, execArgs, costPairs(cfg.Rounds))
 		if err != nil {
 			return err
 		}
