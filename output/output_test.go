@@ -126,6 +126,26 @@ func TestTextView(t *testing.T) {
 	}
 }
 
+// The summary's counts agree with their nouns: "1 processes" read as a bug.
+func TestTextSummaryPlurals(t *testing.T) {
+	for _, tc := range []struct {
+		procs, lost uint64
+		want        string
+	}{
+		{1, 1, "SUMMARY: 1 process in 2.000s, 1 lost event\n"},
+		{0, 0, "SUMMARY: 0 processes in 2.000s, 0 lost events\n"},
+		{2, 3, "SUMMARY: 2 processes in 2.000s, 3 lost events\n"},
+	} {
+		var buf bytes.Buffer
+		w := NewTextWriter(&buf, clock, false)
+		w.Summary(&events.Summary{DurationNS: 2e9, Processes: tc.procs, LostEvents: tc.lost})
+		w.Flush()
+		if !strings.Contains(buf.String(), "\n"+tc.want) || strings.Contains(buf.String(), "1 events") {
+			t.Errorf("%d processes, %d lost: want %q in:\n%s", tc.procs, tc.lost, tc.want, buf.String())
+		}
+	}
+}
+
 func TestFilter(t *testing.T) {
 	f := Filter{MinZombieNS: 5e8, Comm: regexp.MustCompile("^py")}
 	for _, r := range records() {

@@ -134,9 +134,10 @@ func Dur(ns uint64) string {
 // Summary writes the end-of-session tables.
 func (t *TextWriter) Summary(s *events.Summary) error {
 	w := t.w
-	fmt.Fprintf(w, "\nSUMMARY: %d processes in %s, %d lost events\n", s.Processes, Dur(s.DurationNS), s.LostEvents)
+	fmt.Fprintf(w, "\nSUMMARY: %s in %s, %s\n", plural(s.Processes, "process", "processes"), Dur(s.DurationNS),
+		plural(s.LostEvents, "lost event", "lost events"))
 	if s.LostEvents > 0 {
-		fmt.Fprintf(w, "WARNING: %d events were lost; records open at the time are marked uncertain\n", s.LostEvents)
+		fmt.Fprintf(w, "WARNING: %s lost; records open at the time are marked uncertain\n", plural(s.LostEvents, "event was", "events were"))
 	}
 	if s.ParentsEvicted > 0 {
 		fmt.Fprintf(w, "NOTE: %d parents that owed nothing were dropped from the bounded parent table (%d max)\n", s.ParentsEvicted, events.MaxParents)
@@ -177,6 +178,14 @@ func (t *TextWriter) Summary(s *events.Summary) error {
 		tw.Flush()
 	}
 	return nil
+}
+
+// plural is "1 process", "2 processes".
+func plural(n uint64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 // Flush writes buffered output.
