@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -40,28 +41,33 @@ func recordCommand() *cli.Command {
 	}
 }
 
-func parseSize(s string) (int64, error) {
-	if s == "" {
+// parseSize reads --max-size: a byte count with an optional K, M or G
+// suffix (and an optional B). Errors quote the value as typed.
+func parseSize(typed string) (int64, error) {
+	if typed == "" {
 		return 0, nil
 	}
+	s := strings.TrimSuffix(strings.ToUpper(typed), "B")
 	mult := int64(1)
-	switch strings.ToUpper(s[len(s)-1:]) {
-	case "K":
-		mult = 1 << 10
-	case "M":
-		mult = 1 << 20
-	case "G":
-		mult = 1 << 30
+	if s != "" {
+		switch s[len(s)-1] {
+		case 'K':
+			mult = 1 << 10
+		case 'M':
+			mult = 1 << 20
+		case 'G':
+			mult = 1 << 30
+		}
 	}
 	if mult > 1 {
 		s = s[:len(s)-1]
 	}
-	n, err := strconv.ParseInt(strings.TrimSuffix(strings.ToUpper(s), "B"), 10, 64)
-	if err != nil || n <= 0 {
-		return 0, fmt.Errorf("--max-size %q: want a size like 100M", s)
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 || n > math.MaxInt64/mult {
+		return 0, fmt.Errorf("--max-size %q: want a size like 100M", typed)
 	}
 	if n*mult < 64<<10 {
-		return 0, fmt.Errorf("--max-size %q: at least 64K", s)
+		return 0, fmt.Errorf("--max-size %q: at least 64K", typed)
 	}
 	return n * mult, nil
 }

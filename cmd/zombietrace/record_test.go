@@ -226,3 +226,36 @@ func TestRecordMaxSize(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// --max-size errors quote the value as the user typed it: "1K" was echoed
+// as "1", its suffix cut off before the message was made.
+func TestParseSize(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int64
+		err  string
+	}{
+		{"", 0, ""},
+		{"64K", 64 << 10, ""},
+		{"100M", 100 << 20, ""},
+		{"2g", 2 << 30, ""},
+		{"100MB", 100 << 20, ""},
+		{"65536", 64 << 10, ""},
+		{"1K", 0, `--max-size "1K": at least 64K`},
+		{"1000", 0, `--max-size "1000": at least 64K`},
+		{"10X", 0, `--max-size "10X": want a size like 100M`},
+		{"-5M", 0, `--max-size "-5M": want a size like 100M`},
+		{"M", 0, `--max-size "M": want a size like 100M`},
+		{"B", 0, `--max-size "B": want a size like 100M`},
+		{"99999999999G", 0, `--max-size "99999999999G": want a size like 100M`},
+	} {
+		got, err := parseSize(tc.in)
+		msg := ""
+		if err != nil {
+			msg = err.Error()
+		}
+		if got != tc.want || msg != tc.err {
+			t.Errorf("parseSize(%q) = %d, %q; want %d, %q", tc.in, got, msg, tc.want, tc.err)
+		}
+	}
+}
