@@ -17,12 +17,11 @@ func newApp() *cli.App {
 		c.OnUsageError = usageError
 	}
 	return &cli.App{
-		Name:            "zombietrace",
-		Usage:           "trace the exit/wait lifecycle: who leaves zombies, for how long, who reaps them",
-		Version:         version,
-		HideHelpCommand: true,
-		Commands:        commands,
-		OnUsageError:    usageError,
+		Name:         "zombietrace",
+		Usage:        "trace the exit/wait lifecycle: who leaves zombies, for how long, who reaps them",
+		Version:      version,
+		Commands:     commands,
+		OnUsageError: usageError,
 	}
 }
 

@@ -27,6 +27,14 @@ func normalizeArgs(app *cli.App, args []string) ([]string, error) {
 	if i >= len(args) || args[i] == "--" {
 		return args, nil
 	}
+	if args[i] == "help" || args[i] == "h" {
+		// urfave/cli's help command: zombietrace help [COMMAND]. Its own
+		// message for an unknown one has no "zombietrace:" and exits 3.
+		if i+1 < len(args) && app.Command(args[i+1]) == nil {
+			return nil, fmt.Errorf("help: unknown command %q (see zombietrace --help)", args[i+1])
+		}
+		return args, nil
+	}
 	cmd := app.Command(args[i])
 	if cmd == nil {
 		return nil, fmt.Errorf("unknown command %q (see zombietrace --help)", args[i])

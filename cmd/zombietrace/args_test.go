@@ -3,6 +3,7 @@
 package main
 
 import (
+	"context"
 	"io"
 	"reflect"
 	"strings"
@@ -197,4 +198,36 @@ func TestNormalizedArgsParse(t *testing.T) {
 			t.Fatalf("got %+v", p)
 		}
 	})
+}
+
+// cli runs the app in this process as main does (no tracing command here).
+func runCLI(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errb strings.Builder
+	code = execute(context.Background(), append([]string{"zombietrace"}, args...), &out, &errb)
+	return out.String(), errb.String(), code
+}
+
+// zombietrace help [COMMAND] works as report help does; it was an unknown
+// command.
+func TestHelpCommand(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"help"}, "COMMANDS:"},
+		{[]string{"h"}, "COMMANDS:"},
+		{[]string{"help", "trace"}, "zombietrace trace - "},
+		{[]string{"help", "report"}, "zombietrace report - "},
+		{[]string{"report", "help"}, "zombietrace report - "},
+	} {
+		out, errs, code := runCLI(t, tc.args...)
+		if code != 0 || !strings.Contains(out, tc.want) || errs != "" {
+			t.Errorf("zombietrace %q: code %d, stdout without %q or stderr %q:\n%s", tc.args, code, tc.want, errs, out)
+		}
+	}
+	out, errs, code := runCLI(t, "help", "bogus")
+	if code == 0 || out != "" || errs != "zombietrace: help: unknown command \"bogus\" (see zombietrace --help)\n" {
+		t.Errorf("help bogus: code %d, stdout %q, stderr %q", code, out, errs)
+	}
 }

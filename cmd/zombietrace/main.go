@@ -7,6 +7,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -38,19 +39,26 @@ func run() int {
 		case <-ctx.Done():
 		}
 	}()
+	return execute(ctx, os.Args, os.Stdout, os.Stderr)
+}
+
+// execute runs the command line args; the app's own output (help, version)
+// goes to stdout, errors as one line to stderr. It returns the exit status.
+func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	app := newApp()
-	args, err := normalizeArgs(app, os.Args)
+	app.Writer, app.ErrWriter = stdout, stderr
+	args, err := normalizeArgs(app, args)
 	if err == nil {
 		err = app.RunContext(ctx, args)
 	}
 	if err != nil {
 		if ec, ok := err.(exitCoder); ok {
 			if msg := ec.Error(); msg != "" {
-				fmt.Fprintf(os.Stderr, "zombietrace: %s\n", msg)
+				fmt.Fprintf(stderr, "zombietrace: %s\n", msg)
 			}
 			return ec.ExitCode()
 		}
-		fmt.Fprintf(os.Stderr, "zombietrace: %s\n", err)
+		fmt.Fprintf(stderr, "zombietrace: %s\n", err)
 		return 1
 	}
 	return 0
