@@ -4,6 +4,7 @@ package main
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -17,18 +18,35 @@ func newApp() *cli.App {
 		c.OnUsageError = usageError
 	}
 	return &cli.App{
-		Name:         "zombietrace",
-		Usage:        "trace the exit/wait lifecycle: who leaves zombies, for how long, who reaps them",
-		Version:      version,
-		Commands:     commands,
+		Name:     "zombietrace",
+		Usage:    "trace the exit/wait lifecycle: who leaves zombies, for how long, who reaps them",
+		Version:  version,
+		Commands: commands,
+		// urfave/cli's version flag is also -v, which the tracing commands
+		// use for --verbose: only --version prints the version here.
+		HideVersion: true,
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "version", Usage: "print the version (" + version + ")"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.Bool("version") {
+				_, err := fmt.Fprintf(c.App.Writer, "%s version %s\n", c.App.Name, c.App.Version)
+				return err
+			}
+			return cli.ShowAppHelp(c)
+		},
 		OnUsageError: usageError,
 	}
 }
 
+// oneDashFlag is a flag of more than one letter named with one dash in
+// urfave/cli's messages: users type --name (but -v, -o).
+var oneDashFlag = regexp.MustCompile(`flag -(\w\w)`)
+
 func usageError(c *cli.Context, err error, isSubcommand bool) error {
 	// The flag package names flags with one dash; users type two.
 	msg := strings.Replace(err.Error(), "flag provided but not defined: ", "unknown flag ", 1)
-	msg = strings.Replace(msg, "flag -", "flag --", 1)
+	msg = oneDashFlag.ReplaceAllString(msg, "flag --$1")
 	path := commandPath(c)
 	if path == "" {
 		return fmt.Errorf("%s (see zombietrace --help)", msg)

@@ -231,3 +231,26 @@ func TestHelpCommand(t *testing.T) {
 		t.Errorf("help bogus: code %d, stdout %q, stderr %q", code, out, errs)
 	}
 }
+
+// -v is --verbose wherever it exists; the version is --version alone (it
+// was global -v, while trace -v meant verbose).
+func TestVersionFlag(t *testing.T) {
+	out, errs, code := runCLI(t, "--version")
+	if code != 0 || out != "zombietrace version "+version+"\n" || errs != "" {
+		t.Errorf("--version: code %d, stdout %q, stderr %q", code, out, errs)
+	}
+	out, errs, code = runCLI(t, "-v")
+	if code == 0 || out != "" || errs != "zombietrace: unknown flag -v (see zombietrace --help)\n" {
+		t.Errorf("-v: code %d, stdout %q, stderr %q", code, out, errs)
+	}
+	out, _, _ = runCLI(t, "--help")
+	if !strings.Contains(out, "--version") || strings.Contains(out, "-v ") || strings.Contains(out, "-v,") {
+		t.Errorf("--help does not show --version alone:\n%s", out)
+	}
+	for _, command := range []string{"trace", "run"} {
+		out, _, _ := runCLI(t, "help", command)
+		if !strings.Contains(out, "--verbose, -v") {
+			t.Errorf("help %s: no --verbose, -v:\n%s", command, out)
+		}
+	}
+}
