@@ -127,12 +127,22 @@ func reapAction(c *cli.Context) error {
 	}
 	failed := 0
 	for _, pid := range targets {
-		if err := remediateOne(pid, pol, opts); err != nil {
+		err := remediateOne(pid, pol, opts)
+		var refusal *remedy.Refusal
+		switch {
+		case err == nil:
+		case opts.DryRun && errors.As(err, &refusal):
+			// A refusal is part of the plan: the dry run did its job.
+			fmt.Printf("parent %d: refused: %s\n", pid, refusal.Reason)
+		default:
 			fmt.Fprintf(os.Stderr, "zombietrace: %v\n", err)
 			failed++
 		}
 	}
 	if failed > 0 {
+		if opts.DryRun {
+			return fmt.Errorf("reap: %d of %d parents could not be planned", failed, len(targets))
+		}
 		return fmt.Errorf("reap: %d of %d parents not cleared", failed, len(targets))
 	}
 	return nil

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -321,6 +322,37 @@ func TestReapAuto(t *testing.T) {
 	r = zt(t, 60*time.Second, "reap", "--auto", "--comm", "^no-such-command$")
 	if r.code != 0 || !strings.Contains(r.stdout, "no parent holds zombies") {
 		t.Errorf("auto without match: %d %q", r.code, r.stdout)
+	}
+}
+
+// A dry run of reap --auto that refuses a parent (here: this test, an
+// ancestor of zombietrace, holding a zombie) did its job: the refusal is in
+// the plan and the status is 0. It exited 1, "1 of 1 parents not cleared".
+func TestReapAutoDryRunRefusalExitsZero(t *testing.T) {
+	e2e(t)
+	comm, err := os.ReadFile("/proc/self/comm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	child := exec.Command("/bin/true")
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer child.Wait()
+	for deadline := time.Now().Add(10 * time.Second); !isZombie(child.Process.Pid); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d never became a zombie", child.Process.Pid)
+		}
+	}
+	self := strconv.Itoa(os.Getpid())
+	r := zt(t, 60*time.Second, "reap", "--auto", "--comm", "^"+regexp.QuoteMeta(strings.TrimSpace(string(comm)))+"$")
+	if r.code != 0 || !strings.Contains(r.stdout, "parent "+self+": refused: ") || !strings.Contains(r.stdout, "ancestors") || r.stderr != "" {
+		t.Errorf("reap --auto dry run refusing %s: code %d\nstdout:\n%s\nstderr:\n%s", self, r.code, r.stdout, r.stderr)
+	}
+	// Acting on it is refused too, and that is a failure.
+	r = zt(t, 60*time.Second, "reap", "--auto", "--yes", "--comm", "^"+regexp.QuoteMeta(strings.TrimSpace(string(comm)))+"$")
+	if r.code == 0 || !strings.Contains(r.stderr, "ancestors") {
+		t.Errorf("reap --auto --yes refusing %s: code %d\nstdout:\n%s\nstderr:\n%s", self, r.code, r.stdout, r.stderr)
 	}
 }
 
