@@ -32,9 +32,25 @@ type Options struct {
 // Forwarded are the signals passed on to the command.
 var Forwarded = []os.Signal{unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT}
 
-// Notify subscribes ch to SIGCHLD and the forwarded signals.
+// Notify subscribes ch to SIGCHLD and the forwarded signals (see
+// Catchable).
 func Notify(ch chan os.Signal) {
-	signal.Notify(ch, append([]os.Signal{unix.SIGCHLD}, Forwarded...)...)
+	signal.Notify(ch, append([]os.Signal{unix.SIGCHLD}, Catchable(Forwarded...)...)...)
+}
+
+// Catchable is sigs without SIGHUP when this process was started with it
+// ignored (nohup): catching it would undo nohup, for this process and for
+// the command, which would inherit the default action. SIGINT is caught
+// even when ignored (in a background job of a non-interactive shell):
+// kill -INT stops a tracer in the background, as it does perf or tcpdump.
+func Catchable(sigs ...os.Signal) []os.Signal {
+	var out []os.Signal
+	for _, sig := range sigs {
+		if sig != unix.SIGHUP || !signal.Ignored(sig) {
+			out = append(out, sig)
+		}
+	}
+	return out
 }
 
 // Resolve finds the command's executable, as Start will.

@@ -1410,6 +1410,85 @@ func checkOneLineError(t *testing.T, args []string, r result, contains string) {
 	}
 }
 
+// SIGHUP (an SSH session dropped) ends a session as SIGTERM does: the
+// summary is written, a recording gets its end frame. It killed trace and
+// record with status 129 and no summary.
+func TestSIGHUPEndsSessionsCleanly(t *testing.T) {
+	e2e(t)
+	for _, command := range []string{"trace", "record", "run"} {
+		t.Run(command, func(t *testing.T) {
+			dir := t.TempDir()
+			ready, out := filepath.Join(dir, "ready"), filepath.Join(dir, "out")
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			args := []string{command, "-o", out, "--ready-file", ready}
+			if command != "record" {
+				args = append(args, "--json")
+			}
+			if command == "run" {
+				args = append(args, "--", "sleep", "30")
+			}
+			zr := startCaptured(t, ztCmd(ctx, args...))
+			waitForFile(t, ready, 15*time.Second, nil)
+			if command == "run" {
+				for deadline := time.Now().Add(10 * time.Second); !hasChild(zr.cmd.Process.Pid, "sleep"); time.Sleep(5 * time.Millisecond) {
+					if time.Now().After(deadline) {
+						t.Fatal("the command (sleep) never started")
+					}
+				}
+			} else {
+				exec.Command("/bin/true").Run()
+				time.Sleep(300 * time.Millisecond) // a poll of the ring buffer
+			}
+			if err := zr.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+				t.Fatal(err)
+			}
+			r := zr.wait(t, ctx)
+			want := 0
+			if command == "run" {
+				want = 128 + int(syscall.SIGHUP) // the command's death, forwarded
+			}
+			if r.code != want {
+				t.Fatalf("exit code %d after SIGHUP, want %d; stderr:\n%s", r.code, want, r.stderr)
+			}
+			if command != "record" {
+				checkContract(t, readJSONL(t, out), "")
+				return
+			}
+			if !strings.Contains(r.stderr, "recorded ") {
+				t.Errorf("no one-line summary on stderr: %q", r.stderr)
+			}
+			v := zt(t, 30*time.Second, "report", "--verify", out)
+			if v.code != 0 || strings.Contains(v.stderr, "no end frame") {
+				t.Errorf("report --verify after SIGHUP: code %d\n%s", v.code, v.stderr)
+			}
+		})
+	}
+}
+
+// Started with SIGHUP ignored (nohup), a session stays deaf to it: catching
+// SIGHUP must not undo nohup.
+func TestSIGHUPIgnoredUnderNohup(t *testing.T) {
+	e2e(t)
+	dir := t.TempDir()
+	ready, out := filepath.Join(dir, "ready"), filepath.Join(dir, "out")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := ztCmd(ctx)
+	cmd.Path = "/bin/sh"
+	cmd.Args = []string{"sh", "-c", `trap "" HUP; exec "$0" "$@"`, ztBin, "trace", "--json", "--duration", "2s", "-o", out, "--ready-file", ready}
+	zr := startCaptured(t, cmd)
+	waitForFile(t, ready, 15*time.Second, nil)
+	if err := zr.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	r := zr.wait(t, ctx)
+	if r.code != 0 || r.elapsed < 2*time.Second {
+		t.Fatalf("under nohup, SIGHUP ended trace --duration 2s after %v, code %d; stderr:\n%s", r.elapsed, r.code, r.stderr)
+	}
+	checkContract(t, readJSONL(t, out), "")
+}
+
 // TestPauseSignals: the benchmark's windows detach and attach one running
 // tracer (trace, and record writing its file); a process that lives and dies
 // while it is detached leaves no line, one after it is attached again does.

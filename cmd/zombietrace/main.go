@@ -11,6 +11,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/zombietrace/zombietrace/supervise"
 )
 
 // version is set at build time (-ldflags "-X main.version=...").
@@ -20,8 +22,10 @@ func main() {
 	os.Exit(run())
 }
 
-// interrupted ends the commands' context when SIGINT or SIGTERM arrives:
-// run needs to know which, for the status of a command it never started.
+// interrupted ends the commands' context when SIGINT, SIGTERM or SIGHUP (an
+// SSH session dropped) arrives: every session then ends cleanly, with its
+// summary. run needs to know which, for the status of a command it never
+// started.
 type interrupted struct{ sig syscall.Signal }
 
 func (i interrupted) Error() string { return i.sig.String() + " signal received" }
@@ -30,7 +34,7 @@ func run() int {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
 	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(sigs, supervise.Catchable(os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)...)
 	defer signal.Stop(sigs)
 	go func() {
 		select {
