@@ -3,12 +3,17 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
+	"golang.org/x/sys/unix"
 )
 
 func newApp() *cli.App {
@@ -89,6 +94,56 @@ func durationAtLeast(c *cli.Context, min time.Duration, names ...string) error {
 			}
 			return fmt.Errorf("--%s %v: must be at least %v", name, d, min)
 		}
+	}
+	return nil
+}
+
+// checkWritable checks, before anything runs, that the files the flags
+// named will be written can be (- for output is stdout): one found
+// unwritable at a session's end lost the session's work.
+func checkWritable(c *cli.Context, names ...string) error {
+	for _, name := range names {
+		path := c.String(name)
+		if path == "" || (path == "-" && name == "output") {
+			continue
+		}
+		if err := writable(path); err != nil {
+			flag := "--" + name
+			if name == "output" {
+				flag = "-o" // as typed: --output is not in the usage lines
+			}
+			return fmt.Errorf("%s %s: %w", flag, path, err)
+		}
+	}
+	return nil
+}
+
+// writable: path is a file that can be written, or can be created.
+func writable(path string) error {
+	st, err := os.Stat(path)
+	switch {
+	case err == nil && st.IsDir():
+		return errors.New("is a directory")
+	case err == nil:
+		if err := unix.Access(path, unix.W_OK); err != nil {
+			return fmt.Errorf("not writable: %w", err)
+		}
+		return nil
+	case !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, unix.ENOTDIR):
+		return err
+	}
+	dir := filepath.Dir(path)
+	st, err = os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("no directory %s", dir)
+	case err != nil:
+		return err
+	case !st.IsDir():
+		return fmt.Errorf("%s is not a directory", dir)
+	}
+	if err := unix.Access(dir, unix.W_OK); err != nil {
+		return fmt.Errorf("directory %s not writable: %w", dir, err)
 	}
 	return nil
 }

@@ -5,6 +5,8 @@ package main
 import (
 	"context"
 	"io"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -252,5 +254,32 @@ func TestVersionFlag(t *testing.T) {
 		if !strings.Contains(out, "--verbose, -v") {
 			t.Errorf("help %s: no --verbose, -v:\n%s", command, out)
 		}
+	}
+}
+
+// writable says why a file cannot be written, before anything runs.
+func TestWritable(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "f")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		path, err string
+	}{
+		{file, ""},
+		{filepath.Join(dir, "new.svg"), ""},
+		{"/dev/null", ""},
+		{dir, "is a directory"},
+		{filepath.Join(dir, "missing", "x.svg"), "no directory " + filepath.Join(dir, "missing")},
+		{filepath.Join(file, "x.svg"), file + " is not a directory"},
+	} {
+		err := writable(tc.path)
+		if (err == nil) != (tc.err == "") || err != nil && err.Error() != tc.err {
+			t.Errorf("writable(%q) = %v, want %q", tc.path, err, tc.err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "new.svg")); err == nil {
+		t.Error("writable created the file")
 	}
 }

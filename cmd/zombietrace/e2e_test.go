@@ -1369,6 +1369,17 @@ func TestErrors(t *testing.T) {
 		{"run without command after --", []string{"run", "--json", "--"}, "command"},
 		{"run nonexistent command", []string{"run", "--", "/nonexistent/cmd"}, "/nonexistent/cmd"},
 		{"bad comm regexp", []string{"trace", "--comm", "(", "--duration", "1s"}, "--comm"},
+		// every output file is checked before tracing starts: a --flame
+		// that could not be written lost the session's flame at its end,
+		// and run exited 1 after the command, not with its status
+		{"flame in a missing directory", []string{"trace", "--flame", "/nonexistent/x.svg", "--duration", "3s"}, "--flame /nonexistent/x.svg: no directory /nonexistent"},
+		{"run flame in a missing directory", []string{"run", "--flame", "/nonexistent/x.svg", "--", "sh", "-c", "exit 3"}, "--flame /nonexistent/x.svg"},
+		{"flame weight", []string{"trace", "--flame", "/tmp/zombietrace-never-written.svg", "--weight", "bogus", "--duration", "3s"}, "--weight"},
+		{"output in a missing directory", []string{"trace", "-o", "/nonexistent/out", "--duration", "3s"}, "-o /nonexistent/out"},
+		{"record output in a missing directory", []string{"record", "-o", "/nonexistent/r.zt", "--duration", "3s"}, "-o /nonexistent/r.zt"},
+		{"audit in a missing directory", []string{"trace", "--remediate", "nudge", "--min-zombie", "1s", "--audit", "/nonexistent/a", "--duration", "3s"}, "--audit /nonexistent/a"},
+		{"stats file in a missing directory", []string{"trace", "--stats-file", "/nonexistent/s", "--duration", "3s"}, "--stats-file"},
+		{"cpu profile in a missing directory", []string{"trace", "--cpuprofile", "/nonexistent/p", "--duration", "3s"}, "--cpuprofile"},
 		// checked before the benchmark runs: these hung a workload or ended
 		// minutes later in "json: unsupported value: NaN"
 		{"bench without workers", []string{"bench", "--workers", "0"}, "--workers"},

@@ -4,6 +4,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -195,30 +196,47 @@ func (l *lineage) samples() []flame.Sample {
 	return out
 }
 
+// flameWeight reads --weight.
+func flameWeight(weight string) (flame.Weight, error) {
+	switch weight {
+	case "", "time":
+		return flame.WeightTime, nil
+	case "count":
+		return flame.WeightCount, nil
+	}
+	return 0, fmt.Errorf("--weight %q: want time or count", weight)
+}
+
+// write writes the flame graph to path, in the format its name says.
 func (l *lineage) write(path string, weight string, title string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("flame: %w", err)
+	}
+	if err := l.writeTo(f, path, weight, title); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// writeTo writes the flame graph to w in the format path's name says (a
+// session creates its --flame file before tracing starts).
+func (l *lineage) writeTo(w io.Writer, path string, weight string, title string) error {
 	l.out = l.samples()
 	write, err := flame.Format(path)
 	if err != nil {
 		return err
 	}
-	w := flame.WeightTime
-	switch weight {
-	case "", "time":
-	case "count":
-		w = flame.WeightCount
-	default:
-		return fmt.Errorf("--weight %q: want time or count", weight)
-	}
-	f, err := os.Create(path)
+	wt, err := flameWeight(weight)
 	if err != nil {
+		return err
+	}
+	if err := write(w, l.out, flame.Options{Title: title, Weight: wt,
+		Subtitle: fmt.Sprintf("%d zombies; frames: ancestry by %s, width: zombie %s", l.n, l.by, wt)}); err != nil {
 		return fmt.Errorf("flame: %w", err)
 	}
-	if err := write(f, l.out, flame.Options{Title: title, Weight: w,
-		Subtitle: fmt.Sprintf("%d zombies; frames: ancestry by %s, width: zombie %s", l.n, l.by, w)}); err != nil {
-		f.Close()
-		return fmt.Errorf("flame: %w", err)
-	}
-	return f.Close()
+	return nil
 }
 
 func flameFlags() []cli.Flag {
@@ -238,6 +256,9 @@ func reportFlameAction(c *cli.Context) error {
 		return err
 	}
 	if _, err := flame.Format(path); err != nil {
+		return fmt.Errorf("report flame: %w", err)
+	}
+	if _, err := flameWeight(c.String("weight")); err != nil {
 		return fmt.Errorf("report flame: %w", err)
 	}
 	lin, err := newLineage(c.String("by"))

@@ -23,9 +23,9 @@ type remediator struct {
 	act      bool
 	force    bool
 	pol      remedy.Policy
-	audit    io.Writer
+	audit    io.WriteCloser // nil: no --audit
 	log      io.Writer
-	eng      *events.Engine
+	eng      *events.Engine // the session's, set once it is open
 	last     map[uint32]time.Time
 	steps    map[uint32]int // steps already taken per parent
 	checked  time.Time
@@ -86,7 +86,7 @@ func (r *remediator) step(ppid, n int) {
 	}
 }
 
-func newRemediator(strategy string, minAge, interval time.Duration, act, force bool, auditPath string, eng *events.Engine) (*remediator, error) {
+func newRemediator(strategy string, minAge, interval time.Duration, act, force bool, auditPath string) (*remediator, error) {
 	s, err := remedy.ParseStrategy(strategy)
 	if err != nil {
 		return nil, fmt.Errorf("--remediate: %w", err)
@@ -99,10 +99,18 @@ func newRemediator(strategy string, minAge, interval time.Duration, act, force b
 		return nil, err
 	}
 	r := &remediator{strategy: s, minAge: minAge, interval: interval, act: act, force: force,
-		pol: remedy.Policy{Self: os.Getpid()}, log: os.Stderr, eng: eng,
+		pol: remedy.Policy{Self: os.Getpid()}, log: os.Stderr,
 		last: map[uint32]time.Time{}, steps: map[uint32]int{}}
 	if audit != nil {
 		r.audit = audit
 	}
 	return r, nil
+}
+
+// close closes the audit log.
+func (r *remediator) close() error {
+	if r.audit == nil {
+		return nil
+	}
+	return r.audit.Close()
 }

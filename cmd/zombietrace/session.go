@@ -46,12 +46,14 @@ type session struct {
 	callsites   map[callsiteKey]string
 	lineage     *lineage // --flame
 	flamePath   string
+	flameFile   *os.File // created before tracing starts
 	flameWeight string
 	statsFile   string
 	statsEvery  time.Duration
 	readyFile   string         // hidden --ready-file
 	pauseSigs   chan os.Signal // hidden --pause-signals: its signals, caught from the start
 	cpuReady    uint64         // CPU time used when tracing started (load and attach excluded)
+	profFile    *os.File       // hidden --cpuprofile, created before tracing starts
 	stopProf    func()
 }
 
@@ -91,19 +93,19 @@ func openSession(c *cli.Context, cfg sessionConfig) (*session, error) {
 	if mib <= 0 || mib&(mib-1) != 0 {
 		return nil, fmt.Errorf("--ringbuf-mib %d: must be a power of two", mib)
 	}
-	switch path := c.String("output"); {
-	case cfg.discard:
-		s.out = nopCloser{io.Discard}
-	case path == "":
-		s.out = nopCloser{cfg.defaultTo}
-	case path == "-":
-		s.out = nopCloser{os.Stdout}
-	default:
-		f, err := os.Create(path)
-		if err != nil {
-			return nil, fmt.Errorf("opening output: %w", err)
-		}
-		s.out = f
+	flamePath := c.String("flame")
+	if cfg.discard {
+		flamePath = "" // record has no --flame
+	}
+	if err := firstError(checkFlame(c, flamePath),
+		checkWritable(c, "output", "flame", "cpuprofile", "stats-file", "ready-file")); err != nil {
+		return nil, err
+	}
+	// Every file is there before the tracer loads (and tracing starts):
+	// one found unwritable at the end lost the whole session's work.
+	if err := s.createFiles(c, cfg, flamePath); err != nil {
+		s.close()
+		return nil, err
 	}
 	tr, err := tracer.Open(tracer.Config{
 		Exact:            c.Bool("exact-waits"),
@@ -118,7 +120,7 @@ func openSession(c *cli.Context, cfg sessionConfig) (*session, error) {
 		FailPrograms:     c.StringSlice("fail-program"),
 	})
 	if err != nil {
-		s.out.Close()
+		s.close()
 		return nil, withVerifierLog(err, c.Bool("debug"))
 	}
 	for _, w := range tr.Warnings() {
@@ -139,17 +141,10 @@ func openSession(c *cli.Context, cfg sessionConfig) (*session, error) {
 	} else {
 		s.w = output.NewTextWriter(s.out, clock, c.Bool("verbose"))
 	}
-	if path := c.String("flame"); path != "" && !cfg.discard {
-		if _, err := flame.Format(path); err != nil {
-			s.close()
-			return nil, fmt.Errorf("--flame: %w", err)
-		}
-		if s.lineage, err = newLineage(c.String("by")); err != nil {
-			s.close()
-			return nil, err
-		}
+	if flamePath != "" {
+		s.lineage, _ = newLineage(c.String("by")) // checked above
 		s.lineage.seedProc()
-		s.flamePath, s.flameWeight = path, c.String("weight")
+		s.flamePath, s.flameWeight = flamePath, c.String("weight")
 	}
 	s.eng = events.NewEngine(tr.Mode(), func(r *events.Record) {
 		if s.lineage != nil {
@@ -165,6 +160,52 @@ func openSession(c *cli.Context, cfg sessionConfig) (*session, error) {
 		return nil, fmt.Errorf("writing output: %w", err)
 	}
 	return s, nil
+}
+
+// checkFlame checks --flame's format, --by and --weight.
+func checkFlame(c *cli.Context, path string) error {
+	if path == "" {
+		return nil
+	}
+	if _, err := flame.Format(path); err != nil {
+		return fmt.Errorf("--flame: %w", err)
+	}
+	if _, err := newLineage(c.String("by")); err != nil {
+		return err
+	}
+	_, err := flameWeight(c.String("weight"))
+	return err
+}
+
+// createFiles creates the session's output files: -o (unless the command
+// writes it itself: record), --flame and --cpuprofile.
+func (s *session) createFiles(c *cli.Context, cfg sessionConfig, flamePath string) error {
+	switch path := c.String("output"); {
+	case cfg.discard:
+		s.out = nopCloser{io.Discard}
+	case path == "":
+		s.out = nopCloser{cfg.defaultTo}
+	case path == "-":
+		s.out = nopCloser{os.Stdout}
+	default:
+		f, err := os.Create(path)
+		if err != nil {
+			return fmt.Errorf("opening output: %w", err)
+		}
+		s.out = f
+	}
+	var err error
+	if flamePath != "" {
+		if s.flameFile, err = os.Create(flamePath); err != nil {
+			return fmt.Errorf("--flame: %w", err)
+		}
+	}
+	if p := c.String("cpuprofile"); p != "" {
+		if s.profFile, err = os.Create(p); err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+	}
+	return nil
 }
 
 // seedZombies feeds the zombies that exist now; keep selects them.
@@ -190,12 +231,12 @@ func (s *session) ready(c *cli.Context) error {
 	runtime.GC()
 	debug.FreeOSMemory()
 	s.cpuReady = cpuTime()
-	if p := c.String("cpuprofile"); p != "" {
-		stop, err := startProfile(p)
+	if s.profFile != nil {
+		stop, err := startProfile(s.profFile)
 		if err != nil {
-			return err
+			return fmt.Errorf("--cpuprofile: %w", err)
 		}
-		s.stopProf = stop
+		s.profFile, s.stopProf = nil, stop
 	}
 	if p := s.readyFile; p != "" {
 		if err := os.WriteFile(p, []byte(fmt.Sprintln(os.Getpid())), 0o644); err != nil {
@@ -361,7 +402,11 @@ func (s *session) finish() error {
 	if s.lineage != nil && err == nil {
 		s.lineage.outstanding(sum.Zombies)
 		host, _ := os.Hostname()
-		err = s.lineage.write(s.flamePath, s.flameWeight, "zombie time on "+host)
+		err = s.lineage.writeTo(s.flameFile, s.flamePath, s.flameWeight, "zombie time on "+host)
+		if cerr := s.flameFile.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("flame: %w", cerr)
+		}
+		s.flameFile = nil
 	}
 	if ferr := s.w.Flush(); err == nil {
 		err = ferr
@@ -377,8 +422,16 @@ func (s *session) close() error {
 	if s.tr != nil {
 		err = s.tr.Close()
 	}
-	if cerr := s.out.Close(); err == nil {
-		err = cerr
+	for _, f := range []*os.File{s.flameFile, s.profFile} {
+		if f != nil {
+			f.Close() // never written: the session ended before its end
+		}
+	}
+	s.flameFile, s.profFile = nil, nil
+	if s.out != nil {
+		if cerr := s.out.Close(); err == nil {
+			err = cerr
+		}
 	}
 	return err
 }

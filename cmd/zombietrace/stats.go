@@ -103,11 +103,7 @@ func cpuTime() uint64 {
 	return uint64(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-func startProfile(path string) (func(), error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, err
-	}
+func startProfile(f *os.File) (func(), error) {
 	if err := pprof.StartCPUProfile(f); err != nil {
 		f.Close()
 		return nil, err

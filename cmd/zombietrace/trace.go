@@ -42,6 +42,19 @@ func traceAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := checkWritable(c, "audit"); err != nil {
+		return err
+	}
+	// Before the session: a bad strategy or audit file is known at once.
+	var rem *remediator
+	if c.IsSet("remediate") {
+		rem, err = newRemediator(c.String("remediate"), c.Duration("min-zombie"), c.Duration("remediate-interval"),
+			c.Bool("yes"), c.Bool("force"), c.String("audit"))
+		if err != nil {
+			return err
+		}
+		defer rem.close()
+	}
 	s, err := openSession(c, sessionConfig{filter: pid > 0, defaultTo: os.Stdout})
 	if err != nil {
 		return err
@@ -50,13 +63,8 @@ func traceAction(c *cli.Context) error {
 		s.close()
 		return err
 	}
-	if c.IsSet("remediate") {
-		rem, err := newRemediator(c.String("remediate"), c.Duration("min-zombie"), c.Duration("remediate-interval"),
-			c.Bool("yes"), c.Bool("force"), c.String("audit"), s.eng)
-		if err != nil {
-			s.close()
-			return err
-		}
+	if rem != nil {
+		rem.eng = s.eng
 		s.onIdle = rem.check
 	}
 	if err := s.ready(c); err != nil {
