@@ -98,6 +98,20 @@ func durationAtLeast(c *cli.Context, min time.Duration, names ...string) error {
 	return nil
 }
 
+// requires refuses the flags named when the flag need is not given: they
+// mean something only with it, and were accepted and silently ignored.
+func requires(c *cli.Context, need string, names ...string) error {
+	if c.IsSet(need) {
+		return nil
+	}
+	for _, name := range names {
+		if c.IsSet(name) {
+			return fmt.Errorf("--%s needs --%s", name, need)
+		}
+	}
+	return nil
+}
+
 // checkWritable checks, before anything runs, that the files the flags
 // named will be written can be (- for output is stdout): one found
 // unwritable at a session's end lost the session's work.

@@ -1380,6 +1380,15 @@ func TestErrors(t *testing.T) {
 		{"audit in a missing directory", []string{"trace", "--remediate", "nudge", "--min-zombie", "1s", "--audit", "/nonexistent/a", "--duration", "3s"}, "--audit /nonexistent/a"},
 		{"stats file in a missing directory", []string{"trace", "--stats-file", "/nonexistent/s", "--duration", "3s"}, "--stats-file"},
 		{"cpu profile in a missing directory", []string{"trace", "--cpuprofile", "/nonexistent/p", "--duration", "3s"}, "--cpuprofile"},
+		// flags that mean something only with another were accepted and
+		// silently ignored without it
+		{"yes without remediate", []string{"trace", "--yes", "--duration", "3s"}, "--yes needs --remediate"},
+		{"force without remediate", []string{"trace", "--force", "--duration", "3s"}, "--force needs --remediate"},
+		{"audit without remediate", []string{"trace", "--audit", "/tmp/zombietrace-never-written.jsonl", "--duration", "3s"}, "--audit needs --remediate"},
+		{"remediate interval without remediate", []string{"trace", "--remediate-interval", "1s", "--duration", "3s"}, "--remediate-interval needs --remediate"},
+		{"by without flame", []string{"trace", "--by", "exe", "--duration", "3s"}, "--by needs --flame"},
+		{"weight without flame", []string{"trace", "--weight", "count", "--duration", "3s"}, "--weight needs --flame"},
+		{"run by without flame", []string{"run", "--by", "exe", "--", "sh", "-c", "exit 3"}, "--by needs --flame"},
 		// checked before the benchmark runs: these hung a workload or ended
 		// minutes later in "json: unsupported value: NaN"
 		{"bench without workers", []string{"bench", "--workers", "0"}, "--workers"},

@@ -97,7 +97,7 @@ func openSession(c *cli.Context, cfg sessionConfig) (*session, error) {
 	if cfg.discard {
 		flamePath = "" // record has no --flame
 	}
-	if err := firstError(checkFlame(c, flamePath),
+	if err := firstError(requires(c, "flame", "by", "weight"), checkFlame(c, flamePath),
 		checkWritable(c, "output", "flame", "cpuprofile", "stats-file", "ready-file")); err != nil {
 		return nil, err
 	}

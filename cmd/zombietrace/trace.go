@@ -42,7 +42,8 @@ func traceAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := checkWritable(c, "audit"); err != nil {
+	if err := firstError(requires(c, "remediate", "yes", "force", "audit", "remediate-interval"),
+		checkWritable(c, "audit")); err != nil {
 		return err
 	}
 	// Before the session: a bad strategy or audit file is known at once.
