@@ -3,6 +3,7 @@
 // Package supervise runs a command as a child subreaper would (like tini):
 // it starts the command, forwards signals to it, reaps every orphan of the
 // command's tree that it inherits, and reports the command's exit status.
+// Once the command has ended, a signal stops what it left behind.
 package supervise
 
 import (
@@ -18,6 +19,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/zombietrace/zombietrace/procfs"
 )
 
 // Options for Start.
@@ -27,6 +30,13 @@ type Options struct {
 	// Signals, if not nil, is a channel the caller subscribed with Notify
 	// before Start (so signals during its own setup are not lost).
 	Signals chan os.Signal
+	// KillGrace: once the command has ended, the first forwarded signal
+	// goes to every process still held; those left get SIGKILL after
+	// KillGrace (or at a second signal).
+	KillGrace time.Duration
+	// ExitWithCommand: Wait returns when the command ends, leaving what it
+	// left behind to the system's reaper when this process exits.
+	ExitWithCommand bool
 }
 
 // Forwarded are the signals passed on to the command.
@@ -68,6 +78,7 @@ func Resolve(argv []string) (string, error) {
 // Supervisor owns a started command and the orphans it leaves.
 type Supervisor struct {
 	pid     int
+	opts    Options
 	sigs    chan os.Signal
 	status  unix.WaitStatus
 	exited  bool
@@ -107,7 +118,7 @@ func Start(opts Options) (*Supervisor, error) {
 		}
 		attr.Credential = cred
 	}
-	s := &Supervisor{sigs: opts.Signals, started: time.Now()}
+	s := &Supervisor{opts: opts, sigs: opts.Signals, started: time.Now()}
 	if s.sigs == nil {
 		// Subscribe before the child exists so no SIGCHLD is missed.
 		s.sigs = make(chan os.Signal, 16)
@@ -156,25 +167,93 @@ func (s *Supervisor) PID() int { return s.pid }
 
 // Wait forwards SIGINT, SIGTERM, SIGHUP and SIGQUIT to the command, reaps
 // whatever exits, and returns once the command and everything this process
-// inherited are gone. ctx ending stops forwarding and waiting early.
+// inherited are gone (with ExitWithCommand: once the command is).
+//
+// After the command has ended, the first of those signals goes to every
+// process this one still holds: all its descendants, whatever their process
+// group or session (a background job of a non-interactive shell ignores
+// SIGINT). Those left get SIGKILL after KillGrace, or at once at a second
+// signal. ctx ending stops forwarding and waiting early.
 func (s *Supervisor) Wait(ctx context.Context) (unix.WaitStatus, error) {
 	defer signal.Stop(s.sigs)
 	tick := time.NewTicker(200 * time.Millisecond) // in case a SIGCHLD coalesced
 	defer tick.Stop()
+	var grace <-chan time.Time
+	stopping, killing := false, false
 	for {
 		if done, err := s.reap(); err != nil || done {
 			return s.status, err
+		}
+		if s.exited && s.opts.ExitWithCommand {
+			return s.status, nil
+		}
+		if killing {
+			// Again each round: a process forks between the listing and
+			// the signal, a grandchild's parent dies and it becomes ours.
+			if err := signalHeld(unix.SIGKILL); err != nil {
+				return s.status, err
+			}
 		}
 		select {
 		case <-ctx.Done():
 			return s.status, ctx.Err()
 		case sig := <-s.sigs:
-			if sig != unix.SIGCHLD && !s.exited {
-				_ = unix.Kill(s.pid, sig.(syscall.Signal))
+			if sig != unix.SIGCHLD {
+				// Is the command still there to take it?
+				if done, err := s.reap(); err != nil || done {
+					return s.status, err
+				}
+				if s.exited && s.opts.ExitWithCommand {
+					return s.status, nil
+				}
 			}
+			switch {
+			case sig == unix.SIGCHLD:
+			case !s.exited:
+				_ = unix.Kill(s.pid, sig.(syscall.Signal))
+			case !stopping:
+				stopping = true
+				if err := signalHeld(sig.(syscall.Signal)); err != nil {
+					return s.status, err
+				}
+				t := time.NewTimer(s.opts.KillGrace)
+				defer t.Stop()
+				grace = t.C
+			case !killing:
+				killing = true
+				tick.Reset(20 * time.Millisecond)
+			}
+		case <-grace:
+			killing = true
+			tick.Reset(20 * time.Millisecond)
 		case <-tick.C:
 		}
 	}
+}
+
+// signalHeld sends sig to every process this one holds: its descendants.
+// Each gets it through a pidfd opened after checking that its pid still
+// names the process listed: a grandchild may be reaped by its own parent,
+// and its pid reused, in between.
+func signalHeld(sig unix.Signal) error {
+	procs, err := procfs.Default.Descendants(os.Getpid())
+	if err != nil {
+		return fmt.Errorf("listing the processes left: %w", err)
+	}
+	for _, p := range procs[1:] { // [0] is this process
+		if p.State == 'Z' {
+			continue
+		}
+		fd, err := unix.PidfdOpen(p.PID, 0)
+		if err != nil {
+			continue // gone
+		}
+		if st, err := procfs.Default.Stat(p.PID); err == nil && st.StartTicks == p.StartTicks {
+			_ = unix.PidfdSendSignal(fd, sig, nil, 0)
+		}
+		unix.Close(fd)
+	}
+	return nil
 }
 
 // reap collects every child that has exited; done when none is left.
