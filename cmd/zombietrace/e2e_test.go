@@ -855,6 +855,158 @@ func TestRunReapsOrphans(t *testing.T) {
 	}
 }
 
+// descendantsOf lists pid's live descendants (from /proc).
+func descendantsOf(pid int) []int {
+	var out []int
+	for queue := childrenOf(pid); len(queue) > 0; queue = queue[1:] {
+		out = append(out, queue[0])
+		queue = append(queue, childrenOf(queue[0])...)
+	}
+	return out
+}
+
+// procStart is pid's start time in ticks (/proc/PID/stat field 22), "" if
+// it is gone or a zombie: a pid and its start name one process.
+func procStart(pid int) string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return ""
+	}
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:]) // state is field 3
+	if len(f) < 20 || f[0] == "Z" {
+		return ""
+	}
+	return f[19]
+}
+
+// leaverScript exits 3 and leaves background jobs: one in a session of its
+// own with a child of its own. Background jobs of a non-interactive shell
+// ignore SIGINT. They do not hold zombietrace's output pipes, which the
+// test reads to their end.
+const leaverScript = `sleep 30 >/dev/null 2>&1 & setsid sh -c 'sleep 30; true' >/dev/null 2>&1 & exit 3`
+
+// startLeaver runs zombietrace run on leaverScript and returns once the
+// command has ended, leaving its three processes to zombietrace: their pids
+// and start times.
+func startLeaver(t *testing.T, ctx context.Context, out string, flags ...string) (*running, map[int]string) {
+	t.Helper()
+	ready := out + ".ready"
+	args := append(append([]string{"run", "--json", "-o", out, "--ready-file", ready}, flags...), "--", "sh", "-c", leaverScript)
+	zr := startCaptured(t, ztCmd(ctx, args...))
+	waitForFile(t, ready, 15*time.Second, nil)
+	zt := zr.cmd.Process.Pid
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		left, command, sleeps := map[int]string{}, false, 0
+		for _, p := range descendantsOf(zt) {
+			b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", p))
+			command = command || strings.HasSuffix(string(b), leaverScript+"\x00")
+			if b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", p)); strings.TrimSpace(string(b)) == "sleep" {
+				sleeps++
+			}
+			if st := procStart(p); st != "" {
+				left[p] = st
+			}
+		}
+		if !command && sleeps == 2 && len(left) == 3 {
+			return zr, left
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the command did not end leaving its 3 processes to zombietrace %d: %v", zt, describe(descendantsOf(zt)))
+		}
+	}
+}
+
+// After the command has ended, run holds what it left. The first SIGINT,
+// SIGTERM or SIGHUP goes to all of it, whatever its session; SIGKILL
+// follows after --kill-grace (2 s), or at a second signal; the status is
+// the command's. run ignored two SIGINTs and a SIGTERM and waited the
+// orphans out (a daemon: forever).
+func TestRunStopsWhatTheCommandLeft(t *testing.T) {
+	e2e(t)
+	for _, tc := range []struct {
+		name     string
+		flags    []string
+		sigs     []syscall.Signal
+		min, max time.Duration // from the first signal to zombietrace's end
+	}{
+		{"SIGINT then the grace", nil, []syscall.Signal{syscall.SIGINT}, 1800 * time.Millisecond, 8 * time.Second},
+		{"second SIGINT", []string{"--kill-grace", "1m"}, []syscall.Signal{syscall.SIGINT, syscall.SIGINT}, 0, 5 * time.Second},
+		{"SIGTERM", []string{"--kill-grace", "1m"}, []syscall.Signal{syscall.SIGTERM}, 0, 5 * time.Second},
+		{"SIGHUP", []string{"--kill-grace", "1m"}, []syscall.Signal{syscall.SIGHUP}, 0, 5 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Cleanup(func() { killDescendants(t) }) // after a failure
+			ctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
+			defer cancel()
+			out := filepath.Join(t.TempDir(), "out.jsonl")
+			zr, left := startLeaver(t, ctx, out, tc.flags...)
+			sent := time.Now()
+			for i, sig := range tc.sigs {
+				if i > 0 {
+					time.Sleep(300 * time.Millisecond)
+				}
+				if err := zr.cmd.Process.Signal(sig); err != nil {
+					t.Fatal(err)
+				}
+			}
+			r := zr.wait(t, ctx)
+			took := time.Since(sent)
+			if r.code != 3 || r.stderr != "" {
+				t.Errorf("exit code %d, want the command's 3; stderr:\n%s", r.code, r.stderr)
+			}
+			if took < tc.min || took > tc.max {
+				t.Errorf("ended %v after the first signal, want %v to %v", took, tc.min, tc.max)
+			}
+			for pid, start := range left {
+				if procStart(pid) == start {
+					t.Errorf("%v outlived zombietrace", describe([]int{pid}))
+				}
+			}
+			checkContract(t, readJSONL(t, out), "")
+		})
+	}
+	t.Run("exit with command", func(t *testing.T) {
+		t.Cleanup(func() { killDescendants(t) })
+		out := filepath.Join(t.TempDir(), "out.jsonl")
+		r := zt(t, 25*time.Second, "run", "--json", "-o", out, "--exit-with-command", "--", "sh", "-c", leaverScript)
+		if r.code != 3 || r.stderr != "" {
+			t.Errorf("exit code %d, want the command's 3; stderr:\n%s", r.code, r.stderr)
+		}
+		if r.elapsed > 15*time.Second {
+			t.Errorf("took %v: waited for what the command left (30 s)", r.elapsed)
+		}
+		checkContract(t, readJSONL(t, out), "")
+		// Left, alive, to the next reaper up: this (subreaper) test.
+		for deadline := time.Now().Add(5 * time.Second); len(descendantsOf(os.Getpid())) != 3; time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("after zombietrace exited, this test holds %v, want the command's 3 processes", describe(descendantsOf(os.Getpid())))
+			}
+		}
+	})
+}
+
+// killDescendants kills and reaps every descendant of this (subreaper)
+// test: a grandchild becomes its child when its parent is killed.
+func killDescendants(t *testing.T) {
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		for _, p := range descendantsOf(os.Getpid()) {
+			unix.Kill(p, unix.SIGKILL)
+		}
+		var ws unix.WaitStatus
+		for {
+			pid, err := unix.Wait4(-1, &ws, unix.WNOHANG|unix.WALL, nil)
+			if errors.Is(err, unix.ECHILD) {
+				return
+			}
+			if pid <= 0 {
+				break
+			}
+		}
+	}
+	t.Errorf("processes left: %v", describe(descendantsOf(os.Getpid())))
+}
+
 // ---- trace ----
 
 // bg is a background process of a test, with its stdout collected.

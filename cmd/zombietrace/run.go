@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -23,10 +24,15 @@ func runCommand() *cli.Command {
 		Usage:     "run a command, trace it and all its descendants, report when it ends",
 		ArgsUsage: "[flags] -- COMMAND [ARGS...]",
 		Description: "The report goes to stderr (or -o FILE; -o - for stdout), never mixed into the command's stdout.\n" +
-			"zombietrace becomes a child subreaper: orphans of the traced tree are inherited and reaped at once.\n" +
-			"SIGINT, SIGTERM, SIGHUP and SIGQUIT are forwarded to the command; the exit status is the command's (128+signal after a signal death).",
+			"zombietrace becomes a child subreaper: orphans of the traced tree are inherited and reaped at once,\n" +
+			"and it exits when the command and everything it left behind are gone (--exit-with-command: when the command is).\n" +
+			"SIGINT, SIGTERM, SIGHUP and SIGQUIT are forwarded to the command. Once it has ended, the first goes to every\n" +
+			"process still held (all its descendants), which get SIGKILL after --kill-grace or at a second signal.\n" +
+			"The exit status is the command's (128+signal after a signal death).",
 		Flags: append(outputFlags(),
 			&cli.StringFlag{Name: "user", Aliases: []string{"u"}, Usage: "run the command as `USER`"},
+			&cli.DurationFlag{Name: "kill-grace", Value: 2 * time.Second, Usage: "after the command has ended, a signal stops what it left behind: SIGKILL after `D`"},
+			&cli.BoolFlag{Name: "exit-with-command", Usage: "exit when the command does, leaving what it left behind to the system's reaper"},
 			&cli.StringFlag{Name: "comm", Usage: "only records whose process or parent command matches `RE`"},
 			&cli.DurationFlag{Name: "min-zombie", Usage: "only reap lines with a zombie time of at least `D`"},
 		),
@@ -41,6 +47,12 @@ func runAction(c *cli.Context) error {
 	}
 	if _, err := supervise.Resolve(argv); err != nil {
 		return fmt.Errorf("run: %w", err)
+	}
+	if err := durationAtLeast(c, 0, "kill-grace"); err != nil {
+		return err
+	}
+	if c.Bool("exit-with-command") && c.IsSet("kill-grace") {
+		return fmt.Errorf("--kill-grace has no effect with --exit-with-command: nothing is stopped")
 	}
 	// Signals that arrive while the tracer loads must not be lost: subscribe
 	// first; one that came before the command started means do not start it.
@@ -71,7 +83,8 @@ func runAction(c *cli.Context) error {
 		s.close()
 		return exitStatus{128 + int(in.sig)}
 	}
-	sup, err := supervise.Start(supervise.Options{Argv: argv, User: c.String("user"), Signals: sigs})
+	sup, err := supervise.Start(supervise.Options{Argv: argv, User: c.String("user"), Signals: sigs,
+		KillGrace: c.Duration("kill-grace"), ExitWithCommand: c.Bool("exit-with-command")})
 	if err != nil {
 		s.close()
 		return err
@@ -80,7 +93,8 @@ func runAction(c *cli.Context) error {
 		unix.Kill(sup.PID(), unix.SIGTERM)
 	}
 	// Signals are forwarded to the command; tracing ends when the command
-	// and everything it left behind are gone, not at the first Ctrl-C.
+	// and everything it left behind are gone (or stopped), not at the
+	// first Ctrl-C.
 	traceCtx, stopTrace := context.WithCancel(context.Background())
 	loopDone := make(chan error, 1)
 	go func() { loopDone <- s.loop(traceCtx) }()
