@@ -1532,6 +1532,8 @@ func TestErrors(t *testing.T) {
 		{"audit in a missing directory", []string{"trace", "--remediate", "nudge", "--min-zombie", "1s", "--audit", "/nonexistent/a", "--duration", "3s"}, "--audit /nonexistent/a"},
 		{"stats file in a missing directory", []string{"trace", "--stats-file", "/nonexistent/s", "--duration", "3s"}, "--stats-file"},
 		{"cpu profile in a missing directory", []string{"trace", "--cpuprofile", "/nonexistent/p", "--duration", "3s"}, "--cpuprofile"},
+		// run went on, its error dropped, when it could not get ready
+		{"run ready file not written", []string{"run", "-o", "/dev/null", "--ready-file", "/proc/version", "--", "sh", "-c", "exit 3"}, "writing ready file"},
 		// flags that mean something only with another were accepted and
 		// silently ignored without it
 		{"yes without remediate", []string{"trace", "--yes", "--duration", "3s"}, "--yes needs --remediate"},

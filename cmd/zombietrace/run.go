@@ -89,7 +89,10 @@ func runAction(c *cli.Context) error {
 		s.close()
 		return err
 	}
-	if err := s.ready(c); err != nil {
+	// Not ready (its ready file or profile not written): the command is
+	// stopped, and the error is the user's to see.
+	rerr := s.ready(c)
+	if rerr != nil {
 		unix.Kill(sup.PID(), unix.SIGTERM)
 	}
 	// Signals are forwarded to the command; tracing ends when the command
@@ -102,7 +105,7 @@ func runAction(c *cli.Context) error {
 	stopTrace()
 	lerr := <-loopDone
 	ferr := s.finish()
-	for _, err := range []error{werr, lerr, ferr} {
+	for _, err := range []error{rerr, werr, lerr, ferr} {
 		if err != nil {
 			return err
 		}
