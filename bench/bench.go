@@ -48,6 +48,7 @@ type Config struct {
 	Soak       time.Duration // instead of the benchmark: storm this long, print RSS every minute
 	IdleTime   time.Duration // how long the idle phase watches a session with nothing to trace
 	ReportN    int           // events in the report-speed recording (0: skip)
+	PsZombies  []int         // zombie counts the ps phase lists at (none: skip)
 	Log        io.Writer     // progress
 }
 
@@ -141,6 +142,8 @@ type Result struct {
 	// Variants is the price of portability: each fallback program forced on
 	// this kernel against the default (bench/variants.go).
 	Variants map[string]VariantCost `json:"variants,omitempty"`
+	// Ps: zombietrace ps against ps | grep at each size (bench/ps.go).
+	Ps []PsSpeed `json:"ps,omitempty"`
 
 	// Per fork + exec + exit + wait of exec's own loop: the workload's CPU (its
 	// children's and our programs' included), our programs' summed time
@@ -635,6 +638,9 @@ func (b *bencher) bench(ctx context.Context) (*Result, error) {
 		if err := b.reportSpeed(ctx, res, cfg.ReportN); err != nil {
 			return nil, err
 		}
+	}
+	if err := b.psSpeed(ctx, res, cfg.PsZombies); err != nil {
+		return nil, err
 	}
 	return res, nil
 }

@@ -507,6 +507,9 @@ func (e *Engine) notify(ev *Event) {
 	if p.state == stateReaped {
 		return
 	}
+	// Its name as it dies, what ps shows for the zombie: a prctl rename
+	// since its last exec included.
+	p.setComm(ev.Comm)
 	if p.preexist {
 		// Listed by the iterator, then seen live: the live time is exact.
 		p.preexist, p.exitShown, p.zombieTime = false, false, 0

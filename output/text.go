@@ -74,7 +74,7 @@ func (t *TextWriter) Record(r *events.Record) error {
 		pid, ppid = "-", "-"
 		detail = fmt.Sprintf("%d events lost: open records are uncertain", r.Count)
 	}
-	_, err := fmt.Fprintf(t.w, lineFormat, ts, r.Type, pid, ppid, r.Comm, detail)
+	_, err := fmt.Fprintf(t.w, lineFormat, ts, r.Type, pid, ppid, Printable(r.Comm), Printable(detail))
 	return err
 }
 
@@ -150,7 +150,7 @@ func (t *TextWriter) Summary(s *events.Summary) error {
 		if !p.Waited {
 			waited = "NEVER"
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\n", p.PID, p.Comm, p.Children, p.Inherited,
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\n", p.PID, Printable(p.Comm), p.Children, p.Inherited,
 			p.Reaped, p.Autoreaped, p.Outstanding, waited, Dur(p.ZombieNSTotal), Dur(p.ZombieNSMax),
 			Dur(p.ZombieNSP50), Dur(p.ZombieNSP99))
 	}
@@ -158,7 +158,7 @@ func (t *TextWriter) Summary(s *events.Summary) error {
 	var never []string
 	for _, p := range s.Parents {
 		if !p.Waited && (p.Outstanding > 0 || p.ZombieNSTotal > 0) {
-			never = append(never, fmt.Sprintf("%d (%s)", p.PID, p.Comm))
+			never = append(never, fmt.Sprintf("%d (%s)", p.PID, Printable(p.Comm)))
 		}
 	}
 	if len(never) > 0 {
@@ -173,7 +173,7 @@ func (t *TextWriter) Summary(s *events.Summary) error {
 			if z.Preexisting {
 				age = ">= " + age + " (preexisting, estimated)"
 			}
-			fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%s\n", z.PID, z.PPID, z.Comm, z.ParentComm, age)
+			fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%s\n", z.PID, z.PPID, Printable(z.Comm), Printable(z.ParentComm), age)
 		}
 		tw.Flush()
 	}

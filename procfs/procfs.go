@@ -127,6 +127,15 @@ func (r Root) Descendants(pid int) ([]Proc, error) {
 	return out, nil
 }
 
+// Comm returns the process's name ("?" when it is gone).
+func (r Root) Comm(pid int) string {
+	p, err := r.Stat(pid)
+	if err != nil {
+		return "?"
+	}
+	return p.Comm
+}
+
 // Cmdline returns the command line, or the bracketed comm when it is empty
 // (kernel threads, zombies).
 func (r Root) Cmdline(pid int) string {

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/zombietrace/zombietrace/events"
+	"github.com/zombietrace/zombietrace/output"
 	"github.com/zombietrace/zombietrace/procfs"
 )
 
@@ -91,7 +92,8 @@ type run struct {
 
 func (r *run) say(format string, args ...any) {
 	if r.opts.Out != nil {
-		fmt.Fprintf(r.opts.Out, format+"\n", args...)
+		// Names come from the processes themselves: never raw to a terminal.
+		fmt.Fprintln(r.opts.Out, output.Printable(fmt.Sprintf(format, args...)))
 	}
 }
 

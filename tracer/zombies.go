@@ -42,7 +42,12 @@ func loadOnly(name string) (*Tracer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loading BPF object: %w", err)
 	}
+	if err := raiseMemlock(); err != nil {
+		return nil, err
+	}
+	// The iterators use no map: the smallest ones load fastest.
 	spec.Maps[zombietraceMapEvents].MaxEntries = bigRingBytes
+	spec.Maps[zombietraceMapFollow].MaxEntries = 1
 	t := &Tracer{progs: map[string]*ebpf.Program{}}
 	if t.maps, err = loadMaps(spec); err != nil {
 		return nil, err
@@ -60,6 +65,12 @@ func loadOnly(name string) (*Tracer, error) {
 // attached first, then listed, so a zombie is seen either way; the engine
 // de-duplicates. Leaders whose threads still run (not yet waitable) are left out.
 func (t *Tracer) Zombies() ([]events.Event, error) {
+	return t.zombies(false)
+}
+
+// zombies lists them; leaders whose threads still run are kept (with
+// FlagDelayedLeader) when delayed is set.
+func (t *Tracer) zombies(delayed bool) ([]events.Event, error) {
 	p := t.progs[zombietraceProgListZombies]
 	if p == nil {
 		return nil, nil // it did not load: Open's warnings say so
@@ -75,7 +86,7 @@ func (t *Tracer) Zombies() ([]events.Event, error) {
 			return nil, err
 		}
 		buf = buf[eventSize:]
-		if ev.Flags&events.FlagDelayedLeader != 0 {
+		if ev.Flags&events.FlagDelayedLeader != 0 && !delayed {
 			continue
 		}
 		out = append(out, ev)
@@ -83,15 +94,16 @@ func (t *Tracer) Zombies() ([]events.Event, error) {
 	return out, nil
 }
 
-// ListZombies loads only the task iterator and lists the zombies that exist
-// now: the one-shot `zombietrace ps`, with no tracing attached.
-func ListZombies() ([]events.Event, error) {
+// ListAllZombies loads only the task iterator and lists the zombies that
+// exist now, leaders whose threads still run included (FlagDelayedLeader):
+// the one-shot `zombietrace ps`, with no tracing attached.
+func ListAllZombies() ([]events.Event, error) {
 	t, err := loadOnly(zombietraceProgListZombies)
 	if err != nil {
 		return nil, err
 	}
 	defer t.Close()
-	return t.Zombies()
+	return t.zombies(true)
 }
 
 // Subreapers lists the processes marked as child subreapers now.

@@ -267,6 +267,33 @@ static int accuracy(long delay_us, int n)
 	return 0;
 }
 
+/*
+ * zombies N: forks N children that exit at once and never waits for them;
+ * prints "ready" once all N are zombies (each child's exit is waited for
+ * with WNOWAIT, which leaves it a zombie), then holds them until stdin
+ * closes or a signal ends it. PR_SET_PDEATHSIG: the bench's death ends it.
+ */
+static int zombies(int n)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	for (int i = 0; i < n; i++) {
+		pid_t pid = fork();
+		if (pid < 0)
+			return perror("fork"), 1;
+		if (pid == 0)
+			_exit(0);
+		siginfo_t si;
+		while (waitid(P_PID, pid, &si, WEXITED | WNOWAIT) < 0 && errno == EINTR)
+			;
+	}
+	printf("ready\n");
+	fflush(stdout);
+	char c;
+	while (read(0, &c, 1) > 0)
+		;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
@@ -284,8 +311,10 @@ int main(int argc, char **argv)
 		return accuracy(atol(argv[2]), atoi(argv[3]));
 	if (argc >= 3 && !strcmp(argv[1], "exec"))
 		return exec_loop(atol(argv[2]));
+	if (argc >= 3 && !strcmp(argv[1], "zombies"))
+		return zombies(atoi(argv[2]));
 	if (argc >= 2 && !strcmp(argv[1], "noop"))
 		return 0;
-	fprintf(stderr, "usage: storm storm|vstorm WORKERS MILLIS | live WORKERS [getppid] | burst N | getppid N | accuracy DELAY_US N | exec N\n");
+	fprintf(stderr, "usage: storm storm|vstorm WORKERS MILLIS | live WORKERS [getppid] | burst N | getppid N | accuracy DELAY_US N | exec N | zombies N\n");
 	return 2;
 }

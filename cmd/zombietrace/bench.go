@@ -35,6 +35,7 @@ func benchCommand() *cli.Command {
 			&cli.BoolFlag{Name: "no-bpftrace", Usage: "skip the bpftrace comparison"},
 			&cli.DurationFlag{Name: "idle-time", Value: 20 * time.Second, Usage: "how long the idle phase watches a session with nothing to trace"},
 			&cli.IntFlag{Name: "report-events", Value: 10_000_000, Usage: "events in the report-speed recording (0: skip)"},
+			&cli.IntSliceFlag{Name: "ps-zombies", Value: cli.NewIntSlice(1000, 15000), Usage: "zombie counts at which `zombietrace ps` races `ps | grep ^Z` (0: skip)"},
 			&cli.DurationFlag{Name: "soak", Usage: "instead: storm for `D` under one tracer, print RSS and goroutines every minute"},
 			&cli.BoolFlag{Name: "json", Usage: "print one JSON object"},
 		},
@@ -59,9 +60,10 @@ func benchAction(c *cli.Context) error {
 		Binary: self, Rounds: c.Int("rounds"), Windows: c.Int("windows"), WindowsMax: c.Int("windows-max"), StormTime: c.Duration("storm-time"),
 		Workers: c.Int("workers"), Burst: c.Int("burst"), Lifecycles: c.Int("lifecycles"),
 		GetppidN: c.Int("getppid"), Bpftrace: !c.Bool("no-bpftrace"), Soak: c.Duration("soak"),
-		IdleTime: c.Duration("idle-time"),
-		ReportN:  c.Int("report-events"),
-		Log:      os.Stderr,
+		IdleTime:  c.Duration("idle-time"),
+		ReportN:   c.Int("report-events"),
+		PsZombies: psSizes(c.IntSlice("ps-zombies")),
+		Log:       os.Stderr,
 	})
 	if err != nil || res == nil {
 		return err
@@ -73,6 +75,17 @@ func benchAction(c *cli.Context) error {
 	}
 	printBench(os.Stdout, res)
 	return nil
+}
+
+// psSizes drops the zeros (--ps-zombies 0 skips the phase).
+func psSizes(v []int) []int {
+	var out []int
+	for _, n := range v {
+		if n > 0 {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 func check(ok bool) string {
@@ -108,6 +121,9 @@ func printBench(w io.Writer, r *bench.Result) {
 	fmt.Fprintf(tw, "tracer CPU per event\t%.0f ns\t\t\n", r.CPUNSPerEvent)
 	fmt.Fprintf(tw, "tracer CPU per lifecycle\t%.0f ns (%.2f%% of the storm's CPU)\t<= 1 %%\t%s\n", r.CPUNSPerLifecycle, 100*r.CPUShareOfStorm, check(r.CPUShareOfStorm <= 0.01))
 	fmt.Fprintf(tw, "tracer CPU with nothing to trace (%.0f s)\t%.0f us/s\t<= 1 ms/s\t%s\n", r.IdleSeconds, r.IdleCPUNSPerSec/1e3, check(r.IdleCPUNSPerSec <= 1e6))
+	for _, p := range r.Ps {
+		fmt.Fprintf(tw, "zombietrace ps / ps -eo ...|grep ^Z at %d zombies\t%.2f (%.3f s / %.3f s)\t<= 1\t%s\n", p.Zombies, p.Ratio, p.ZombietraceSeconds, p.PsSeconds, check(p.Ratio <= 1))
+	}
 	fmt.Fprintf(tw, "peak RSS after %d lifecycles\t%.1f MiB (%.1f MiB without the ring buffer's %.1f MiB resident; %d MiB mapped)\t<= 32 MiB without, after 1M\t%s\n",
 		r.MemoryLifecycles, float64(r.PeakRSSBytes)/(1<<20), float64(r.PeakRSSNoRingbufBytes)/(1<<20),
 		float64(r.RingbufRSSBytes)/(1<<20), r.RingbufBytes>>20, check(r.PeakRSSNoRingbufBytes <= 32<<20 && r.MemoryLifecycles >= 1_000_000))

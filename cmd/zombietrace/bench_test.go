@@ -134,7 +134,8 @@ func TestPrintBenchJudgesGetppidByItsWindows(t *testing.T) {
 func TestBenchRunsEveryPhase(t *testing.T) {
 	e2e(t)
 	r := zt(t, 4*time.Minute, "bench", "--json", "--rounds", "1", "--windows", "2", "--windows-max", "2", "--storm-time", "300ms",
-		"--burst", "300", "--lifecycles", "20000", "--getppid", "200000", "--report-events", "100000", "--idle-time", "2s")
+		"--burst", "300", "--lifecycles", "20000", "--getppid", "200000", "--report-events", "100000", "--idle-time", "2s",
+		"--ps-zombies", "300")
 	if r.code != 0 {
 		t.Fatalf("bench: exit %d\n%s", r.code, r.stderr)
 	}
@@ -183,11 +184,14 @@ func TestBenchRunsEveryPhase(t *testing.T) {
 		t.Errorf("accuracy measured in %v, want light and exact", res.Accuracy)
 	}
 	// The price of portability: each fallback forced, beside its default.
-	for _, v := range []string{"handle_signal_nokfunc", "handle_exec_nokfunc", "handle_exit_live"} {
+	for _, v := range []string{"handle_signal_nokfunc", "handle_exec_nokfunc", "handle_exit_live", "ringbuf_transport", "compat_object"} {
 		c, ok := res.Variants[v]
 		if !ok || !(c.ProgNS > 0) || !(c.DefaultProgNS > 0) || !(c.RateRatio > 0) || !(c.CPUNSPerEvent > 0) {
 			t.Errorf("variant %s not measured: %+v (all: %v)", v, c, res.Variants)
 		}
+	}
+	if len(res.Ps) != 1 || res.Ps[0].Zombies != 300 || !(res.Ps[0].Ratio > 0) || !(res.Ps[0].PsSeconds > 0) {
+		t.Errorf("ps phase: %+v, want one size, 300 zombies, timed", res.Ps)
 	}
 	want := map[string]int{"light": 2, "exact": 2, "record": 2, "getppid-light": 2, "getppid-exact": 2}
 	if !maps.Equal(res.WindowPairsByMode, want) || res.WindowPairs != 2 {

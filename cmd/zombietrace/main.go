@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/zombietrace/zombietrace/output"
 	"github.com/zombietrace/zombietrace/supervise"
 )
 
@@ -58,11 +59,11 @@ func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		if ec, ok := err.(exitCoder); ok {
 			if msg := ec.Error(); msg != "" {
-				fmt.Fprintf(stderr, "zombietrace: %s\n", msg)
+				fmt.Fprintf(stderr, "zombietrace: %s\n", output.Printable(msg))
 			}
 			return ec.ExitCode()
 		}
-		fmt.Fprintf(stderr, "zombietrace: %s\n", err)
+		fmt.Fprintf(stderr, "zombietrace: %s\n", output.Printable(err.Error()))
 		return 1
 	}
 	return 0

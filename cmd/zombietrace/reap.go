@@ -15,6 +15,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/zombietrace/zombietrace/internal/zombies"
 	"github.com/zombietrace/zombietrace/procfs"
 	"github.com/zombietrace/zombietrace/remedy"
 	"github.com/zombietrace/zombietrace/tracer"
@@ -157,34 +158,24 @@ func autoTargets(c *cli.Context) ([]int, error) {
 			return nil, fmt.Errorf("--comm: %w", err)
 		}
 	}
-	all, err := procfs.Default.All()
+	l, _, err := zombies.Collect(procfs.Default)
 	if err != nil {
 		return nil, err
 	}
-	ages := map[int]uint64{}
-	if c.Duration("min-zombie") > 0 {
-		if ages, err = zombieAges(); err != nil {
-			return nil, err
-		}
-	}
-	count := map[int]int{}
-	comms := map[int]string{}
-	for _, p := range all {
-		comms[p.PID] = p.Comm
-	}
-	for _, p := range all {
-		if p.State != 'Z' || p.Threads > 1 {
-			continue
-		}
-		if min := c.Duration("min-zombie"); min > 0 && ages[p.PID] < uint64(min) {
-			continue
-		}
-		count[p.PPID]++
+	min := c.Duration("min-zombie")
+	if min > 0 && !l.AgesKnown {
+		return nil, fmt.Errorf("--min-zombie needs the zombies' ages, which only root can read")
 	}
 	var out []int
-	for ppid, n := range count {
-		if n >= c.Int("min-zombies") && (rx == nil || rx.MatchString(comms[ppid])) {
-			out = append(out, ppid)
+	for _, p := range l.Parents {
+		n := 0
+		for _, z := range p.Zombies {
+			if z.Waitable && z.AgeNS >= uint64(min) {
+				n++
+			}
+		}
+		if n > 0 && n >= c.Int("min-zombies") && (rx == nil || rx.MatchString(p.Comm)) {
+			out = append(out, p.PID)
 		}
 	}
 	sort.Ints(out)

@@ -358,7 +358,7 @@ func reportExplainAction(c *cli.Context) error {
 	owners := map[uint32]bool{}
 	var zombieSince, reaped uint64
 	add := func(t uint64, format string, args ...any) {
-		lines = append(lines, line{t, fmt.Sprintf(format, args...)})
+		lines = append(lines, line{t, output.Printable(fmt.Sprintf(format, args...))})
 	}
 	r, err := loadReplay(c, c.Args().Get(1), "", func(r *replay, rec *events.Record) {
 		if rec.PID != pid {
@@ -463,7 +463,7 @@ func reportTreeAction(c *cli.Context) error {
 			seen[v.PID] = true
 			continue
 		}
-		label := fmt.Sprintf("%d %s", v.PID, v.Comm)
+		label := fmt.Sprintf("%d %s", v.PID, output.Printable(v.Comm))
 		if v.State == "zombie" {
 			waited := "never waited"
 			if v.OwnerWaited {
@@ -482,7 +482,7 @@ func reportTreeAction(c *cli.Context) error {
 		if seen[p.PID] {
 			continue
 		}
-		label := fmt.Sprintf("%d %s", p.PID, p.Comm)
+		label := fmt.Sprintf("%d %s", p.PID, output.Printable(p.Comm))
 		if p.State == "Z" {
 			label += " <defunct> (zombie at start)"
 		}
