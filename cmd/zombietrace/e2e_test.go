@@ -1402,23 +1402,26 @@ func TestPs(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("ps: exit code %d; stderr:\n%s", r.code, r.stderr)
 	}
-	lines := strings.Split(r.stdout, "\n")
-	if !strings.HasPrefix(lines[0], "PID") {
-		t.Errorf("ps: no header: %q", lines[0])
-	}
-	found := false
-	for _, ln := range lines[1:] {
+	// The parents first (PARENT COMM ZOMBIES OLDEST PARENT COMMAND), then
+	// each parent's zombies (PID COMM AGE).
+	parentRow, zombieRow := false, false
+	for _, ln := range strings.Split(r.stdout, "\n") {
 		f := strings.Fields(ln)
-		if len(f) >= 6 && f[0] == strconv.Itoa(zpid) {
-			found = true
-			if f[1] != strconv.Itoa(ppid) || f[2] != "python3" || !strings.HasPrefix(f[3], "~") ||
-				f[4] != "1" || !strings.Contains(ln, python+" -c import os") {
-				t.Errorf("ps: zombie line %q: want ppid %d, comm python3, a known age (~...), 1 held, the parent's command", ln, ppid)
+		switch {
+		case len(f) >= 5 && f[0] == strconv.Itoa(ppid):
+			parentRow = true
+			if f[1] != "python3" || f[2] != "1" || !strings.HasPrefix(f[3], "~") || !strings.Contains(ln, python+" -c import os") {
+				t.Errorf("ps: parent line %q: want comm python3, 1 zombie, a known age (~...), its command", ln)
+			}
+		case len(f) >= 3 && f[0] == strconv.Itoa(zpid):
+			zombieRow = true
+			if f[1] != "python3" || !strings.HasPrefix(f[2], "~") {
+				t.Errorf("ps: zombie line %q: want comm python3, a known age (~...)", ln)
 			}
 		}
 	}
-	if !found {
-		t.Errorf("ps: zombie %d not listed:\n%s", zpid, r.stdout)
+	if !parentRow || !zombieRow || !strings.Contains(r.stdout, " under ") {
+		t.Errorf("ps: want the count, parent %d's row and zombie %d's row:\n%s", ppid, zpid, r.stdout)
 	}
 	if r.stderr != "" {
 		t.Errorf("ps: stderr %q", r.stderr)
@@ -1429,17 +1432,23 @@ func TestPs(t *testing.T) {
 		t.Fatalf("ps --json: exit code %d; stderr:\n%s", r.code, r.stderr)
 	}
 	var v struct {
-		AgesKnown bool `json:"ages_known"`
-		Zombies   []struct {
-			PID           int    `json:"pid"`
-			PPID          int    `json:"ppid"`
-			Comm          string `json:"comm"`
-			ParentCmd     string `json:"parent_cmd"`
-			AgeNS         int64  `json:"age_ns"`
-			AgeKnown      bool   `json:"age_known"`
-			Waitable      bool   `json:"waitable"`
-			ParentZombies int    `json:"parent_zombies"`
-		} `json:"zombies"`
+		Total     int    `json:"total"`
+		AgesKnown bool   `json:"ages_known"`
+		Source    string `json:"source"`
+		Parents   []struct {
+			PID     int    `json:"pid"`
+			Comm    string `json:"comm"`
+			Cmd     string `json:"cmd"`
+			Count   int    `json:"count"`
+			Zombies []struct {
+				PID      int    `json:"pid"`
+				PPID     int    `json:"ppid"`
+				Comm     string `json:"comm"`
+				AgeNS    int64  `json:"age_ns"`
+				AgeKnown bool   `json:"age_known"`
+				Waitable bool   `json:"waitable"`
+			} `json:"zombies"`
+		} `json:"parents"`
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &v); err != nil {
 		t.Fatalf("ps --json: %v: %q", err, r.stdout)
@@ -1447,25 +1456,29 @@ func TestPs(t *testing.T) {
 	if strings.Count(strings.TrimSpace(r.stdout), "\n") != 0 {
 		t.Errorf("ps --json: not one JSON object on one line: %q", r.stdout)
 	}
-	if !v.AgesKnown {
-		t.Errorf("ps --json as root: ages_known false")
+	if !v.AgesKnown || v.Source != "task iterator" {
+		t.Errorf("ps --json as root: ages_known %v, source %q: want the task iterator's ages", v.AgesKnown, v.Source)
 	}
-	found = false
-	for _, z := range v.Zombies {
-		if z.PID != zpid {
+	found := false
+	for _, p := range v.Parents {
+		if p.PID != ppid {
 			continue
 		}
-		found = true
-		if z.PPID != ppid || z.Comm != "python3" || !strings.HasPrefix(z.ParentCmd, python+" -c import os") ||
-			!z.AgeKnown || !z.Waitable || z.ParentZombies != 1 {
-			t.Errorf("ps --json: zombie %+v: want ppid %d, comm python3, parent_cmd of python, age known, waitable, 1 held", z, ppid)
+		if p.Comm != "python3" || !strings.HasPrefix(p.Cmd, python+" -c import os") || p.Count != 1 || len(p.Zombies) != 1 {
+			t.Errorf("ps --json: parent %+v: want python3, its command, 1 zombie", p)
+			continue
+		}
+		z := p.Zombies[0]
+		found = z.PID == zpid
+		if z.PPID != ppid || z.Comm != "python3" || !z.AgeKnown || !z.Waitable {
+			t.Errorf("ps --json: zombie %+v: want ppid %d, comm python3, age known, waitable", z, ppid)
 		}
 		if z.AgeNS < 1e8 || z.AgeNS > 60e9 {
 			t.Errorf("ps --json: age_ns %d, want >= 0.1 s (it has been a zombie that long) and < 60 s", z.AgeNS)
 		}
 	}
 	if !found {
-		t.Errorf("ps --json: zombie %d not listed: %s", zpid, r.stdout)
+		t.Errorf("ps --json: zombie %d not listed under %d: %s", zpid, ppid, r.stdout)
 	}
 
 	// Kill the parent: the zombie is inherited by this subreaper and reaped.
