@@ -61,7 +61,7 @@ type AuditEntry struct {
 	ParentComm    string         `json:"parent_comm"`
 	HeirPID       int            `json:"heir_pid,omitempty"`
 	HeirComm      string         `json:"heir_comm,omitempty"`
-	HeirReaps     bool           `json:"heir_reaps"`
+	HeirReaps     string         `json:"heir_reaps"` // yes, no, unknown
 	HeirVerdict   string         `json:"heir_verdict,omitempty"`
 	Signal        string         `json:"signal,omitempty"`
 	ZombiesBefore int            `json:"zombies_before"`
@@ -101,7 +101,7 @@ func (r *run) audit(e AuditEntry) {
 	e.Time = time.Now().UTC()
 	e.DryRun = r.opts.DryRun
 	e.ParentPID, e.ParentStart, e.ParentComm = r.t.PID, r.t.StartTicks, r.t.Comm
-	e.HeirPID, e.HeirComm, e.HeirReaps, e.HeirVerdict = r.heir.PID, r.heir.Comm, r.heir.Reaps, r.heir.Verdict
+	e.HeirPID, e.HeirComm, e.HeirReaps, e.HeirVerdict = r.heir.PID, r.heir.Comm, r.heir.Reaping.String(), r.heir.Verdict
 	if r.opts.Audit != nil {
 		b, _ := json.Marshal(e)
 		r.opts.Audit.Write(append(b, '\n'))
@@ -113,12 +113,15 @@ func Plan(t *Target, heir Heir, opts Options) []string {
 	steps := []string{fmt.Sprintf("nudge: SIGCHLD to %d (%s), repeated while each nudge reaps something (helps a parent whose handler reaps but lost coalesced signals)", t.PID, t.Comm)}
 	if opts.Strategy >= Terminate {
 		s := fmt.Sprintf("terminate: SIGTERM to %d; its %d zombies go to %d (%s, %s)", t.PID, len(t.Zombies), heir.PID, heir.Comm, heir.Why)
-		if !heir.Reaps {
+		switch heir.Reaping {
+		case ReapingNo:
 			s += " — which will NOT reap them: " + heir.Verdict
 			if !opts.Force {
 				s += "; refused without --force"
 			}
-		} else {
+		case ReapingUnknown:
+			s += " — whether it reaps them is " + heir.Verdict + ": the result is verified"
+		default:
 			s += ", which will reap them: " + heir.Verdict
 		}
 		steps = append(steps, s)
@@ -159,10 +162,10 @@ func Run(t *Target, heir Heir, w *Watch, opts Options) (*Outcome, error) {
 	if opts.Strategy < Terminate {
 		return r.finish(), nil
 	}
-	if !heir.Reaps && !opts.Force {
+	if heir.Reaping == ReapingNo && !opts.Force {
+		// Said once: the caller prints the refusal.
 		msg := fmt.Sprintf("not terminating %d: its zombies would only move to %d (%s), which will not reap them (%s); use --force to do it anyway",
 			t.PID, heir.PID, heir.Comm, heir.Verdict)
-		r.say("%s", msg)
 		r.audit(AuditEntry{Action: "refuse", ZombiesBefore: len(r.left), ZombiesAfter: len(r.left), Note: msg})
 		r.out.After = len(r.left)
 		return &r.out, &Refusal{msg}
@@ -205,7 +208,7 @@ func openChecked(pid int, startTicks uint64) (int, error) {
 
 func (r *run) signal(sig unix.Signal) error {
 	if err := unix.PidfdSendSignal(r.pidfd, sig, nil, 0); err != nil {
-		return fmt.Errorf("sending %v to %d: %w", sig, r.t.PID, err)
+		return fmt.Errorf("sending %s to %d: %w", unix.SignalName(sig), r.t.PID, err)
 	}
 	return nil
 }
@@ -298,14 +301,14 @@ func (r *run) end(sig unix.Signal, name string) bool {
 	died := r.waitExit(r.opts.Grace)
 	if !died {
 		r.say("%s: %d (%s) is still alive after %s", name, r.t.PID, r.t.Comm, r.opts.Grace)
-		r.audit(AuditEntry{Action: name, Signal: sig.String(), ZombiesBefore: before, ZombiesAfter: len(r.left), WithinNS: int64(time.Since(began)), Note: "the parent did not exit"})
+		r.audit(AuditEntry{Action: name, Signal: unix.SignalName(sig), ZombiesBefore: before, ZombiesAfter: len(r.left), WithinNS: int64(time.Since(began)), Note: "the parent did not exit"})
 		return false
 	}
 	// The heir reaps now; an init may take a moment (pid 1 here: ~1.3 s).
 	r.waitFor(r.opts.Grace+3*time.Second, func() bool { return len(r.left) == 0 })
 	r.say("%s: %d (%s) exited; %d of %d zombies reaped within %s (%s)", name, r.t.PID, r.t.Comm, before-len(r.left), before,
 		time.Since(began).Round(time.Millisecond), describeCounts(r.out.ReapedBy))
-	r.audit(AuditEntry{Action: name, Signal: sig.String(), ZombiesBefore: before, ZombiesAfter: len(r.left),
+	r.audit(AuditEntry{Action: name, Signal: unix.SignalName(sig), ZombiesBefore: before, ZombiesAfter: len(r.left),
 		ReapedBy: copyCounts(r.out.ReapedBy), WithinNS: int64(time.Since(began))})
 	return len(r.left) == 0
 }
@@ -356,7 +359,7 @@ func RunStep(t *Target, heir Heir, opts Options) (*Outcome, error) {
 	case Kill:
 		name, sig = "kill", unix.SIGKILL
 	}
-	if opts.Strategy >= Terminate && !heir.Reaps && !opts.Force {
+	if opts.Strategy >= Terminate && heir.Reaping == ReapingNo && !opts.Force {
 		msg := fmt.Sprintf("not terminating %d (%s): its %d zombies would only move to %d (%s), which will not reap them (%s)",
 			t.PID, t.Comm, len(t.Zombies), heir.PID, heir.Comm, heir.Verdict)
 		r.audit(AuditEntry{Action: "refuse", ZombiesBefore: len(t.Zombies), ZombiesAfter: len(t.Zombies), Note: msg})
@@ -364,7 +367,7 @@ func RunStep(t *Target, heir Heir, opts Options) (*Outcome, error) {
 	}
 	if opts.DryRun {
 		r.say("remediate (dry run): would %s %d (%s), which holds %d zombies; heir %d (%s): %s", name, t.PID, t.Comm, len(t.Zombies), heir.PID, heir.Comm, heir.Verdict)
-		r.audit(AuditEntry{Action: name, Signal: sig.String(), ZombiesBefore: len(t.Zombies), ZombiesAfter: len(t.Zombies), Note: "dry run"})
+		r.audit(AuditEntry{Action: name, Signal: unix.SignalName(sig), ZombiesBefore: len(t.Zombies), ZombiesAfter: len(t.Zombies), Note: "dry run"})
 		return &r.out, nil
 	}
 	fd, err := openChecked(t.PID, t.StartTicks)
@@ -376,7 +379,7 @@ func RunStep(t *Target, heir Heir, opts Options) (*Outcome, error) {
 	if err := r.signal(sig); err != nil {
 		return nil, err
 	}
-	r.say("remediate: %s: %v to %d (%s), which holds %d zombies", name, sig, t.PID, t.Comm, len(t.Zombies))
-	r.audit(AuditEntry{Action: name, Signal: sig.String(), ZombiesBefore: len(t.Zombies), ZombiesAfter: len(t.Zombies), Note: "outcome shown by the live trace"})
+	r.say("remediate: %s: %s to %d (%s), which holds %d zombies", name, unix.SignalName(sig), t.PID, t.Comm, len(t.Zombies))
+	r.audit(AuditEntry{Action: name, Signal: unix.SignalName(sig), ZombiesBefore: len(t.Zombies), ZombiesAfter: len(t.Zombies), Note: "outcome shown by the live trace"})
 	return &r.out, nil
 }

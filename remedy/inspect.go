@@ -12,7 +12,9 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
+	"github.com/zombietrace/zombietrace/internal/zombies"
 	"github.com/zombietrace/zombietrace/procfs"
 )
 
@@ -39,9 +41,13 @@ func (r *Refusal) Error() string { return r.Reason }
 
 // Policy says what may be touched.
 type Policy struct {
-	Protected  []string // comms never signalled
-	StartTicks uint64   // if set, the pid must still have this start (pid reuse)
-	Self       int      // zombietrace's own pid (it and its ancestors are refused)
+	Protected []string // comms never signalled
+	// StartNS, when CheckStart is set, is the start the pid must still have
+	// (boot ns, as trace --json gives it; /proc keeps it to the 10 ms
+	// tick): a pid reused since is refused.
+	StartNS    uint64
+	CheckStart bool
+	Self       int // zombietrace's own pid (it and its ancestors are refused)
 }
 
 // zombieChildren lists pid's children in state Z.
@@ -65,9 +71,9 @@ func Inspect(pid int, pol Policy) (*Target, error) {
 		}
 		return nil, err
 	}
-	if pol.StartTicks != 0 && st.StartTicks != pol.StartTicks {
-		return nil, &Refusal{fmt.Sprintf("pid %d was reused: it now belongs to %q, started at tick %d, not the process traced (tick %d)",
-			pid, st.Comm, st.StartTicks, pol.StartTicks)}
+	if pol.CheckStart && st.StartTicks != procfs.StartTicks(pol.StartNS) {
+		return nil, &Refusal{fmt.Sprintf("pid %d (%s) started at start_ns %d (to the 10 ms tick), not %d: the pid was reused, or START_NS is not this process's",
+			pid, st.Comm, st.StartNS(), pol.StartNS)}
 	}
 	if st.Flags&procfs.PFKthread != 0 || pid == 2 || st.PPID == 2 {
 		return nil, &Refusal{fmt.Sprintf("pid %d (%s) is a kernel thread", pid, st.Comm)}
@@ -108,15 +114,45 @@ func Inspect(pid int, pol Policy) (*Target, error) {
 	return t, nil
 }
 
+// Reaping is what can be known of whether a heir reaps what it inherits.
+type Reaping int
+
+const (
+	// ReapingUnknown: nothing says either way (an init may reap without a
+	// wait visible from here): terminating proceeds, and the result is
+	// verified.
+	ReapingUnknown Reaping = iota
+	ReapingYes
+	// ReapingNo: known not to (stopped, or holding old zombies of its
+	// own): terminating only moves the zombies, refused without --force.
+	ReapingNo
+)
+
+func (r Reaping) String() string { return [...]string{"unknown", "yes", "no"}[r] }
+
 // Heir is who inherits the parent's children when it dies, and whether it
-// will reap them (judged without history, plus what the tracer saw).
+// will reap them.
 type Heir struct {
 	PID     int
 	Comm    string
 	Why     string // nearest child subreaper, or the pid-namespace init
-	Reaps   bool
+	Reaping Reaping
 	Verdict string
 }
+
+// Evidence is what has been observed around a target, for the heir's
+// judgement.
+type Evidence struct {
+	// SeenReaping: the tracer saw pid reap (nil: no tracer ran).
+	SeenReaping func(pid int) bool
+	// Zombies: the host's zombies now, with their ages (nil: not listed).
+	Zombies *zombies.List
+}
+
+// heirEvidenceAge: a heir holding a zombie of its own this old does not
+// reap. An init that reaps late (one reaps ~1.3 s after the fact with no
+// wait syscall to see) stays well under it.
+const heirEvidenceAge = 3 * time.Second
 
 // knownReapers are inits and supervisors that wait for what they inherit.
 var knownReapers = map[string]bool{
@@ -133,7 +169,7 @@ const (
 // FindHeir walks up from the parent as the kernel's find_new_reaper does:
 // the nearest ancestor marked child subreaper in the parent's pid namespace,
 // else that namespace's init.
-func FindHeir(t *Target, subreapers map[uint32]bool, seenReaping func(pid int) bool) (Heir, error) {
+func FindHeir(t *Target, subreapers map[uint32]bool, ev Evidence) (Heir, error) {
 	root := procfs.Default
 	st, err := root.Stat(t.PID)
 	if err != nil {
@@ -156,7 +192,7 @@ func FindHeir(t *Target, subreapers map[uint32]bool, seenReaping func(pid int) b
 			if subreapers[uint32(a)] && !isInit {
 				h.Why = "the nearest child subreaper"
 			}
-			h.Reaps, h.Verdict = judge(a, as, ast, seenReaping)
+			h.Reaping, h.Verdict = judge(a, as, ast, ev)
 			return h, nil
 		}
 		a = as.PPID
@@ -164,20 +200,51 @@ func FindHeir(t *Target, subreapers map[uint32]bool, seenReaping func(pid int) b
 	return Heir{}, errors.New("no ancestor found to inherit the zombies")
 }
 
-func judge(pid int, p procfs.Proc, st procfs.Status, seenReaping func(int) bool) (bool, string) {
+// judge decides from what can be known now: the heir's signal disposition
+// and state, whether it is in a wait, what the tracer saw, whether it holds
+// old zombies of its own, and known init names. When nothing says, it is
+// unknown, never a guessed "no".
+func judge(pid int, p procfs.Proc, st procfs.Status, ev Evidence) (Reaping, string) {
 	switch {
 	case pid == os.Getpid():
-		return true, "it is this zombietrace, which reaps what it inherits"
+		return ReapingYes, "it is this zombietrace, which reaps what it inherits"
+	case p.State == 'T' || p.State == 't':
+		return ReapingNo, "it is stopped: it reaps nothing until it is continued"
 	case procfs.HasSignal(st.SigIgn, sigCHLD):
-		return true, "it ignores SIGCHLD: the kernel releases inherited zombies at once"
+		return ReapingYes, "it ignores SIGCHLD: the kernel releases inherited zombies at once"
 	case st.Syscall == nrWait4 || st.Syscall == nrWaitid || strings.Contains(st.Wchan, "do_wait"):
-		return true, "it is blocked in a wait right now"
-	case seenReaping != nil && seenReaping(pid):
-		return true, "the tracer saw it reap"
-	case knownReapers[p.Comm]:
-		return true, fmt.Sprintf("%s is an init/supervisor that reaps", p.Comm)
-	case procfs.HasSignal(st.SigCgt, sigCHLD):
-		return true, "it handles SIGCHLD (a handler is installed), so it probably reaps"
+		return ReapingYes, "it is blocked in a wait right now"
+	case ev.SeenReaping != nil && ev.SeenReaping(pid):
+		return ReapingYes, "the tracer saw it reap"
 	}
-	return false, "it neither waits, nor handles or ignores SIGCHLD, nor is a known init: the zombies would stay, under it"
+	if n, oldest := heldZombies(ev.Zombies, pid); oldest >= heirEvidenceAge {
+		return ReapingNo, fmt.Sprintf("it has held %d %s of its own for %s without reaping", n, plural(n, "zombie"), oldest.Round(100*time.Millisecond))
+	}
+	switch {
+	case knownReapers[p.Comm]:
+		return ReapingYes, fmt.Sprintf("%s is an init/supervisor that reaps", p.Comm)
+	case procfs.HasSignal(st.SigCgt, sigCHLD):
+		return ReapingYes, "it handles SIGCHLD (a handler is installed), so it probably reaps"
+	}
+	return ReapingUnknown, "unknown: it is not in a wait, neither handles nor ignores SIGCHLD, holds no old zombies and is no known init; some inits reap without a wait seen from here"
+}
+
+// heldZombies: how many zombies pid holds, and the oldest one's age.
+func heldZombies(l *zombies.List, pid int) (int, time.Duration) {
+	if l == nil || !l.AgesKnown {
+		return 0, 0
+	}
+	for _, p := range l.Parents {
+		if p.PID == pid {
+			return p.Count, time.Duration(p.Oldest)
+		}
+	}
+	return 0, 0
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
 }

@@ -47,20 +47,23 @@ func reapCommand() *cli.Command {
 	}
 }
 
-func parseParent(s string) (int, uint64, error) {
+// parseParent reads PID or PID:START_NS. A START_NS is always checked
+// against the process (a short one, a truncated paste, is a mismatch, not
+// "no check").
+func parseParent(s string) (pid int, startNS uint64, hasStart bool, err error) {
 	pidStr, startStr, hasStart := strings.Cut(s, ":")
-	pid, err := strconv.Atoi(pidStr)
+	pid, err = strconv.Atoi(pidStr)
 	if err != nil || pid <= 0 {
-		return 0, 0, fmt.Errorf("--parent %q: want PID or PID:START_NS", s)
+		return 0, 0, false, fmt.Errorf("--parent %q: want PID or PID:START_NS", s)
 	}
 	if !hasStart {
-		return pid, 0, nil
+		return pid, 0, false, nil
 	}
 	ns, err := strconv.ParseUint(startStr, 10, 64)
-	if err != nil || ns == 0 {
-		return 0, 0, fmt.Errorf("--parent %q: START_NS must be the start_ns of trace --json", s)
+	if err != nil {
+		return 0, 0, false, fmt.Errorf("--parent %q: START_NS must be the start_ns of trace --json", s)
 	}
-	return pid, procfs.StartTicks(ns), nil
+	return pid, ns, true, nil
 }
 
 func openAudit(path string) (io.WriteCloser, error) {
@@ -111,11 +114,11 @@ func reapAction(c *cli.Context) error {
 		DryRun: !c.Bool("yes"), Out: os.Stdout, Audit: auditW}
 	pol := remedy.Policy{Protected: c.StringSlice("protect"), Self: os.Getpid()}
 	if c.IsSet("parent") {
-		pid, start, err := parseParent(c.String("parent"))
+		pid, start, hasStart, err := parseParent(c.String("parent"))
 		if err != nil {
 			return err
 		}
-		pol.StartTicks = start
+		pol.StartNS, pol.CheckStart = start, hasStart
 		return remediateOne(pid, pol, opts)
 	}
 	targets, err := autoTargets(c)
@@ -194,7 +197,11 @@ func remediateOne(pid int, pol remedy.Policy, opts remedy.Options) error {
 	if err != nil {
 		return err
 	}
-	heir, err := remedy.FindHeir(t, subreapers, nil)
+	held, _, err := zombies.Collect(procfs.Default)
+	if err != nil {
+		return err
+	}
+	heir, err := remedy.FindHeir(t, subreapers, remedy.Evidence{Zombies: held})
 	if err != nil {
 		return fmt.Errorf("reap: %w", err)
 	}

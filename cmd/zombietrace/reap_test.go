@@ -224,6 +224,9 @@ func TestReapRefusals(t *testing.T) {
 		{"itself and ancestors", []string{"--parent", itoa(os.Getpid())}, "zombietrace itself or one of its ancestors"},
 		{"no zombies", []string{"--parent", itoa(idle.Process.Pid)}, "holds no zombies"},
 		{"reused pid", []string{"--parent", itoa(parent) + ":" + strconv.FormatUint((start+500)*1e7, 10)}, "reused"},
+		// A truncated paste: shorter than a tick, still checked (it turned
+		// the check off).
+		{"short start_ns", []string{"--parent", itoa(parent) + ":12345"}, "not 12345: the pid was reused"},
 		{"protected", []string{"--parent", itoa(parent), "--protect", "never_waits.py", "--protect", "python3"}, "protected"},
 		{"bad strategy", []string{"--parent", itoa(parent), "--strategy", "nuke"}, "want nudge, terminate or kill"},
 	}
@@ -248,8 +251,9 @@ func TestReapRefusals(t *testing.T) {
 	checkZombies(t, zombies, true, "zombie %d vanished in a dry run")
 }
 
-// SCENARIOS.md 10: a container whose pid 1 never waits: terminating the
-// parent would only move the zombies; refused without --force.
+// SCENARIOS.md 10: a container whose pid 1 never waits (it has held a
+// zombie of its own for seconds): terminating the parent would only move
+// the zombies; refused without --force, said once.
 func TestReapRefusesUselessTerminate(t *testing.T) {
 	e2e(t)
 	pids, _ := target(t, "pidns_nowait.c")
@@ -257,14 +261,74 @@ func TestReapRefusesUselessTerminate(t *testing.T) {
 	zombies := rawInts(t, pids, "children")
 	// Killing the namespace's init tears it down: nothing outlives the test.
 	t.Cleanup(func() { unix.Kill(rawInt(t, pids, "init"), unix.SIGKILL) })
+	time.Sleep(heirEvidenceWait) // the init's own zombie is old enough to tell
 	r := zt(t, 60*time.Second, "reap", "--parent", itoa(parent), "--strategy", "terminate", "--grace", "300ms", "--yes")
-	if r.code == 0 || !strings.Contains(r.stderr, "will not reap them") {
+	if r.code == 0 || !strings.Contains(r.stderr, "will not reap them") || !strings.Contains(r.stderr, "held 1 zombie of its own") {
 		t.Fatalf("want a refusal: %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if strings.Contains(r.stdout, "not terminating") {
+		t.Errorf("the refusal is printed twice (stdout and stderr):\n%s\n%s", r.stdout, r.stderr)
 	}
 	if !alive(parent) {
 		t.Error("the parent was terminated although its heir never waits")
 	}
 	checkZombies(t, zombies, true, "zombie %d vanished")
+}
+
+// heirEvidenceWait: how long a test lets a heir's own zombie age before a
+// reap judges it (remedy's heirEvidenceAge, 3 s, and a margin).
+const heirEvidenceWait = 3500 * time.Millisecond
+
+// A heir nothing is known of (not in a wait, no SIGCHLD handler, no known
+// init name, no old zombies: like an init that reaps without a visible wait)
+// is "unknown": terminate proceeds, and the result is verified. Here it is
+// a subreaper that reaps by polling.
+func TestReapUnknownHeirProceeds(t *testing.T) {
+	e2e(t)
+	heir := exec.Command(python, "-c", `
+import ctypes, os, subprocess, sys, time
+ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+p = subprocess.Popen([sys.executable, sys.argv[1]], stdout=subprocess.PIPE)
+sys.stdout.write(p.stdout.readline().decode())
+sys.stdout.flush()
+while True:
+    time.sleep(0.3)
+    try:
+        while os.waitpid(-1, os.WNOHANG)[0] > 0:
+            pass
+    except ChildProcessError:
+        pass
+`, filepath.Join(filepath.Dir(scenariosDir), "remediation", "never_waits.py"))
+	out, err := heir.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := heir.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { heir.Process.Kill(); heir.Wait() })
+	l, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatalf("no pids: %v", err)
+	}
+	var v struct {
+		Pids map[string]json.RawMessage `json:"pids"`
+	}
+	if err := json.Unmarshal([]byte(l), &v); err != nil {
+		t.Fatalf("%q: %v", l, err)
+	}
+	parent, zombies := rawInt(t, v.Pids, "parent"), rawInts(t, v.Pids, "children")
+	audit := filepath.Join(t.TempDir(), "audit.jsonl")
+	r := zt(t, 60*time.Second, "reap", "--parent", itoa(parent), "--strategy", "terminate", "--grace", "1s", "--yes", "--audit", audit)
+	if r.code != 0 || !strings.Contains(r.stdout, "whether it reaps them is unknown") || !strings.Contains(r.stdout, "done: all") {
+		t.Fatalf("want terminate to proceed past an unknown heir and clear the zombies: %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	checkZombies(t, zombies, false, "%d is still a zombie")
+	for _, l := range auditLines(t, audit) {
+		if l.str("action") == "terminate" && (l.str("heir_reaps") != "unknown" || l.int("heir_pid") != int64(heir.Process.Pid)) {
+			t.Errorf("terminate audit %s: want heir %d, heir_reaps unknown", l, heir.Process.Pid)
+		}
+	}
 }
 
 // trace --remediate applies the nudge continuously.

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/zombietrace/zombietrace/events"
+	"github.com/zombietrace/zombietrace/internal/zombies"
+	"github.com/zombietrace/zombietrace/procfs"
 	"github.com/zombietrace/zombietrace/remedy"
 	"github.com/zombietrace/zombietrace/tracer"
 )
@@ -69,7 +71,12 @@ func (r *remediator) step(ppid, n int) {
 		want = remedy.Terminate // the nudge did not clear them
 	}
 	subreapers, _ := tracer.Subreapers()
-	heir, err := remedy.FindHeir(t, subreapers, func(pid int) bool { return r.eng.HasReaped(uint32(pid)) })
+	ev := remedy.Evidence{SeenReaping: func(pid int) bool { return r.eng.HasReaped(uint32(pid)) }}
+	if want == remedy.Terminate {
+		// Whether the heir holds old zombies matters only when the parent dies.
+		ev.Zombies, _, _ = zombies.Collect(procfs.Default)
+	}
+	heir, err := remedy.FindHeir(t, subreapers, ev)
 	if err != nil {
 		fmt.Fprintf(r.log, "remediate: %d: %v\n", ppid, err)
 		return

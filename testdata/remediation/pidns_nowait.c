@@ -4,8 +4,9 @@
  * The outer program (O) unshare()s a new pid namespace and forks its init (I,
  * pid 1 inside). The init is a plain program, like `sleep` as a container
  * entrypoint: SIGCHLD keeps its default disposition (NOT ignored: that would
- * autoreap the orphans) and it never waits. It forks a parent P (pid 2
- * inside) and sleeps up to 60 s (INIT_LIFETIME_S). P forks 3 children that
+ * autoreap the orphans) and it never waits. It forks a parent P (pid 3
+ * inside) and sleeps up to 60 s (INIT_LIFETIME_S). Before P it forks a helper
+ * that exits at once: the init's own zombie, which it never reaps either. P forks 3 children that
  * exit at once, never waits, and sleeps. Each process inside learns its host
  * pid by reading the /proc/self link (/proc is the host's, not remounted) and
  * sends it to O through a pipe. Once the children are `Z` in /proc, O prints:
@@ -111,7 +112,7 @@ static void send_msg(int wfd, int role)
 		_exit(1);
 }
 
-/* P: pid 2 inside. Forks NCHILD children that exit at once; never waits. */
+/* P: pid 3 inside. Forks NCHILD children that exit at once; never waits. */
 static int run_parent(int wfd)
 {
 	int i;
@@ -131,7 +132,9 @@ static int run_parent(int wfd)
 	return 0;
 }
 
-/* I: pid 1 inside. SIGCHLD default, never waits. */
+/* I: pid 1 inside. SIGCHLD default, never waits: it already holds a
+ * zombie of its own (a helper it forked at start), the evidence a tool can
+ * see that it does not reap. */
 static int run_init(int wfd, pid_t outer)
 {
 	int devnull;
@@ -148,6 +151,11 @@ static int run_init(int wfd, pid_t outer)
 		dup2(devnull, STDOUT_FILENO);
 		close(devnull);
 	}
+	p = fork();
+	if (p == -1)
+		return 1;
+	if (p == 0)
+		_exit(0); /* the init's own leftover zombie */
 	p = fork();
 	if (p == -1)
 		return 1;
