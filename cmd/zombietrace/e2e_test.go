@@ -1408,7 +1408,7 @@ func TestPs(t *testing.T) {
 	for _, ln := range strings.Split(r.stdout, "\n") {
 		f := strings.Fields(ln)
 		switch {
-		case len(f) >= 5 && f[0] == strconv.Itoa(ppid):
+		case len(f) >= 5 && f[0] == strconv.Itoa(ppid) && !strings.Contains(ln, " holds "):
 			parentRow = true
 			if f[1] != "python3" || f[2] != "1" || !strings.HasPrefix(f[3], "~") || !strings.Contains(ln, python+" -c import os") {
 				t.Errorf("ps: parent line %q: want comm python3, 1 zombie, a known age (~...), its command", ln)

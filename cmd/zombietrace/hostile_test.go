@@ -116,16 +116,19 @@ func TestHostileNames(t *testing.T) {
 	if r := recorder.wait(t, ctx); r.code != 0 {
 		t.Fatalf("record: exit %d: %s", r.code, r.stderr)
 	}
-	for _, args := range [][]string{
-		{"report", rec},
-		{"report", "events", rec},
-		{"report", "tree", "--at", "4s", rec},
-		{"report", "explain", fmt.Sprint(kids[0]), rec},
+	for _, c := range []struct {
+		args []string
+		want string // "" when the view shows no child's name
+	}{
+		{[]string{"report", rec}, ""},
+		{[]string{"report", "events", rec}, `red\x1b[0m`},
+		{[]string{"report", "tree", "--at", "4s", rec}, `red\x1b[0m`},
+		{[]string{"report", "explain", fmt.Sprint(kids[len(kids)-1]), rec}, `ex\x1b[2Jy\nz`}, // its exec's path
 	} {
-		r := zt(t, 30*time.Second, args...)
+		r := zt(t, 30*time.Second, c.args...)
 		if r.code != 0 {
-			t.Fatalf("%v: exit %d: %s", args, r.code, r.stderr)
+			t.Fatalf("%v: exit %d: %s", c.args, r.code, r.stderr)
 		}
-		assertPrintable(t, strings.Join(args[:len(args)-1], " "), r.stdout+r.stderr, `red\x1b[0m`)
+		assertPrintable(t, strings.Join(c.args[:len(c.args)-1], " "), r.stdout+r.stderr, c.want)
 	}
 }
