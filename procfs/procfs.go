@@ -51,6 +51,17 @@ func (r Root) Stat(pid int) (Proc, error) {
 	return parseStat(pid, b)
 }
 
+// Comm is the command name of the process with pid that started at startNS
+// (boot ns, as the tracer gives it; compared to the clock tick), or "" when
+// it is gone or the pid is another process's now.
+func (r Root) Comm(pid int, startNS uint64) string {
+	p, err := r.Stat(pid)
+	if err != nil || p.StartTicks != StartTicks(startNS) {
+		return ""
+	}
+	return p.Comm
+}
+
 // parseStat parses a stat line; comm may hold spaces and parentheses, so the
 // fields after it are found from the last ')'.
 func parseStat(pid int, b []byte) (Proc, error) {

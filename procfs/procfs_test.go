@@ -31,3 +31,22 @@ func TestDescendantsOfSelf(t *testing.T) {
 		t.Fatal("no error for a missing pid")
 	}
 }
+
+// Comm names a process by pid and start time: a start in another clock
+// tick is another process (a reuse of the pid).
+func TestCommOfSelf(t *testing.T) {
+	self, err := Default.Stat(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	startNS := self.StartNS() + 1234 // the tracer's start is exact, /proc's to the tick
+	if got := Default.Comm(os.Getpid(), startNS); got != self.Comm || got == "" {
+		t.Errorf("Comm(self) = %q, want %q", got, self.Comm)
+	}
+	if got := Default.Comm(os.Getpid(), startNS+nsPerTick); got != "" {
+		t.Errorf("Comm of another start = %q, want empty", got)
+	}
+	if got := Default.Comm(-5, startNS); got != "" {
+		t.Errorf("Comm of no process = %q", got)
+	}
+}
