@@ -43,6 +43,17 @@ type Header struct {
 	CommandLine  []string `json:"command_line"`
 	Mode         string   `json:"mode"` // light | exact
 	Filter       string   `json:"filter,omitempty"`
+	// Follow: a recording of a followed tree (record --pid), not the host.
+	Follow *Follow `json:"follow,omitempty"`
+}
+
+// Follow says whose waits a followed recording kept from its start: the
+// seeded tree and the process that owed it a reap (events.Engine.Follow).
+// Reports need it to tell a parent that never waited from one whose waits
+// were not traced.
+type Follow struct {
+	PIDs []uint32 `json:"pids"`
+	AtNS uint64   `json:"at_ns"` // boot ns: the processes with those pids that had started by then
 }
 
 // Proc is one line of the process table snapshot.
