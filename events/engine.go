@@ -74,16 +74,23 @@ type parent struct {
 	key        Key
 	comm       [16]byte
 	commStr    string
+	named      bool // the name lookup (SetNames) was asked
 	children   uint64
 	inherited  uint64
 	reaped     uint64
 	autoreaped uint64
 	waited     bool
-	deathTime  uint64
-	owed       *proc   // the children it owes a reap (a list through proc.nextOwed)
-	samePID    *parent // another incarnation of this pid (parentTable)
-	nowed      int
-	zombieNS   durations
+	// watched: its waits were observable the whole time (host-wide, or
+	// followed from its fork or from the start: Follow).
+	watched bool
+	// releasedUnseen: a process it owed was released with no wait seen: it
+	// may have waited in a way the tracer cannot see.
+	releasedUnseen bool
+	deathTime      uint64
+	owed           *proc   // the children it owes a reap (a list through proc.nextOwed)
+	samePID        *parent // another incarnation of this pid (parentTable)
+	nowed          int
+	zombieNS       durations
 }
 
 // link and unlink keep the owed list: no hashing per child.
@@ -162,6 +169,10 @@ type Engine struct {
 	window    uint64  // reaps and forks before this do not count in the stats
 	evicted   uint64  // parents dropped from the bounded table
 	maxPa     int
+	names     func(Key) string // SetNames
+	followed  bool             // Follow: a followed tree, not the host
+	seeded    map[uint32]bool  // Follow: pids followed from the start
+	seededAt  uint64
 }
 
 // evictParents drops parents that owe nothing, dead ones first, until the
@@ -192,6 +203,28 @@ func (e *Engine) evictParents() {
 // CountFrom makes the per-parent statistics count only what happens from t
 // on (report --from); earlier events still build the state.
 func (e *Engine) CountFrom(t uint64) { e.window = t }
+
+// Follow tells the engine that the session traces a followed tree, not the
+// host (run, trace --pid, record --pid): the events show a process's waits
+// only while it is followed or owes a followed process its reap. pids are
+// the processes whose waits were kept from the start (the seeded tree, and
+// whoever owed it a reap then); a pid names the process that had it at
+// boot time at (a later process with the pid is another). A process forked
+// in the tree is followed from its fork. Call it before the first event.
+func (e *Engine) Follow(pids []uint32, at uint64) {
+	e.followed = true
+	e.seeded = make(map[uint32]bool, len(pids))
+	for _, pid := range pids {
+		e.seeded[pid] = true
+	}
+	e.seededAt = at
+}
+
+// watchedFromStart: k's waits were observable the whole time (the parent
+// entry of a process forked while traced is marked at creation instead).
+func (e *Engine) watchedFromStart(k Key) bool {
+	return !e.followed || (e.seeded[k.PID] && k.Start <= e.seededAt)
+}
 
 // proc finds a process by identity: one uint32 lookup (struct keys hash
 // slowly), then the start time. A pid holds one incarnation: a newer process
@@ -233,6 +266,24 @@ func NewEngine(mode Mode, emit func(*Record)) *Engine {
 		emit:  emit,
 		maxPa: MaxParents,
 	}
+}
+
+// SetNames gives the engine a way to learn the command name of a parent it
+// met without one: it did not see its fork, exec or waits (pid 1 or a
+// subreaper that only inherited, the --pid target, a parent of processes
+// that existed before tracing). Live sessions read /proc, reports the
+// recording's process table. It is asked at most once per parent, when the
+// parent first owes a reap (while it most likely lives) or its name is
+// first needed; "" means unknown. A name the events give later replaces it.
+func (e *Engine) SetNames(f func(Key) string) { e.names = f }
+
+// nameParent asks for the name of a parent the events did not name.
+func (e *Engine) nameParent(pa *parent) {
+	if pa.commStr != "" || pa.named || e.names == nil || pa.key == (Key{}) {
+		return
+	}
+	pa.named = true
+	pa.commStr = e.names(pa.key)
 }
 
 // Begin sets the session's start (boot ns), the origin of the summary's
@@ -299,9 +350,12 @@ func (e *Engine) parentOf(k Key) *parent {
 		if e.parents.len() >= e.maxPa {
 			e.evictParents()
 		}
-		pa = &parent{key: k}
+		pa = &parent{key: k, watched: e.watchedFromStart(k)}
 		if p := e.proc(k); p != nil {
 			pa.comm, pa.commStr = p.comm, p.commStr
+			if p.forkTime != 0 {
+				pa.watched = true // followed from its fork
+			}
 		}
 		e.parents.put(pa)
 	}
@@ -353,7 +407,9 @@ func (e *Engine) setOwner(p *proc, owner Key, t uint64) {
 	p.ownedSince = t
 	e.seq++
 	p.seq = e.seq
-	e.parentOf(owner).link(p)
+	pa := e.parentOf(owner)
+	pa.link(p)
+	e.nameParent(pa) // a fork named it from the child's comm already
 }
 
 func (e *Engine) fork(ev *Event) {
@@ -894,6 +950,9 @@ func (e *Engine) reap(p *proc, t uint64, by ReapedBy, reaper Key, method string,
 	if pa == nil {
 		pa = e.parentOf(owner)
 	}
+	if by == ReapedByUnseen && owner != (Key{}) {
+		pa.releasedUnseen = true
+	}
 	if by != ReapedByAutoreap && t >= e.window {
 		if by != ReapedByUnseen {
 			pa.reaped++
@@ -1031,6 +1090,7 @@ func (e *Engine) commOf(k Key) string {
 		return p.commStr
 	}
 	if pa := e.parentRef(k); pa != nil {
+		e.nameParent(pa)
 		return pa.commStr
 	}
 	return ""
@@ -1132,14 +1192,16 @@ func (e *Engine) Summary(now uint64) Summary {
 		if pa.children == 0 && pa.inherited == 0 && outstanding[k] == 0 && pa.zombieNS.n == 0 {
 			return true
 		}
+		e.nameParent(pa)
 		comm := pa.commStr
-		if p := e.proc(k); p != nil {
+		if p := e.proc(k); p != nil && p.commStr != "" {
 			comm = p.commStr
 		}
 		st := ParentStats{
 			PID: k.PID, Start: k.Start, Comm: comm,
 			Children: pa.children, Inherited: pa.inherited, Reaped: pa.reaped,
 			Autoreaped: pa.autoreaped, Outstanding: outstanding[k], Waited: pa.waited,
+			WaitedUnknown: !pa.waited && (!pa.watched || pa.releasedUnseen),
 			ZombieNSTotal: pa.zombieNS.total, ZombieNSMax: pa.zombieNS.max,
 			ZombieNSP50: pa.zombieNS.median(), ZombieNSP99: pa.zombieNS.percentile99(),
 		}

@@ -91,15 +91,20 @@ type Zombie struct {
 
 // ParentStats is what one parent (or reaper) did with its children.
 type ParentStats struct {
-	PID           uint32
-	Start         uint64
-	Comm          string
-	Children      uint64 // forked while traced
-	Inherited     uint64 // received by reparenting
-	Reaped        uint64 // zombies it collected
-	Autoreaped    uint64 // children the kernel released for it
-	Outstanding   uint64 // zombies it owes now
-	Waited        bool   // entered a wait that could collect one of its children
+	PID         uint32
+	Start       uint64
+	Comm        string
+	Children    uint64 // forked while traced
+	Inherited   uint64 // received by reparenting
+	Reaped      uint64 // zombies it collected
+	Autoreaped  uint64 // children the kernel released for it
+	Outstanding uint64 // zombies it owes now
+	Waited      bool   // entered a wait that could collect one of its children
+	// WaitedUnknown (with Waited false): whether it waited is not known. Its
+	// waits were not observable the whole time (a followed session: it was
+	// neither followed from its fork or the start nor owed the tree a reap
+	// from the start), or a process it owed was released with no wait seen.
+	WaitedUnknown bool
 	ZombieNSTotal uint64
 	ZombieNSMax   uint64
 	ZombieNSP50   uint64
