@@ -261,7 +261,8 @@ type ZombieJSON struct {
 	Uncertain   bool   `json:"uncertain"`
 }
 
-// ParentJSON is one parent in the summary.
+// ParentJSON is one parent in the summary (docs/json.md says when waited
+// is null).
 type ParentJSON struct {
 	PID           uint32 `json:"pid"`
 	StartNS       uint64 `json:"start_ns"`
@@ -271,11 +272,21 @@ type ParentJSON struct {
 	Reaped        uint64 `json:"reaped"`
 	Autoreaped    uint64 `json:"autoreaped"`
 	Outstanding   uint64 `json:"outstanding"`
-	Waited        bool   `json:"waited"`
+	Waited        *bool  `json:"waited"` // null: unknown
 	ZombieNSTotal uint64 `json:"zombie_ns_total"`
 	ZombieNSMax   uint64 `json:"zombie_ns_max"`
 	ZombieNSP50   uint64 `json:"zombie_ns_p50"`
 	ZombieNSP99   uint64 `json:"zombie_ns_p99"`
+}
+
+// waitedJSON is waited as the contract has it: true, false (never), or
+// null (unknown).
+func waitedJSON(p events.ParentStats) *bool {
+	if !p.Waited && p.WaitedUnknown {
+		return nil
+	}
+	w := p.Waited
+	return &w
 }
 
 // ToJSON converts a summary to its contract form.
@@ -287,7 +298,7 @@ func ToJSON(s *events.Summary) SummaryJSON {
 	}
 	for _, p := range s.Parents {
 		out.Parents = append(out.Parents, ParentJSON{p.PID, p.Start, p.Comm, p.Children, p.Inherited,
-			p.Reaped, p.Autoreaped, p.Outstanding, p.Waited, p.ZombieNSTotal, p.ZombieNSMax, p.ZombieNSP50, p.ZombieNSP99})
+			p.Reaped, p.Autoreaped, p.Outstanding, waitedJSON(p), p.ZombieNSTotal, p.ZombieNSMax, p.ZombieNSP50, p.ZombieNSP99})
 	}
 	return out
 }

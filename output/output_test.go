@@ -267,3 +267,80 @@ func TestJSONIdentityReuse(t *testing.T) {
 		}
 	}
 }
+
+// waited is true, false (never) or null (unknown); readers that take it as
+// a bool see false for null.
+func TestJSONSummaryWaited(t *testing.T) {
+	var buf bytes.Buffer
+	w := NewJSONWriter(&buf, clock)
+	w.Summary(&events.Summary{Parents: []events.ParentStats{
+		{PID: 1, Comm: "systemd", Inherited: 2, WaitedUnknown: true},
+		{PID: 2, Comm: "leaky", Children: 3, Outstanding: 1},
+		{PID: 3, Comm: "good", Children: 1, Reaped: 1, Waited: true},
+	}})
+	w.Flush()
+	line := strings.TrimSpace(buf.String())
+	for _, want := range []string{
+		`"pid":1,"start_ns":0,"comm":"systemd","children":0,"inherited":2,"reaped":0,"autoreaped":0,"outstanding":0,"waited":null,`,
+		`"pid":2,"start_ns":0,"comm":"leaky","children":3,"inherited":0,"reaped":0,"autoreaped":0,"outstanding":1,"waited":false,`,
+		`"pid":3,"start_ns":0,"comm":"good","children":1,"inherited":0,"reaped":1,"autoreaped":0,"outstanding":0,"waited":true,`,
+	} {
+		if !strings.Contains(line, want) {
+			t.Errorf("summary lacks %s:\n%s", want, line)
+		}
+	}
+	var asBool struct {
+		Parents []struct {
+			PID    uint32 `json:"pid"`
+			Waited bool   `json:"waited"`
+		} `json:"parents"`
+	}
+	if err := json.Unmarshal([]byte(line), &asBool); err != nil {
+		t.Fatalf("a reader that takes waited as a bool: %v", err)
+	}
+	for _, p := range asBool.Parents {
+		if p.Waited != (p.PID == 3) {
+			t.Errorf("pid %d read as waited=%v", p.PID, p.Waited)
+		}
+	}
+}
+
+// WAITED is yes, NEVER or ?; only NEVER parents are on the NEVER WAITED
+// line, each with its name.
+func TestTextSummaryWaited(t *testing.T) {
+	var buf bytes.Buffer
+	w := NewTextWriter(&buf, clock, false)
+	w.Summary(&events.Summary{Parents: []events.ParentStats{
+		{PID: 22053, Comm: "leaky", Outstanding: 2, ZombieNSTotal: 3e9},
+		{PID: 1, Comm: "systemd", Inherited: 2, WaitedUnknown: true, ZombieNSTotal: 2e9},
+		{PID: 7, Comm: "good", Children: 1, Reaped: 1, Waited: true, ZombieNSTotal: 1e6},
+	}})
+	w.Flush()
+	out := buf.String()
+	if !strings.Contains(out, "NEVER WAITED while holding zombies: 22053 (leaky)\n") {
+		t.Errorf("want only the never-waiting parent on the NEVER WAITED line:\n%s", out)
+	}
+	waited := map[string]string{}
+	var col int
+	for _, l := range strings.Split(out, "\n") {
+		f := strings.Fields(l)
+		switch {
+		case len(f) > 0 && f[0] == "PID" && col == 0:
+			for i, h := range f {
+				if h == "WAITED" {
+					col = i
+				}
+			}
+		case col > 0 && len(f) > col:
+			waited[f[1]] = f[col]
+		}
+	}
+	for comm, want := range map[string]string{"leaky": "NEVER", "systemd": "?", "good": "yes"} {
+		if waited[comm] != want {
+			t.Errorf("%s: WAITED %q, want %q:\n%s", comm, waited[comm], want, out)
+		}
+	}
+	if !strings.Contains(out, "WAITED ?: ") {
+		t.Errorf("no note on what ? means:\n%s", out)
+	}
+}

@@ -145,19 +145,21 @@ func (t *TextWriter) Summary(s *events.Summary) error {
 	fmt.Fprintf(w, "\nPARENTS (by zombie time)\n")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "PID\tCOMM\tCHILDREN\tINHERITED\tREAPED\tAUTOREAPED\tOUTSTANDING\tWAITED\tZOMBIE TOTAL\tMAX\tP50\tP99")
+	unknown := false
 	for _, p := range s.Parents {
-		waited := "yes"
-		if !p.Waited {
-			waited = "NEVER"
-		}
+		waited := WaitedString(p)
+		unknown = unknown || waited == "?"
 		fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\n", p.PID, Printable(p.Comm), p.Children, p.Inherited,
 			p.Reaped, p.Autoreaped, p.Outstanding, waited, Dur(p.ZombieNSTotal), Dur(p.ZombieNSMax),
 			Dur(p.ZombieNSP50), Dur(p.ZombieNSP99))
 	}
 	tw.Flush()
+	if unknown {
+		fmt.Fprintf(w, "WAITED ?: no wait seen, but not all of its waits were observable, or a child of its was released with no visible wait\n")
+	}
 	var never []string
 	for _, p := range s.Parents {
-		if !p.Waited && (p.Outstanding > 0 || p.ZombieNSTotal > 0) {
+		if WaitedString(p) == "NEVER" && (p.Outstanding > 0 || p.ZombieNSTotal > 0) {
 			never = append(never, fmt.Sprintf("%d (%s)", p.PID, Printable(p.Comm)))
 		}
 	}
@@ -186,6 +188,18 @@ func plural(n uint64, one, many string) string {
 		return "1 " + one
 	}
 	return fmt.Sprintf("%d %s", n, many)
+}
+
+// WaitedString renders whether a parent waited: "yes", "NEVER" (its waits
+// were observable the whole time and none was seen) or "?" (unknown).
+func WaitedString(p events.ParentStats) string {
+	switch {
+	case p.Waited:
+		return "yes"
+	case p.WaitedUnknown:
+		return "?"
+	}
+	return "NEVER"
 }
 
 // Flush writes buffered output.
