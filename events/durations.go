@@ -59,6 +59,26 @@ func (d *durations) freeze() {
 	d.frozen = true
 }
 
+// with returns d with the values extra added, d unchanged: the summary's
+// statistics over the zombies a parent owes now too.
+func (d *durations) with(extra []uint64) durations {
+	if len(extra) == 0 {
+		return *d
+	}
+	// A frozen parent owes nothing: extra is empty then.
+	c := durations{n: d.n, total: d.total, max: d.max, samples: append([]uint64(nil), d.samples...)}
+	if d.hist != nil {
+		c.hist = make(map[uint32]uint64, len(d.hist))
+		for b, n := range d.hist {
+			c.hist[b] = n
+		}
+	}
+	for _, v := range extra {
+		c.add(v)
+	}
+	return c
+}
+
 // median and p99 are what the summary reports.
 func (d *durations) median() uint64 {
 	if d.frozen {

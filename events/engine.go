@@ -77,8 +77,11 @@ type parent struct {
 	named      bool // the name lookup (SetNames) was asked
 	children   uint64
 	inherited  uint64
+	preexisted uint64 // children first seen owed by it (they existed before counting began)
 	reaped     uint64
+	unseen     uint64 // released with no wait seen while it owed them
 	autoreaped uint64
+	passedOn   uint64 // owed by it, then reparented away at its death
 	waited     bool
 	// watched: its waits were observable the whole time (host-wide, or
 	// followed from its fork or from the start: Follow).
@@ -167,6 +170,7 @@ type Engine struct {
 	rec       Record
 	lastPa    *parent // a storm asks for the same parent again and again
 	window    uint64  // reaps and forks before this do not count in the stats
+	counting  bool    // the window is open: events count in the stats
 	evicted   uint64  // parents dropped from the bounded table
 	maxPa     int
 	names     func(Key) string // SetNames
@@ -201,8 +205,20 @@ func (e *Engine) evictParents() {
 }
 
 // CountFrom makes the per-parent statistics count only what happens from t
-// on (report --from); earlier events still build the state.
-func (e *Engine) CountFrom(t uint64) { e.window = t }
+// on (report --from); earlier events still build the state. What a parent
+// owes when the window opens counts as existing before (preexisted).
+func (e *Engine) CountFrom(t uint64) { e.window, e.counting = t, t == 0 }
+
+// openWindow starts counting: every process owed at this moment existed
+// before, for its owner's row.
+func (e *Engine) openWindow() {
+	e.counting = true
+	e.eachProc(func(p *proc) {
+		if p.ownerPa != nil {
+			p.ownerPa.preexisted++
+		}
+	})
+}
 
 // Follow tells the engine that the session traces a followed tree, not the
 // host (run, trace --pid, record --pid): the events show a process's waits
@@ -262,9 +278,10 @@ func NewEngine(mode Mode, emit func(*Record)) *Engine {
 		emit = func(*Record) {}
 	}
 	return &Engine{
-		mode:  mode,
-		emit:  emit,
-		maxPa: MaxParents,
+		mode:     mode,
+		emit:     emit,
+		maxPa:    MaxParents,
+		counting: true,
 	}
 }
 
@@ -306,6 +323,9 @@ func (e *Engine) Handle(ev *Event) {
 		}
 		if ev.Time > e.last {
 			e.last = ev.Time
+		}
+		if !e.counting && ev.Time >= e.window {
+			e.openWindow()
 		}
 	}
 	switch ev.Kind {
@@ -412,6 +432,17 @@ func (e *Engine) setOwner(p *proc, owner Key, t uint64) {
 	e.nameParent(pa) // a fork named it from the child's comm already
 }
 
+// adopt gives p, first seen now without its fork (it existed before
+// tracing, or its fork was lost), to its owner: a child that existed
+// before, in the owner's row.
+func (e *Engine) adopt(p *proc, owner Key, t uint64) {
+	p.parent = owner
+	e.setOwner(p, owner, t)
+	if pa := p.ownerPa; pa != nil && e.counting {
+		pa.preexisted++
+	}
+}
+
 func (e *Engine) fork(ev *Event) {
 	p, created := e.lookup(ev.Subject(), ev.Comm)
 	if !created {
@@ -422,7 +453,7 @@ func (e *Engine) fork(ev *Event) {
 	p.exitSignal = ev.Options
 	p.nspid = ev.NSPID
 	pa := e.parentOf(p.parent)
-	if ev.Time >= e.window {
+	if e.counting {
 		pa.children++
 	}
 	if pa.comm == ([16]byte{}) {
@@ -468,11 +499,10 @@ func (e *Engine) exit(ev *Event) {
 	if p.state != stateRunning {
 		return // a duplicate (signal->live fallback: two threads saw 0)
 	}
-	if p.owner == (Key{}) {
-		p.parent = ev.Peer()
-		e.setOwner(p, p.parent, ev.Time)
-	}
 	p.setComm(ev.Comm)
+	if p.owner == (Key{}) {
+		e.adopt(p, ev.Peer(), ev.Time)
+	}
 	p.state = stateExited
 	p.exitTime = ev.Time
 	p.status = DecodeWaitStatus(ev.Status)
@@ -496,7 +526,9 @@ func (e *Engine) exit(ev *Event) {
 	case p.autoreap:
 		p.zombieTime = ev.Time
 		e.emitExit(p, ev.Time)
-		e.parentOf(p.owner).autoreaped++
+		if pa := p.ownerPa; pa != nil && e.counting {
+			pa.autoreaped++
+		}
 		e.reap(p, ev.Time, ReapedByAutoreap, p.owner, "exit", false)
 	case p.exitSignal == 0:
 		// No notification will come (exit_signal 0): waitable from exit_notify.
@@ -514,16 +546,23 @@ func (e *Engine) reparent(p *proc, to Key, t uint64) {
 	if pa := e.parentRef(old); pa != nil && pa.deathTime != 0 && pa.deathTime <= t {
 		when = pa.deathTime
 	}
-	if p.state == stateZombie {
-		// Blame follows the kernel: the old owner owed it until now.
-		if since := maxU64(p.zombieTime, p.ownedSince); when > since {
-			e.parentOf(old).zombieNS.add(when - since)
+	if oldPa := p.ownerPa; oldPa != nil && e.counting {
+		oldPa.passedOn++
+		if p.state == stateZombie {
+			// Blame follows the kernel: the old owner owed it until now.
+			var owed uint64
+			if since := maxU64(p.zombieTime, p.ownedSince); when > since {
+				owed = when - since
+			}
+			oldPa.zombieNS.add(owed)
 		}
 	}
 	p.exitSignal = SIGCHLD // reparent_leader(): "we don't want people slaying init"
 	p.inheritor = to.PID
 	e.setOwner(p, to, when)
-	e.parentOf(to).inherited++
+	if pa := p.ownerPa; pa != nil && e.counting {
+		pa.inherited++
+	}
 	r := e.record(RecordReparent, when, p)
 	r.OldPPID = old.PID
 	r.NewPPID = to.PID
@@ -557,8 +596,7 @@ func (e *Engine) notify(ev *Event) {
 		p.uncertain = true // we never saw it exit
 	}
 	if p.owner == (Key{}) {
-		p.parent = receiver
-		e.setOwner(p, receiver, ev.Time)
+		e.adopt(p, receiver, ev.Time)
 	}
 	if p.state == stateReaped {
 		return
@@ -945,16 +983,14 @@ func (e *Engine) reap(p *proc, t uint64, by ReapedBy, reaper Key, method string,
 	if t > p.zombieTime {
 		zns = t - p.zombieTime
 	}
-	owner := p.owner
-	pa := p.ownerPa // linked while p is owed (never evicted then)
-	if pa == nil {
-		pa = e.parentOf(owner)
-	}
-	if by == ReapedByUnseen && owner != (Key{}) {
+	pa := p.ownerPa // linked while p is owed (never evicted then); nil: no owner known
+	if pa != nil && by == ReapedByUnseen {
 		pa.releasedUnseen = true
 	}
-	if by != ReapedByAutoreap && t >= e.window {
-		if by != ReapedByUnseen {
+	if pa != nil && by != ReapedByAutoreap && e.counting {
+		if by == ReapedByUnseen {
+			pa.unseen++
+		} else {
 			pa.reaped++
 		}
 		since := maxU64(p.zombieTime, p.ownedSince)
@@ -1023,12 +1059,11 @@ func (e *Engine) preexisting(ev *Event) {
 	if !created {
 		return // already seen through the live events
 	}
-	p.parent = ev.Peer()
 	p.preexist = true
 	if ev.Flags&FlagDelayedLeader != 0 {
 		// Z in /proc, but threads still run: not waitable until the last exits.
 		p.nspid = ev.NSPID
-		e.setOwner(p, p.parent, ev.Time)
+		e.adopt(p, ev.Peer(), ev.Time)
 		return
 	}
 	p.state = stateZombie
@@ -1038,7 +1073,7 @@ func (e *Engine) preexisting(ev *Event) {
 	p.exitSignal = ev.Options
 	p.status = DecodeWaitStatus(ev.Status)
 	p.nspid = ev.NSPID
-	e.setOwner(p, p.parent, ev.Time)
+	e.adopt(p, ev.Peer(), ev.Time)
 }
 
 func (e *Engine) lostEvents(ev *Event) {
@@ -1164,12 +1199,13 @@ func (e *Engine) Summary(now uint64) Summary {
 	if from := maxU64(e.first, e.window); now > from && from != 0 {
 		s.DurationNS = now - from
 	}
-	outstanding := make(map[Key]uint64)
+	if !e.counting && now >= e.window {
+		e.openWindow() // no event came after the window's start
+	}
 	e.eachProc(func(p *proc) {
 		if p.state != stateZombie {
 			return
 		}
-		outstanding[p.owner]++
 		var age uint64
 		if now > p.zombieTime {
 			age = now - p.zombieTime
@@ -1187,9 +1223,26 @@ func (e *Engine) Summary(now uint64) Summary {
 		}
 		return a.PID < b.PID
 	})
+	var owing []uint64 // the zombie time the parent at hand owes now, one per zombie
 	e.parents.each(func(pa *parent) bool {
 		k := pa.key
-		if pa.children == 0 && pa.inherited == 0 && outstanding[k] == 0 && pa.zombieNS.n == 0 {
+		// What it owes now: zombies at their age so far (from when it came
+		// to owe them), and processes not waitable yet.
+		owing = owing[:0]
+		var running uint64
+		for c := pa.owed; c != nil; c = c.nextOwed {
+			if c.state != stateZombie {
+				running++
+				continue
+			}
+			var d uint64
+			if since := maxU64(c.zombieTime, c.ownedSince); now > since {
+				d = now - since
+			}
+			owing = append(owing, d)
+		}
+		outstanding := uint64(len(owing))
+		if pa.children+pa.preexisted+pa.inherited == 0 && outstanding == 0 && pa.zombieNS.n == 0 {
 			return true
 		}
 		e.nameParent(pa)
@@ -1197,23 +1250,19 @@ func (e *Engine) Summary(now uint64) Summary {
 		if p := e.proc(k); p != nil && p.commStr != "" {
 			comm = p.commStr
 		}
+		// The statistics are over one set of zombies: those it reaped (seen
+		// or not) or passed on, for the time it owed them, and those it owes
+		// now at their age so far.
+		zs := pa.zombieNS.with(owing)
 		st := ParentStats{
 			PID: k.PID, Start: k.Start, Comm: comm,
-			Children: pa.children, Inherited: pa.inherited, Reaped: pa.reaped,
-			Autoreaped: pa.autoreaped, Outstanding: outstanding[k], Waited: pa.waited,
+			Children: pa.children, PreexistingChildren: pa.preexisted, Inherited: pa.inherited,
+			Reaped: pa.reaped, Unseen: pa.unseen, Autoreaped: pa.autoreaped, PassedOn: pa.passedOn,
+			Outstanding: outstanding, Running: running,
+			Waited:        pa.waited,
 			WaitedUnknown: !pa.waited && (!pa.watched || pa.releasedUnseen),
-			ZombieNSTotal: pa.zombieNS.total, ZombieNSMax: pa.zombieNS.max,
-			ZombieNSP50: pa.zombieNS.median(), ZombieNSP99: pa.zombieNS.percentile99(),
-		}
-		// Outstanding zombies count towards the time their parent owes.
-		for c := pa.owed; c != nil; c = c.nextOwed {
-			if c.state == stateZombie && now > maxU64(c.zombieTime, c.ownedSince) {
-				d := now - maxU64(c.zombieTime, c.ownedSince)
-				st.ZombieNSTotal += d
-				if d > st.ZombieNSMax {
-					st.ZombieNSMax = d
-				}
-			}
+			ZombieNSTotal: zs.total, ZombieNSMax: zs.max,
+			ZombieNSP50: zs.median(), ZombieNSP99: zs.percentile99(),
 		}
 		s.Parents = append(s.Parents, st)
 		return true

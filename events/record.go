@@ -89,17 +89,25 @@ type Zombie struct {
 	Uncertain   bool
 }
 
-// ParentStats is what one parent (or reaper) did with its children.
+// ParentStats is what one parent (or reaper) did with its children. A row
+// adds up: Children + PreexistingChildren + Inherited = Reaped + Unseen +
+// Autoreaped + PassedOn + Outstanding + Running. The zombie times are over
+// one set of zombies: those it reaped (seen or not) or passed on, for the
+// time it owed them, and those it owes now (Outstanding) at their age so far.
 type ParentStats struct {
-	PID         uint32
-	Start       uint64
-	Comm        string
-	Children    uint64 // forked while traced
-	Inherited   uint64 // received by reparenting
-	Reaped      uint64 // zombies it collected
-	Autoreaped  uint64 // children the kernel released for it
-	Outstanding uint64 // zombies it owes now
-	Waited      bool   // entered a wait that could collect one of its children
+	PID                 uint32
+	Start               uint64
+	Comm                string
+	Children            uint64 // forked while traced
+	PreexistingChildren uint64 // first seen owed by it: they existed before tracing (or the report's --from)
+	Inherited           uint64 // received by reparenting
+	Reaped              uint64 // zombies it collected with a wait seen
+	Unseen              uint64 // released with no wait seen while it owed them
+	Autoreaped          uint64 // children the kernel released for it
+	PassedOn            uint64 // reparented away when it died
+	Outstanding         uint64 // zombies it owes now
+	Running             uint64 // processes it owes a reap once they exit: not waitable yet
+	Waited              bool   // entered a wait that could collect one of its children
 	// WaitedUnknown (with Waited false): whether it waited is not known. Its
 	// waits were not observable the whole time (a followed session: it was
 	// neither followed from its fork or the start nor owed the tree a reap

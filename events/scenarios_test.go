@@ -27,6 +27,7 @@ func runScenarios(t *testing.T, list []scenario) {
 				if sc.check != nil {
 					sc.check(t, r)
 				}
+				addsUp(t, r.e.Summary(0)) // every row of every story
 			})
 		}
 	}
