@@ -261,8 +261,8 @@ type ZombieJSON struct {
 	Uncertain   bool   `json:"uncertain"`
 }
 
-// ParentJSON is one parent in the summary (docs/json.md says when waited
-// is null).
+// ParentJSON is one parent in the summary (docs/json.md: how the row adds
+// up, and when waited is null).
 type ParentJSON struct {
 	PID           uint32 `json:"pid"`
 	StartNS       uint64 `json:"start_ns"`
@@ -277,6 +277,11 @@ type ParentJSON struct {
 	ZombieNSMax   uint64 `json:"zombie_ns_max"`
 	ZombieNSP50   uint64 `json:"zombie_ns_p50"`
 	ZombieNSP99   uint64 `json:"zombie_ns_p99"`
+	// Added in schema 1 after the fields above.
+	PreexistingChildren uint64 `json:"preexisting_children"`
+	Unseen              uint64 `json:"unseen"`
+	PassedOn            uint64 `json:"passed_on"`
+	Running             uint64 `json:"running"`
 }
 
 // waitedJSON is waited as the contract has it: true, false (never), or
@@ -297,8 +302,15 @@ func ToJSON(s *events.Summary) SummaryJSON {
 		out.Zombies = append(out.Zombies, ZombieJSON{z.PID, z.Start, z.PPID, z.Comm, z.AgeNS, z.Preexisting, z.Uncertain})
 	}
 	for _, p := range s.Parents {
-		out.Parents = append(out.Parents, ParentJSON{p.PID, p.Start, p.Comm, p.Children, p.Inherited,
-			p.Reaped, p.Autoreaped, p.Outstanding, waitedJSON(p), p.ZombieNSTotal, p.ZombieNSMax, p.ZombieNSP50, p.ZombieNSP99})
+		out.Parents = append(out.Parents, ParentJSON{
+			PID: p.PID, StartNS: p.Start, Comm: p.Comm,
+			Children: p.Children, Inherited: p.Inherited, Reaped: p.Reaped,
+			Autoreaped: p.Autoreaped, Outstanding: p.Outstanding, Waited: waitedJSON(p),
+			ZombieNSTotal: p.ZombieNSTotal, ZombieNSMax: p.ZombieNSMax,
+			ZombieNSP50: p.ZombieNSP50, ZombieNSP99: p.ZombieNSP99,
+			PreexistingChildren: p.PreexistingChildren, Unseen: p.Unseen,
+			PassedOn: p.PassedOn, Running: p.Running,
+		})
 	}
 	return out
 }

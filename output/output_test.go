@@ -344,3 +344,56 @@ func TestTextSummaryWaited(t *testing.T) {
 		t.Errorf("no note on what ? means:\n%s", out)
 	}
 }
+
+// The counts added within schema 1, after the older fields.
+func TestJSONSummaryRowCounts(t *testing.T) {
+	var buf bytes.Buffer
+	w := NewJSONWriter(&buf, clock)
+	w.Summary(&events.Summary{Parents: []events.ParentStats{
+		{PID: 2, Comm: "leaky", Children: 3, PreexistingChildren: 1, Unseen: 1, PassedOn: 2, Running: 1},
+	}})
+	w.Flush()
+	want := `"zombie_ns_p99":0,"preexisting_children":1,"unseen":1,"passed_on":2,"running":1}`
+	if line := buf.String(); !strings.Contains(line, want) {
+		t.Errorf("summary lacks %s:\n%s", want, line)
+	}
+}
+
+// A row of the text view adds up: the rarer count columns (PREEXISTING,
+// UNSEEN, PASSED ON, RUNNING) appear when a row has one.
+func TestTextSummaryColumns(t *testing.T) {
+	var buf bytes.Buffer
+	w := NewTextWriter(&buf, clock, false)
+	w.Summary(&events.Summary{Parents: []events.ParentStats{
+		{PID: 22053, Comm: "leaky", PreexistingChildren: 2, PassedOn: 2, ZombieNSTotal: 3e9, ZombieNSMax: 2e9, ZombieNSP50: 1e9, ZombieNSP99: 2e9},
+		{PID: 1, Comm: "systemd", Inherited: 2, Unseen: 2, WaitedUnknown: true, ZombieNSTotal: 2e9, ZombieNSMax: 1e9, ZombieNSP50: 1e9, ZombieNSP99: 1e9},
+	}})
+	w.Flush()
+	out := buf.String()
+	want := map[string][]string{
+		"PID":   {"PID", "COMM", "CHILDREN", "PREEXISTING", "INHERITED", "REAPED", "UNSEEN", "AUTOREAPED", "PASSED", "ON", "OUTSTANDING", "WAITED", "ZOMBIE", "TOTAL", "MAX", "P50", "P99"},
+		"22053": {"22053", "leaky", "0", "2", "0", "0", "0", "0", "2", "0", "NEVER", "3.000s", "2.000s", "1.000s", "2.000s"},
+		"1":     {"1", "systemd", "0", "0", "2", "0", "2", "0", "0", "0", "?", "2.000s", "1.000s", "1.000s", "1.000s"},
+	}
+	for _, l := range strings.Split(out, "\n") {
+		f := strings.Fields(l)
+		if len(f) == 0 || want[f[0]] == nil {
+			continue
+		}
+		if strings.Join(f, " ") != strings.Join(want[f[0]], " ") {
+			t.Errorf("row %q, want %q", strings.Join(f, " "), strings.Join(want[f[0]], " "))
+		}
+		delete(want, f[0])
+	}
+	if len(want) != 0 {
+		t.Errorf("rows missing %v:\n%s", want, out)
+	}
+
+	// Without those counts, the table has its usual columns.
+	buf.Reset()
+	w.Summary(&events.Summary{Parents: []events.ParentStats{{PID: 7, Comm: "ok", Children: 1, Reaped: 1, Waited: true}}})
+	w.Flush()
+	if !strings.Contains(buf.String(), "PID  COMM  CHILDREN  INHERITED  REAPED  AUTOREAPED  OUTSTANDING  WAITED  ZOMBIE TOTAL  MAX  P50  P99\n") {
+		t.Errorf("usual columns:\n%s", buf.String())
+	}
+}

@@ -143,15 +143,25 @@ func (t *TextWriter) Summary(s *events.Summary) error {
 		fmt.Fprintf(w, "NOTE: %d parents that owed nothing were dropped from the bounded parent table (%d max)\n", s.ParentsEvicted, events.MaxParents)
 	}
 	fmt.Fprintf(w, "\nPARENTS (by zombie time)\n")
+	cols := parentColumns(s.Parents)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "PID\tCOMM\tCHILDREN\tINHERITED\tREAPED\tAUTOREAPED\tOUTSTANDING\tWAITED\tZOMBIE TOTAL\tMAX\tP50\tP99")
+	for i, c := range cols {
+		if i > 0 {
+			fmt.Fprint(tw, "\t")
+		}
+		fmt.Fprint(tw, c.head)
+	}
+	fmt.Fprintln(tw)
 	unknown := false
 	for _, p := range s.Parents {
-		waited := WaitedString(p)
-		unknown = unknown || waited == "?"
-		fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\n", p.PID, Printable(p.Comm), p.Children, p.Inherited,
-			p.Reaped, p.Autoreaped, p.Outstanding, waited, Dur(p.ZombieNSTotal), Dur(p.ZombieNSMax),
-			Dur(p.ZombieNSP50), Dur(p.ZombieNSP99))
+		for i, c := range cols {
+			if i > 0 {
+				fmt.Fprint(tw, "\t")
+			}
+			fmt.Fprint(tw, c.val(p))
+		}
+		fmt.Fprintln(tw)
+		unknown = unknown || WaitedString(p) == "?"
 	}
 	tw.Flush()
 	if unknown {
@@ -168,7 +178,7 @@ func (t *TextWriter) Summary(s *events.Summary) error {
 	}
 	fmt.Fprintf(w, "\nOUTSTANDING ZOMBIES: %d\n", len(s.Zombies))
 	if len(s.Zombies) > 0 {
-		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "PID\tPPID\tCOMM\tPARENT\tAGE")
 		for _, z := range s.Zombies {
 			age := Dur(z.AgeNS)
@@ -200,6 +210,53 @@ func WaitedString(p events.ParentStats) string {
 		return "?"
 	}
 	return "NEVER"
+}
+
+// parentColumn is one column of the PARENTS table.
+type parentColumn struct {
+	head string
+	val  func(events.ParentStats) string
+}
+
+func countColumn(head string, f func(events.ParentStats) uint64) parentColumn {
+	return parentColumn{head, func(p events.ParentStats) string { return fmt.Sprint(f(p)) }}
+}
+
+// parentColumns are the PARENTS table's columns. A row adds up (docs/json.md):
+// CHILDREN + PREEXISTING + INHERITED = REAPED + UNSEEN + AUTOREAPED +
+// PASSED ON + OUTSTANDING + RUNNING; the rarer of those columns are shown
+// only when a row has one.
+func parentColumns(ps []events.ParentStats) []parentColumn {
+	optional := func(head string, f func(events.ParentStats) uint64) []parentColumn {
+		for _, p := range ps {
+			if f(p) != 0 {
+				return []parentColumn{countColumn(head, f)}
+			}
+		}
+		return nil
+	}
+	dur := func(head string, f func(events.ParentStats) uint64) parentColumn {
+		return parentColumn{head, func(p events.ParentStats) string { return Dur(f(p)) }}
+	}
+	var cols []parentColumn
+	add := func(c ...parentColumn) { cols = append(cols, c...) }
+	add(countColumn("PID", func(p events.ParentStats) uint64 { return uint64(p.PID) }),
+		parentColumn{"COMM", func(p events.ParentStats) string { return Printable(p.Comm) }},
+		countColumn("CHILDREN", func(p events.ParentStats) uint64 { return p.Children }))
+	add(optional("PREEXISTING", func(p events.ParentStats) uint64 { return p.PreexistingChildren })...)
+	add(countColumn("INHERITED", func(p events.ParentStats) uint64 { return p.Inherited }),
+		countColumn("REAPED", func(p events.ParentStats) uint64 { return p.Reaped }))
+	add(optional("UNSEEN", func(p events.ParentStats) uint64 { return p.Unseen })...)
+	add(countColumn("AUTOREAPED", func(p events.ParentStats) uint64 { return p.Autoreaped }))
+	add(optional("PASSED ON", func(p events.ParentStats) uint64 { return p.PassedOn })...)
+	add(countColumn("OUTSTANDING", func(p events.ParentStats) uint64 { return p.Outstanding }))
+	add(optional("RUNNING", func(p events.ParentStats) uint64 { return p.Running })...)
+	add(parentColumn{"WAITED", WaitedString},
+		dur("ZOMBIE TOTAL", func(p events.ParentStats) uint64 { return p.ZombieNSTotal }),
+		dur("MAX", func(p events.ParentStats) uint64 { return p.ZombieNSMax }),
+		dur("P50", func(p events.ParentStats) uint64 { return p.ZombieNSP50 }),
+		dur("P99", func(p events.ParentStats) uint64 { return p.ZombieNSP99 }))
+	return cols
 }
 
 // Flush writes buffered output.
