@@ -89,6 +89,7 @@ type parent struct {
 	// releasedUnseen: a process it owed was released with no wait seen: it
 	// may have waited in a way the tracer cannot see.
 	releasedUnseen bool
+	childMatched   bool // a child's comm passed MatchChildren's test
 	deathTime      uint64
 	owed           *proc   // the children it owes a reap (a list through proc.nextOwed)
 	samePID        *parent // another incarnation of this pid (parentTable)
@@ -177,6 +178,7 @@ type Engine struct {
 	followed  bool             // Follow: a followed tree, not the host
 	seeded    map[uint32]bool  // Follow: pids followed from the start
 	seededAt  uint64
+	match     func(string) bool // MatchChildren
 }
 
 // evictParents drops parents that owe nothing, dead ones first, until the
@@ -240,6 +242,19 @@ func (e *Engine) Follow(pids []uint32, at uint64) {
 // entry of a process forked while traced is marked at creation instead).
 func (e *Engine) watchedFromStart(k Key) bool {
 	return !e.followed || (e.seeded[k.PID] && k.Start <= e.seededAt)
+}
+
+// MatchChildren marks the parents any of whose children (forked, existing
+// before or inherited) ever had a command name that match accepts
+// (ParentStats.ChildMatched): --comm keeps the row of a parent whose
+// children match when the parent does not.
+func (e *Engine) MatchChildren(match func(comm string) bool) { e.match = match }
+
+// noteChild checks p's comm for its owner (MatchChildren).
+func (e *Engine) noteChild(p *proc) {
+	if pa := p.ownerPa; e.match != nil && pa != nil && !pa.childMatched && e.match(p.commStr) {
+		pa.childMatched = true
+	}
 }
 
 // proc finds a process by identity: one uint32 lookup (struct keys hash
@@ -430,6 +445,7 @@ func (e *Engine) setOwner(p *proc, owner Key, t uint64) {
 	pa := e.parentOf(owner)
 	pa.link(p)
 	e.nameParent(pa) // a fork named it from the child's comm already
+	e.noteChild(p)
 }
 
 // adopt gives p, first seen now without its fork (it existed before
@@ -480,6 +496,7 @@ func (e *Engine) exec(ev *Event) {
 		if pa := e.parentRef(p.key); pa != nil {
 			pa.setComm(ev.Comm)
 		}
+		e.noteChild(p)
 		e.dropWaitsOf(p.key, n) // de_thread ended every other thread's wait
 	}
 	r := e.record(RecordExec, ev.Time, p)
@@ -502,6 +519,8 @@ func (e *Engine) exit(ev *Event) {
 	p.setComm(ev.Comm)
 	if p.owner == (Key{}) {
 		e.adopt(p, ev.Peer(), ev.Time)
+	} else {
+		e.noteChild(p)
 	}
 	p.state = stateExited
 	p.exitTime = ev.Time
@@ -1261,6 +1280,7 @@ func (e *Engine) Summary(now uint64) Summary {
 			Outstanding: outstanding, Running: running,
 			Waited:        pa.waited,
 			WaitedUnknown: !pa.waited && (!pa.watched || pa.releasedUnseen),
+			ChildMatched:  pa.childMatched,
 			ZombieNSTotal: zs.total, ZombieNSMax: zs.max,
 			ZombieNSP50: zs.median(), ZombieNSP99: zs.percentile99(),
 		}

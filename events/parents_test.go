@@ -6,6 +6,7 @@ package events
 // kept for --comm by their children.
 
 import (
+	"regexp"
 	"testing"
 )
 
@@ -197,4 +198,47 @@ func TestWaitedNeverOnlyWhereWaitsWereSeen(t *testing.T) {
 		},
 	}
 	runScenarios(t, []scenario{pidTarget, orphanHost, orphanFollowed, followedFork, initUnseen})
+}
+
+// Defect 8 (issue #22): --comm true emptied the PARENTS table when the
+// zombies matched and their parent did not. The engine marks a parent any
+// of whose children (forked, from before, inherited) had a matching name.
+func TestMatchChildrenMarksTheirParents(t *testing.T) {
+	tr := []actor{kid(1, "true"), kid(2, "true"), kid(3, "true")}
+	other, oc := actor{400, 40_000, "bash"}, actor{401, 40_001, "bash"}
+	steps := []step{
+		checkpoint("--comm true", func(t *testing.T, r *run) {
+			r.e.MatchChildren(regexp.MustCompile("true").MatchString)
+		}),
+		evFork(ms(0), oc, other),
+		evExit(ms(1), oc, other, 0), evNotify(ms(1.1), oc, other, CLDExited, 0),
+	}
+	// python3 app.py Popens `true` three times and never waits; it exits
+	// and the subreaper (zombietrace run) inherits and reaps them.
+	for i, c := range tr {
+		t0 := float64(i) * 10
+		steps = append(steps,
+			evFork(ms(t0), c, castPar),
+			evExec(ms(t0+1), c, "/usr/bin/true"),
+			evExit(ms(t0+2), c, castPar, 0), evNotify(ms(t0+2.1), c, castPar, CLDExited, 0))
+	}
+	steps = append(steps, evExit(ms(100), castPar, castSub, 0))
+	for i, c := range tr {
+		steps = append(steps, evPass(ms(100.1+float64(i)*0.01), castPar, castSub, c.pid))
+	}
+	steps = append(steps, evNotify(ms(100.2), castPar, castSub, CLDExited, 0))
+	for i, c := range tr {
+		t0 := 101 + float64(i)
+		steps = append(steps, wait4(ms(t0), castSub, -1, WNOHANG), ret4(ms(t0+0.01), castSub, c.pid, WNOHANG, 0))
+	}
+	runScenarios(t, []scenario{{
+		name:  "popen-true-nowait",
+		steps: steps,
+		check: func(t *testing.T, r *run) {
+			s := r.e.Summary(ms(200))
+			expect(t, "python3, the parent of the matching zombies", mustParent(t, s, castPar).ChildMatched, true)
+			expect(t, "the subreaper that inherited them", mustParent(t, s, castSub).ChildMatched, true)
+			expect(t, "bash, whose child does not match", mustParent(t, s, other).ChildMatched, false)
+		},
+	}})
 }

@@ -113,6 +113,7 @@ type ParentStats struct {
 	// neither followed from its fork or the start nor owed the tree a reap
 	// from the start), or a process it owed was released with no wait seen.
 	WaitedUnknown bool
+	ChildMatched  bool // one of its children's comm passed MatchChildren's test
 	ZombieNSTotal uint64
 	ZombieNSMax   uint64
 	ZombieNSP50   uint64
