@@ -397,3 +397,22 @@ func TestTextSummaryColumns(t *testing.T) {
 		t.Errorf("usual columns:\n%s", buf.String())
 	}
 }
+
+// --comm RE keeps a parent whose children match although it does not:
+// zombietrace run --comm true -- python3 app.py, where app.py leaks trues.
+func TestFilterSummaryKeepsParentsOfMatchingChildren(t *testing.T) {
+	f := Filter{Comm: regexp.MustCompile("true")}
+	s := events.Summary{Parents: []events.ParentStats{
+		{PID: 10, Comm: "python3", Children: 3, PassedOn: 3, ChildMatched: true, ZombieNSTotal: 3e9},
+		{PID: 11, Comm: "zombietrace", Inherited: 3, Reaped: 3, ChildMatched: true, Waited: true},
+		{PID: 12, Comm: "bash", Children: 1, Reaped: 1, Waited: true},
+	}}
+	f.FilterSummary(&s)
+	var kept []string
+	for _, p := range s.Parents {
+		kept = append(kept, p.Comm)
+	}
+	if strings.Join(kept, ",") != "python3,zombietrace" {
+		t.Errorf("kept parents %v, want python3 and zombietrace (their children match), not bash", kept)
+	}
+}

@@ -44,8 +44,12 @@ func (f *Filter) Keep(r *events.Record) bool {
 	return true
 }
 
-// FilterSummary keeps the zombies and parents that match Comm (the process
-// or its parent); MinZombieNS does not apply to the summary.
+// FilterSummary keeps the zombies that match Comm (the process or its
+// parent) and the parents that match, own a zombie kept, or any of whose
+// children matched (ParentStats.ChildMatched: the engine's MatchChildren
+// with the same Comm): a parent that leaks zombies matching Comm stays in
+// the table although its own name does not. MinZombieNS does not apply to
+// the summary.
 func (f *Filter) FilterSummary(s *events.Summary) {
 	if f.Comm == nil {
 		return
@@ -61,7 +65,7 @@ func (f *Filter) FilterSummary(s *events.Summary) {
 	s.Zombies = zs
 	ps := s.Parents[:0]
 	for _, p := range s.Parents {
-		if keepParent[p.PID] || f.Comm.MatchString(p.Comm) {
+		if keepParent[p.PID] || p.ChildMatched || f.Comm.MatchString(p.Comm) {
 			ps = append(ps, p)
 		}
 	}
