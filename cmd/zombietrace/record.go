@@ -111,21 +111,31 @@ func recordAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	seeded, err := s.follow(pid)
+	if err != nil {
+		s.close()
+		return err
+	}
 	host, _ := os.Hostname()
 	hdr := recording.Header{
 		Host: host, Kernel: tracer.KernelRelease(), BootID: bootID(),
 		WallOffsetNS: s.clock.OffsetNS, StartNS: s.start, Tool: version,
 		CommandLine: os.Args, Mode: s.tr.Mode().String(), Filter: c.String("comm"),
 	}
-	w, err := recording.Create(path, hdr, snapshot(), maxSize)
+	if s.followed != nil {
+		hdr.Follow = &recording.Follow{PIDs: s.followed, AtNS: s.followedAt}
+	}
+	procs := snapshot()
+	w, err := recording.Create(path, hdr, procs, maxSize)
 	if err != nil {
 		s.close()
 		return err
 	}
 	// What the engine sees is exactly what the file holds: the stored summary
-	// must equal a report's.
+	// must equal a report's. Names too come from what the file holds.
+	s.eng.SetNames(recording.Names(procs))
 	s.tap = func(ev *events.Event) bool { return w.Add(ev) == nil }
-	if err := s.seed(pid); err != nil {
+	if err := s.seedZombies(seededZombie(seeded)); err != nil {
 		s.close()
 		w.Close(nil)
 		return err

@@ -137,6 +137,11 @@ func loadReplay(c *cli.Context, file string, until string, each func(*replay, *e
 		}
 	})
 	r.eng.Begin(rd.Header.StartNS)
+	// As the recorder did: names from the process table, whose waits were seen.
+	r.eng.SetNames(recording.Names(rd.Procs))
+	if f := rd.Header.Follow; f != nil {
+		r.eng.Follow(f.PIDs, f.AtNS)
+	}
 	if r.from > 0 {
 		r.eng.CountFrom(r.from)
 	}

@@ -74,6 +74,9 @@ func runAction(c *cli.Context) error {
 		s.close()
 		return err
 	}
+	// Its waits are seen from now on, the command's and its descendants'
+	// from their forks; nobody else's but while owing them a reap.
+	s.eng.Follow([]uint32{uint32(os.Getpid())}, tracer.BootNow())
 	if sig := supervise.Pending(sigs); sig != nil {
 		s.close()
 		return exitStatus{128 + int(sig.(syscall.Signal))}

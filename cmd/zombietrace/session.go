@@ -50,6 +50,8 @@ type session struct {
 	flameWeight string
 	statsFile   string
 	statsEvery  time.Duration
+	followed    []uint32 // --pid: whose waits were kept from the start (engine's Follow)
+	followedAt  uint64
 	readyFile   string         // hidden --ready-file
 	pauseSigs   chan os.Signal // hidden --pause-signals: its signals, caught from the start
 	cpuReady    uint64         // CPU time used when tracing started (load and attach excluded)
@@ -155,6 +157,9 @@ func openSession(c *cli.Context, cfg sessionConfig) (*session, error) {
 		}
 	})
 	s.eng.Begin(s.start)
+	// Parents met without a name (pid 1, the --pid target): named from /proc
+	// while they live (record names them from its process table instead).
+	s.eng.SetNames(func(k events.Key) string { return procfs.Default.Comm(int(k.PID), k.Start) })
 	if err := s.w.Start(output.Start{Version: version, Kernel: tracer.KernelRelease(), Mode: tr.Mode()}); err != nil {
 		s.close()
 		return nil, fmt.Errorf("writing output: %w", err)

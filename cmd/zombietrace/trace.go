@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sort"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -103,28 +104,56 @@ func pidFlag(c *cli.Context) (int, error) {
 // seed follows pid and its existing descendants (pid 0: the whole host) and
 // feeds the zombies that exist now among them.
 func (s *session) seed(pid int) error {
-	var seeded map[uint32]bool
-	if pid > 0 {
-		var err error
-		if seeded, err = seedFollow(s.tr, pid); err != nil {
-			return err
-		}
+	seeded, err := s.follow(pid)
+	if err != nil {
+		return err
 	}
-	return s.seedZombies(func(ev *events.Event) bool {
+	return s.seedZombies(seededZombie(seeded))
+}
+
+// follow (pid > 0) follows pid and its existing descendants in the kernel
+// and tells the engine whose waits were kept from the start: theirs and
+// that of pid's parent, which owes pid its reap. The seeded tree is
+// returned (nil: the whole host).
+func (s *session) follow(pid int) (map[uint32]bool, error) {
+	if pid <= 0 {
+		return nil, nil
+	}
+	seeded, owes, err := seedFollow(s.tr, pid)
+	if err != nil {
+		return nil, err
+	}
+	pids := make([]uint32, 0, len(seeded)+1)
+	for p := range seeded {
+		pids = append(pids, p)
+	}
+	if owes != 0 {
+		pids = append(pids, owes)
+	}
+	sort.Slice(pids, func(i, j int) bool { return pids[i] < pids[j] })
+	s.followed, s.followedAt = pids, tracer.BootNow()
+	s.eng.Follow(s.followed, s.followedAt)
+	return seeded, nil
+}
+
+// seededZombie selects the zombies of a seeded tree and its members'
+// (nil: every zombie).
+func seededZombie(seeded map[uint32]bool) func(*events.Event) bool {
+	return func(ev *events.Event) bool {
 		return seeded == nil || seeded[ev.PID] || seeded[ev.PeerPID]
-	})
+	}
 }
 
 // seedFollow marks pid and its existing descendants as traced, and their
-// parents as owing reaps. /proc is read twice: a fork between the reads is
-// caught by the second, and forks after the first Follow are caught in the
-// kernel.
-func seedFollow(tr *tracer.Tracer, pid int) (map[uint32]bool, error) {
-	seen := make(map[uint32]bool)
+// parents as owing reaps: pid's own parent (owes) is outside the tree. /proc
+// is read twice: a fork between the reads is caught by the second, and forks
+// after the first Follow are caught in the kernel.
+func seedFollow(tr *tracer.Tracer, pid int) (seen map[uint32]bool, owes uint32, err error) {
+	seen = make(map[uint32]bool)
 	for pass := 0; pass < 2; pass++ {
 		procs, err := procfs.Default.Descendants(pid)
 		if err != nil {
-			return nil, fmt.Errorf("--pid %d: %w", pid, err)
+			return nil, 0, fmt.Errorf("--pid %d: %w", pid, err)
 		}
 		for _, p := range procs {
 			if seen[uint32(p.PID)] {
@@ -132,15 +161,16 @@ func seedFollow(tr *tracer.Tracer, pid int) (map[uint32]bool, error) {
 			}
 			seen[uint32(p.PID)] = true
 			if err := tr.Follow(uint32(p.PID), 0, tracer.FollowTrace); err != nil {
-				return nil, err
+				return nil, 0, err
 			}
 			if p.PID == pid && p.PPID > 0 {
-				if err := tr.Follow(uint32(p.PPID), 0, tracer.FollowOwes); err != nil {
-					return nil, err
+				owes = uint32(p.PPID)
+				if err := tr.Follow(owes, 0, tracer.FollowOwes); err != nil {
+					return nil, 0, err
 				}
 			}
 		}
 		time.Sleep(time.Millisecond)
 	}
-	return seen, nil
+	return seen, owes, nil
 }
