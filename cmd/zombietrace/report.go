@@ -142,6 +142,9 @@ func loadReplay(c *cli.Context, file string, until string, each func(*replay, *e
 	if f := rd.Header.Follow; f != nil {
 		r.eng.Follow(f.PIDs, f.AtNS)
 	}
+	if r.comm != nil {
+		r.eng.MatchChildren(r.comm.MatchString) // --comm keeps parents of matching children
+	}
 	if r.from > 0 {
 		r.eng.CountFrom(r.from)
 	}

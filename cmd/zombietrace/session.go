@@ -160,6 +160,9 @@ func openSession(c *cli.Context, cfg sessionConfig) (*session, error) {
 	// Parents met without a name (pid 1, the --pid target): named from /proc
 	// while they live (record names them from its process table instead).
 	s.eng.SetNames(func(k events.Key) string { return procfs.Default.Comm(int(k.PID), k.Start) })
+	if s.filter.Comm != nil {
+		s.eng.MatchChildren(s.filter.Comm.MatchString) // --comm keeps parents of matching children
+	}
 	if err := s.w.Start(output.Start{Version: version, Kernel: tracer.KernelRelease(), Mode: tr.Mode()}); err != nil {
 		s.close()
 		return nil, fmt.Errorf("writing output: %w", err)

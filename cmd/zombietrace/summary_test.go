@@ -170,3 +170,46 @@ func TestRecordPidNamesAndWaited(t *testing.T) {
 	}
 	checkHeldZombies(t, parseJSONL(t, r.stdout), p)
 }
+
+// Issue #22, item 8: `run --comm true -- python3 app.py`, where app.py
+// Popens `true` three times and never waits, emptied the PARENTS table:
+// the zombies match, their parent does not. A parent stays when any of
+// its children match.
+func TestRunCommKeepsTheLeakingParent(t *testing.T) {
+	e2e(t)
+	out := filepath.Join(t.TempDir(), "out.jsonl")
+	app := `
+import os, subprocess, time
+ps = [subprocess.Popen(["true"]) for _ in range(3)]
+time.sleep(0.3)
+print(os.getpid(), flush=True)
+os._exit(0)  # no Popen.__del__: it would poll them
+`
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	zr := startCaptured(t, ztCmd(ctx, "run", "--json", "--comm", "true", "-o", out, "--", python, "-c", app))
+	r := zr.wait(t, ctx)
+	if r.code != 0 {
+		t.Fatalf("exit code %d; stderr:\n%s", r.code, r.stderr)
+	}
+	app1, err := strconv.Atoi(strings.TrimSpace(r.stdout))
+	if err != nil {
+		t.Fatalf("app printed %q", r.stdout)
+	}
+	lines := readJSONL(t, out)
+	checkContract(t, lines, "light")
+	py := summaryParent(lines, app1)
+	if py == nil {
+		t.Fatalf("the leaking python3 %d is not in the summary: %v", app1, lines[len(lines)-1])
+	}
+	if py.int("children") != 3 || py.int("passed_on") != 3 {
+		t.Errorf("python3's row: want 3 children, all passed on: %v", py)
+	}
+	if w, ok := py["waited"].(bool); !ok || w {
+		t.Errorf("python3 never waited: %v", py)
+	}
+	self := zr.cmd.Process.Pid
+	if zp := summaryParent(lines, self); zp == nil || zp.int("inherited") != 3 || zp.int("reaped") < 3 {
+		t.Errorf("zombietrace %d inherited and reaped the three (kept: its inherited children match): %v", self, zp)
+	}
+}
