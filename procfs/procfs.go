@@ -138,8 +138,9 @@ func (r Root) Descendants(pid int) ([]Proc, error) {
 	return out, nil
 }
 
-// Comm returns the process's name ("?" when it is gone).
-func (r Root) Comm(pid int) string {
+// Name returns the process's name, whichever process has pid now ("?"
+// when none has).
+func (r Root) Name(pid int) string {
 	p, err := r.Stat(pid)
 	if err != nil {
 		return "?"

@@ -47,9 +47,9 @@ type List struct {
 	Source string `json:"source"`
 }
 
-// Names looks up a parent's comm and command line.
+// Names looks up a parent's name and command line.
 type Names interface {
-	Comm(pid int) string
+	Name(pid int) string
 	Cmdline(pid int) string
 }
 
@@ -71,7 +71,7 @@ func Group(zs []Zombie, names Names, agesKnown bool, source string) *List {
 		slices.SortFunc(p.Zombies, func(a, b Zombie) int {
 			return cmp.Or(cmp.Compare(b.AgeNS, a.AgeNS), cmp.Compare(a.PID, b.PID))
 		})
-		p.Comm, p.Cmd = names.Comm(p.PID), names.Cmdline(p.PID)
+		p.Comm, p.Cmd = names.Name(p.PID), names.Cmdline(p.PID)
 		l.Parents = append(l.Parents, *p)
 	}
 	slices.SortFunc(l.Parents, func(a, b Parent) int {

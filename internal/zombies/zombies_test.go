@@ -7,7 +7,7 @@ import (
 
 type names map[int][2]string
 
-func (n names) Comm(pid int) string    { return n[pid][0] }
+func (n names) Name(pid int) string    { return n[pid][0] }
 func (n names) Cmdline(pid int) string { return n[pid][1] }
 
 // Parents first, the one holding most; each parent's zombies oldest
