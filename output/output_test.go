@@ -416,3 +416,24 @@ func TestFilterSummaryKeepsParentsOfMatchingChildren(t *testing.T) {
 		t.Errorf("kept parents %v, want python3 and zombietrace (their children match), not bash", kept)
 	}
 }
+
+// Durations from a minute on read as Go writes them, not as thousands of
+// seconds; shorter ones keep their formats.
+func TestDurOverAMinute(t *testing.T) {
+	for ns, want := range map[uint64]string{
+		850:               "850ns",
+		12_345:            "12us",
+		3_400_000:         "3.4ms",
+		5e9:               "5.000s",
+		59_999_000_000:    "59.999s",
+		59_999_600_000:    "1m0s",
+		60e9:              "1m0s",
+		61_500_000_000:    "1m1.5s",
+		3720e9:            "1h2m0s",
+		90061_234_567_890: "25h1m1.235s",
+	} {
+		if got := Dur(ns); got != want {
+			t.Errorf("Dur(%d) = %q, want %q", ns, got, want)
+		}
+	}
+}

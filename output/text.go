@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -117,8 +118,12 @@ func ReaperString(r *events.Record) string {
 	return fmt.Sprintf("parent %d %s", r.ReaperPID, r.ReaperComm)
 }
 
-// Dur renders a duration compactly.
+// Dur renders a duration compactly: 850ns, 12us, 3.4ms, 5.000s; from a
+// minute on as Go writes durations, to the millisecond (1h2m0s, 1m1.5s).
 func Dur(ns uint64) string {
+	if ns > math.MaxInt64 {
+		ns = math.MaxInt64
+	}
 	d := time.Duration(ns)
 	switch {
 	case d < time.Microsecond:
@@ -127,8 +132,10 @@ func Dur(ns uint64) string {
 		return fmt.Sprintf("%.0fus", float64(ns)/1e3)
 	case d < time.Second:
 		return fmt.Sprintf("%.1fms", float64(ns)/1e6)
+	case d < time.Minute-time.Millisecond/2: // not "60.000s"
+		return fmt.Sprintf("%.3fs", d.Seconds())
 	}
-	return fmt.Sprintf("%.3fs", d.Seconds())
+	return d.Round(time.Millisecond).String()
 }
 
 // Summary writes the end-of-session tables.
