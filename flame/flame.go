@@ -99,7 +99,9 @@ func Format(path string) (func(io.Writer, []Sample, Options) error, error) {
 	case strings.HasSuffix(base, ".html"):
 		return WriteHTML, nil
 	}
-	return nil, fmt.Errorf("flame: unknown report format for %q: want a name ending in .folded, .pb.gz, .svg or .html", path)
+	// No "flame:" prefix: the caller names its command or flag (report
+	// flame, --flame) and a second name stuttered.
+	return nil, fmt.Errorf("%q: unknown flame graph format: want a name ending in .folded, .pb.gz, .svg or .html", path)
 }
 
 // count returns the number of zombies a sample stands for (0 is read as 1).

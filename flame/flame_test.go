@@ -274,3 +274,16 @@ func TestWeightString(t *testing.T) {
 		t.Error("WriteHTML accepted a bad weight")
 	}
 }
+
+// The format error names the file and what is wanted, not the package:
+// callers prefix their own name ("report flame: ", "--flame: ").
+func TestFormatErrorWording(t *testing.T) {
+	_, err := Format("zombies.png")
+	if err == nil {
+		t.Fatal("no error for .png")
+	}
+	want := `"zombies.png": unknown flame graph format: want a name ending in .folded, .pb.gz, .svg or .html`
+	if err.Error() != want {
+		t.Errorf("error %q, want %q", err, want)
+	}
+}
