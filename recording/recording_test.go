@@ -2,6 +2,7 @@ package recording
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
 	"math/rand"
@@ -278,4 +279,85 @@ func FuzzDecoder(f *testing.F) {
 			}
 		}
 	})
+}
+
+// writeWithProcs writes evs after a process table of n entries.
+func writeWithProcs(t *testing.T, path string, n int, evs []events.Event) {
+	t.Helper()
+	procs := make([]Proc, n)
+	for i := range procs {
+		procs[i] = Proc{PID: uint32(100 + i), PPID: 1, StartNS: uint64(i) * 1e7, State: "S", Comm: "worker",
+			Cmdline: "/usr/bin/worker --serve", Cgroup: "/system.slice/worker.service"}
+	}
+	w, err := Create(path, Header{Host: "h", Kernel: "6.18", StartNS: 5_000_000_000, Mode: "light"}, procs, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range evs {
+		if err := w.Add(&evs[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(&StoredSummary{EndNS: 7e9}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Damage inside the process table (about half of a short recording) loses
+// the table only: the reader goes on from the next whole frame and every
+// event after it is read, whether the damage left the table's length
+// intact or not. With no whole frame after the damage, nothing is usable.
+func TestDamagedProcessTable(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "p.zt")
+	evs := sampleEvents(200)
+	writeWithProcs(t, path, 150, evs)
+	full, _ := os.ReadFile(path)
+	hdrLen := 14 + int(binary.LittleEndian.Uint32(full[10:])) + 4 // where the process table frame begins
+	procsLen := frameHeaderSize + int(binary.LittleEndian.Uint32(full[hdrLen:]))
+	if procsLen < len(full)/3 {
+		t.Fatalf("process table of %d bytes in %d: not a short recording", procsLen, len(full))
+	}
+	if len(full)/3 >= hdrLen+procsLen {
+		t.Fatalf("a third of the file, byte %d, is past the process table", len(full)/3)
+	}
+	for name, at := range map[string]int{"payload": len(full) / 3, "length": hdrLen + 1, "checksum": hdrLen + 5} {
+		b := append([]byte{}, full...)
+		copy(b[at:], []byte{0xde, 0xad, 0xbe, 0xef})
+		rd, err := NewReader(bytes.NewReader(b))
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if rd.ProcsLost == nil || rd.ProcsLost.Offset != int64(hdrLen) || rd.ProcsLost.Resume != int64(hdrLen+procsLen) ||
+			!errors.Is(rd.ProcsLost, ErrCorrupt) && !errors.Is(rd.ProcsLost, ErrTruncated) {
+			t.Errorf("%s: ProcsLost %+v, want bytes %d to %d", name, rd.ProcsLost, hdrLen, hdrLen+procsLen)
+		}
+		if len(rd.Procs) != 0 {
+			t.Errorf("%s: %d processes from a damaged table", name, len(rd.Procs))
+		}
+		var got []events.Event
+		for {
+			var ev events.Event
+			err := rd.Next(&ev)
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("%s: after %d events: %v", name, len(got), err)
+			}
+			got = append(got, ev)
+		}
+		if !reflect.DeepEqual(got, evs) || !rd.Clean || rd.Summary == nil || rd.Summary.EndNS != 7e9 {
+			t.Errorf("%s: %d events of %d, clean %v, summary %+v", name, len(got), len(evs), rd.Clean, rd.Summary)
+		}
+	}
+	// Only the header and a damaged table: nothing to go on with.
+	os.Remove(path)
+	writeWithProcs(t, path, 150, nil)
+	short, _ := os.ReadFile(path)
+	short = short[:hdrLen+procsLen] // no summary or end frame either
+	short[len(short)/2] ^= 0xff
+	if _, err := NewReader(bytes.NewReader(short)); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("a damaged table and nothing after it: %v, want a corrupted frame", err)
+	}
 }
