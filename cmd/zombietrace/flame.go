@@ -12,6 +12,7 @@ import (
 
 	"github.com/zombietrace/zombietrace/events"
 	"github.com/zombietrace/zombietrace/flame"
+	rpt "github.com/zombietrace/zombietrace/internal/report"
 	"github.com/zombietrace/zombietrace/procfs"
 	"github.com/zombietrace/zombietrace/recording"
 )
@@ -266,12 +267,12 @@ func reportFlameAction(c *cli.Context) error {
 		return err
 	}
 	seeded := false
-	r, err := loadReplay(c, file, "", func(r *replay, rec *events.Record) {
+	r, err := loadReplay(c, file, "", func(r *rpt.Replay, rec *events.Record) {
 		if !seeded {
 			seeded = true
-			lin.seed(r.rd.Procs)
+			lin.seed(r.Reader.Procs)
 		}
-		if r.keep(rec) || rec.Type == events.RecordFork || rec.Type == events.RecordExec {
+		if r.Keep(rec) || rec.Type == events.RecordFork || rec.Type == events.RecordExec {
 			lin.record(rec)
 		}
 	}, nil)
@@ -279,12 +280,11 @@ func reportFlameAction(c *cli.Context) error {
 		return err
 	}
 	if !seeded {
-		lin.seed(r.rd.Procs)
+		lin.seed(r.Reader.Procs)
 	}
-	sum := r.eng.Summary(r.end)
-	filterSummary(&sum, r)
+	sum := r.Summary()
 	lin.outstanding(sum.Zombies)
-	title := fmt.Sprintf("zombie time on %s", r.rd.Header.Host)
+	title := fmt.Sprintf("zombie time on %s", r.Reader.Header.Host)
 	if err := lin.write(path, c.String("weight"), title); err != nil {
 		return err
 	}

@@ -3,13 +3,12 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"reflect"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,8 +17,8 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/zombietrace/zombietrace/events"
+	rpt "github.com/zombietrace/zombietrace/internal/report"
 	"github.com/zombietrace/zombietrace/output"
-	"github.com/zombietrace/zombietrace/recording"
 )
 
 func reportCommand() *cli.Command {
@@ -54,147 +53,28 @@ func reportCommand() *cli.Command {
 	}
 }
 
-// replay is a recording read through the engine.
-type replay struct {
-	rd      *recording.Reader
-	mode    events.Mode
-	clock   output.Clock
-	eng     *events.Engine
-	end     uint64 // last event's time, or the stored end
-	damaged error  // a damaged tail: everything before it was replayed
-	comm    *regexp.Regexp
-	from    uint64
-	to      uint64
-	pid     uint32
-}
-
-func openRecording(path string) (*recording.Reader, func(), error) {
-	f, err := os.Open(path)
+// loadReplay reads FILE through the engine over the
+// window of --from and --to (or until: tree --at), calling each for every
+// record of the window and raw for every event replayed; it prints the
+// replay's warnings on stderr.
+func loadReplay(c *cli.Context, file string, until string, each func(*rpt.Replay, *events.Record), raw func(*events.Event)) (*rpt.Replay, error) {
+	src, name, err := rpt.Open(file)
 	if err != nil {
-		return nil, nil, err
+		return nil, fmt.Errorf("%s: %w", commandPath(c), err)
 	}
-	rd, err := recording.NewReader(f)
+	defer src.Close()
+	pid := c.Int("pid")
+	if pid < 0 {
+		return nil, fmt.Errorf("%s: --pid %d: not a pid", commandPath(c), pid)
+	}
+	r, err := rpt.Load(src, name, rpt.Options{From: c.String("from"), To: c.String("to"), At: until, PID: uint32(pid)}, each, raw)
 	if err != nil {
-		f.Close()
-		return nil, nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", commandPath(c), err)
 	}
-	return rd, func() { f.Close() }, nil
-}
-
-// parseWhen reads T as RFC 3339 wall time or an offset from the start.
-func parseWhen(s string, h recording.Header) (uint64, error) {
-	if s == "" {
-		return 0, nil
-	}
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		ns := t.UnixNano() - h.WallOffsetNS
-		if ns < 0 {
-			return 0, fmt.Errorf("%s: before boot", s)
-		}
-		return uint64(ns), nil
-	}
-	d, err := time.ParseDuration(strings.TrimPrefix(s, "+"))
-	if err != nil || d < 0 {
-		return 0, fmt.Errorf("time %q: want RFC 3339 (2026-11-25T10:00:00Z) or an offset from the start (5s)", s)
-	}
-	return h.StartNS + uint64(d), nil
-}
-
-// loadReplay opens FILE (the last argument) and replays it up to --to
-// (or until, for tree --at), calling each for every record.
-func loadReplay(c *cli.Context, file string, until string, each func(*replay, *events.Record), raw func(*events.Event)) (*replay, error) {
-	rd, closeFile, err := openRecording(file)
-	if err != nil {
-		return nil, err
-	}
-	defer closeFile()
-	r := &replay{rd: rd, clock: output.Clock{OffsetNS: rd.Header.WallOffsetNS}}
-	if r.from, err = parseWhen(c.String("from"), rd.Header); err != nil {
-		return nil, err
-	}
-	if r.to, err = parseWhen(c.String("to"), rd.Header); err != nil {
-		return nil, err
-	}
-	if until != "" {
-		if r.to, err = parseWhen(until, rd.Header); err != nil {
-			return nil, err
-		}
-	}
-	if p := c.Int("pid"); p != 0 {
-		r.pid = uint32(p)
-	}
-	if rd.Header.Filter != "" {
-		if r.comm, err = regexp.Compile(rd.Header.Filter); err != nil {
-			return nil, fmt.Errorf("recording's --comm filter: %w", err)
-		}
-	}
-	if rd.Header.Mode == events.ModeExact.String() {
-		r.mode = events.ModeExact
-	}
-	r.eng = events.NewEngine(r.mode, func(rec *events.Record) {
-		if each != nil && rec.Time >= r.from {
-			each(r, rec)
-		}
-	})
-	r.eng.Begin(rd.Header.StartNS)
-	// As the recorder did: names from the process table, whose waits were seen.
-	r.eng.SetNames(recording.Names(rd.Procs))
-	if f := rd.Header.Follow; f != nil {
-		r.eng.Follow(f.PIDs, f.AtNS)
-	}
-	if r.comm != nil {
-		r.eng.MatchChildren(r.comm.MatchString) // --comm keeps parents of matching children
-	}
-	if r.from > 0 {
-		r.eng.CountFrom(r.from)
-	}
-	r.end = rd.Header.StartNS
-	var ev events.Event
-	for {
-		err := rd.Next(&ev)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			var oe *recording.OffsetError
-			if errors.As(err, &oe) {
-				r.damaged = err
-				break
-			}
-			return nil, err
-		}
-		if r.to > 0 && ev.Time > r.to && ev.Kind != events.KindZombie {
-			break
-		}
-		if raw != nil {
-			raw(&ev)
-		}
-		r.eng.Handle(&ev)
-		if ev.Kind != events.KindZombie && ev.Time > r.end {
-			r.end = ev.Time
-		}
-	}
-	if r.to > 0 {
-		r.end = r.to
-	} else if rd.Summary != nil && r.damaged == nil {
-		r.end = rd.Summary.EndNS
-	}
-	if r.damaged != nil {
-		fmt.Fprintf(os.Stderr, "zombietrace: warning: %s is damaged %v; reporting everything before it\n", file, r.damaged)
-	} else if !rd.Clean {
-		fmt.Fprintf(os.Stderr, "zombietrace: warning: %s has no end frame (the recorder was stopped abruptly); reporting what it holds\n", file)
+	for _, w := range r.Warnings() {
+		fmt.Fprintf(os.Stderr, "zombietrace: warning: %s\n", w)
 	}
 	return r, nil
-}
-
-func (r *replay) keep(rec *events.Record) bool {
-	if r.pid != 0 && rec.PID != r.pid && rec.PPID != r.pid && rec.ReaperPID != r.pid && rec.NewPPID != r.pid {
-		return false
-	}
-	if r.comm != nil && rec.Type != events.RecordLost && !r.comm.MatchString(rec.Comm) && !r.comm.MatchString(rec.ParentComm) {
-		return false
-	}
-	return true
 }
 
 func fileArg(c *cli.Context, want int) (string, error) {
@@ -211,64 +91,38 @@ func reportSummaryAction(c *cli.Context) error {
 		return err
 	}
 	var zombieNS []uint64
-	r, err := loadReplay(c, file, "", func(r *replay, rec *events.Record) {
-		if rec.Type == events.RecordReap && rec.ReapedBy != events.ReapedByAutoreap && r.keep(rec) {
+	r, err := loadReplay(c, file, "", func(r *rpt.Replay, rec *events.Record) {
+		if rec.Type == events.RecordReap && rec.ReapedBy != events.ReapedByAutoreap && r.Keep(rec) {
 			zombieNS = append(zombieNS, rec.ZombieNS)
 		}
 	}, nil)
 	if err != nil {
 		return err
 	}
-	sum := r.eng.Summary(r.end)
-	filterSummary(&sum, r)
-	whole := r.pid == 0 && r.from == 0 && r.to == 0 && r.comm == nil && r.damaged == nil
+	sum := r.Summary()
 	if c.Bool("verify") {
 		switch {
-		case r.rd.Summary == nil:
-			return fmt.Errorf("report --verify: %s holds no stored summary (the recorder did not end cleanly)", file)
-		case !whole:
+		case r.Reader.Summary == nil:
+			return fmt.Errorf("report --verify: %s holds no stored summary (the recorder did not end cleanly)", r.Name)
+		case !r.Whole():
 			return fmt.Errorf("report --verify: only the whole recording can be checked (no --from, --to, --pid or --comm)")
-		case !reflect.DeepEqual(sum, r.rd.Summary.Summary):
+		case !reflect.DeepEqual(sum, r.Reader.Summary.Summary):
 			return fmt.Errorf("report --verify: the recomputed summary differs from the recorder's")
 		}
 		fmt.Fprintln(os.Stderr, "the summary equals the one the recorder computed live")
 	}
 	if c.Bool("json") {
-		w := output.NewJSONWriter(os.Stdout, r.clock)
+		w := output.NewJSONWriter(os.Stdout, r.Clock)
 		w.Summary(&sum)
 		return w.Flush()
 	}
-	h := r.rd.Header
-	fmt.Printf("recording of %s (kernel %s, %s mode) by zombietrace %s\n", h.Host, h.Kernel, h.Mode, h.Tool)
-	fmt.Printf("from %s to %s (+%s)\n", r.clock.Wall(h.StartNS).Format(time.RFC3339), r.clock.Wall(r.end).Format(time.RFC3339),
-		output.Dur(r.end-h.StartNS))
-	w := output.NewTextWriter(os.Stdout, r.clock, false)
+	out := bufio.NewWriter(os.Stdout)
+	rpt.WriteWindow(out, r)
+	w := output.NewTextWriter(out, r.Clock, false)
 	w.Summary(&sum)
 	w.Flush()
-	printHistogram(os.Stdout, zombieNS)
-	return nil
-}
-
-func filterSummary(s *events.Summary, r *replay) {
-	f := output.Filter{Comm: r.comm}
-	f.FilterSummary(s)
-	if r.pid == 0 {
-		return
-	}
-	zs := s.Zombies[:0]
-	for _, z := range s.Zombies {
-		if z.PID == r.pid || z.PPID == r.pid {
-			zs = append(zs, z)
-		}
-	}
-	s.Zombies = zs
-	ps := s.Parents[:0]
-	for _, p := range s.Parents {
-		if p.PID == r.pid {
-			ps = append(ps, p)
-		}
-	}
-	s.Parents = ps
+	printHistogram(out, zombieNS)
+	return out.Flush()
 }
 
 // printHistogram shows the zombie times in decades with p50/p90/p99/max.
@@ -316,28 +170,30 @@ func reportEventsAction(c *cli.Context) error {
 	}
 	var w output.Writer
 	var werr error
-	r, err := loadReplay(c, file, "", func(r *replay, rec *events.Record) {
+	r, err := loadReplay(c, file, "", func(r *rpt.Replay, rec *events.Record) {
 		if w == nil {
 			if c.Bool("json") {
-				w = output.NewJSONWriter(os.Stdout, r.clock)
+				w = output.NewJSONWriter(os.Stdout, r.Clock)
 			} else {
-				w = output.NewTextWriter(os.Stdout, r.clock, true)
+				w = output.NewTextWriter(os.Stdout, r.Clock, true)
 			}
 			if typ == "" {
 				// The whole stream: the same contract as trace --json.
-				werr = w.Start(output.Start{Version: r.rd.Header.Tool, Kernel: r.rd.Header.Kernel, Mode: r.mode})
+				werr = w.Start(output.Start{Version: r.Reader.Header.Tool, Kernel: r.Reader.Header.Kernel, Mode: r.Mode})
 			}
 		}
-		if (typ == "" || rec.Type.String() == typ) && r.keep(rec) && werr == nil {
+		if (typ == "" || rec.Type.String() == typ) && r.Keep(rec) && werr == nil {
 			werr = w.Record(rec)
 		}
 	}, nil)
 	if err != nil {
+		if w != nil {
+			w.Flush()
+		}
 		return err
 	}
 	if w != nil && typ == "" && werr == nil {
-		sum := r.eng.Summary(r.end)
-		filterSummary(&sum, r)
+		sum := r.Summary()
 		werr = w.Summary(&sum)
 	}
 	if w != nil {
@@ -366,9 +222,9 @@ func reportExplainAction(c *cli.Context) error {
 	owners := map[uint32]bool{}
 	var zombieSince, reaped uint64
 	add := func(t uint64, format string, args ...any) {
-		lines = append(lines, line{t, output.Printable(fmt.Sprintf(format, args...))})
+		lines = append(lines, line{t, fmt.Sprintf(format, args...)})
 	}
-	r, err := loadReplay(c, c.Args().Get(1), "", func(r *replay, rec *events.Record) {
+	r, err := loadReplay(c, c.Args().Get(1), "", func(r *rpt.Replay, rec *events.Record) {
 		if rec.PID != pid {
 			return
 		}
@@ -417,17 +273,17 @@ func reportExplainAction(c *cli.Context) error {
 	if len(lines) == 0 {
 		return fmt.Errorf("report explain: pid %d does not appear in the recording", pid)
 	}
-	h := r.rd.Header
+	h := r.Reader.Header
 	for _, l := range lines {
-		fmt.Printf("%s  +%-10s %s\n", r.clock.Wall(l.t).Local().Format("15:04:05.000000"), output.Dur(l.t-min(l.t, h.StartNS)), l.text)
+		fmt.Printf("%s  +%-10s %s\n", r.Clock.Wall(l.t).Local().Format("15:04:05.000000"), output.Dur(l.t-min(l.t, h.StartNS)), l.text)
 	}
-	for _, v := range r.eng.Processes() {
+	for _, v := range r.Engine.Processes() {
 		if v.PID == pid && v.State == "zombie" {
 			waited := "it never entered a wait that could collect it"
 			if v.OwnerWaited {
 				waited = "it has waited for children, but not reaped this one"
 			}
-			fmt.Printf("still a zombie at the end (%s): %d owes the wait; %s\n", output.Dur(r.end-v.ZombieSince), v.PPID, waited)
+			fmt.Printf("still a zombie at the end (%s): %d owes the wait; %s\n", output.Dur(r.End-v.ZombieSince), v.PPID, waited)
 		}
 	}
 	return nil
@@ -466,12 +322,12 @@ func reportTreeAction(c *cli.Context) error {
 	}
 	nodes := map[uint32]*node{}
 	seen := map[uint32]bool{}
-	for _, v := range r.eng.Processes() {
+	for _, v := range r.Engine.Processes() {
 		if v.State == "reaped" {
 			seen[v.PID] = true
 			continue
 		}
-		label := fmt.Sprintf("%d %s", v.PID, output.Printable(v.Comm))
+		label := fmt.Sprintf("%d %s", v.PID, v.Comm)
 		if v.State == "zombie" {
 			waited := "never waited"
 			if v.OwnerWaited {
@@ -481,16 +337,16 @@ func reportTreeAction(c *cli.Context) error {
 			if v.Preexisting {
 				est = ">= "
 			}
-			label += fmt.Sprintf(" <defunct> zombie for %s%s, %d owes the wait (%s)", est, output.Dur(r.end-min(r.end, v.ZombieSince)), v.PPID, waited)
+			label += fmt.Sprintf(" <defunct> zombie for %s%s, %d owes the wait (%s)", est, output.Dur(r.End-min(r.End, v.ZombieSince)), v.PPID, waited)
 		}
 		nodes[v.PID] = &node{v.PID, v.PPID, label}
 		seen[v.PID] = true
 	}
-	for _, p := range r.rd.Procs {
+	for _, p := range r.Reader.Procs {
 		if seen[p.PID] {
 			continue
 		}
-		label := fmt.Sprintf("%d %s", p.PID, output.Printable(p.Comm))
+		label := fmt.Sprintf("%d %s", p.PID, p.Comm)
 		if p.State == "Z" {
 			label += " <defunct> (zombie at start)"
 		}
@@ -507,7 +363,7 @@ func reportTreeAction(c *cli.Context) error {
 	}
 	sortU := func(s []uint32) { sort.Slice(s, func(i, j int) bool { return s[i] < s[j] }) }
 	sortU(roots)
-	fmt.Printf("process tree at %s (+%s)\n", r.clock.Wall(r.end).Format(time.RFC3339Nano), output.Dur(r.end-min(r.end, r.rd.Header.StartNS)))
+	fmt.Printf("process tree at %s (%s)\n", r.Clock.Wall(r.End).Format(time.RFC3339Nano), r.Offset(r.End))
 	var walk func(pid uint32, prefix string, last bool, depth int)
 	walk = func(pid uint32, prefix string, last bool, depth int) {
 		branch, next := "├─ ", "│  "
@@ -525,7 +381,7 @@ func reportTreeAction(c *cli.Context) error {
 		}
 	}
 	for _, root := range roots {
-		if r.pid != 0 && root != r.pid && !under(r.pid, root, children) {
+		if r.PID != 0 && root != r.PID && !under(r.PID, root, children) {
 			continue
 		}
 		walk(root, "", true, 0)
@@ -619,11 +475,11 @@ func reportTimelineAction(c *cli.Context) error {
 		}
 		return tr
 	}
-	r, err := loadReplay(c, file, "", func(r *replay, rec *events.Record) {
+	r, err := loadReplay(c, file, "", func(r *rpt.Replay, rec *events.Record) {
 		if base == 0 {
-			base = r.rd.Header.StartNS
+			base = r.Reader.Header.StartNS
 		}
-		if !r.keep(rec) {
+		if !r.Keep(rec) {
 			return
 		}
 		switch rec.Type {
@@ -657,7 +513,7 @@ func reportTimelineAction(c *cli.Context) error {
 		return err
 	}
 	// Zombies still outstanding at the end: an open span up to the end.
-	for _, v := range r.eng.Processes() {
+	for _, v := range r.Engine.Processes() {
 		if v.State != "zombie" {
 			continue
 		}
@@ -665,7 +521,7 @@ func reportTimelineAction(c *cli.Context) error {
 		if tr := tracks[events.Key{PID: v.PID, Start: v.Start}]; tr != nil {
 			grp = tr.group
 		}
-		emit(traceEvent{Name: "zombie (outstanding)", Cat: "zombie", Ph: "X", Ts: us(v.ZombieSince), Dur: us(r.end) - us(v.ZombieSince), Pid: grp, Tid: v.PID,
+		emit(traceEvent{Name: "zombie (outstanding)", Cat: "zombie", Ph: "X", Ts: us(v.ZombieSince), Dur: us(r.End) - us(v.ZombieSince), Pid: grp, Tid: v.PID,
 			Args: map[string]any{"owed_by": v.PPID, "preexisting": v.Preexisting}})
 	}
 	out.WriteString("\n]}\n")

@@ -1,0 +1,48 @@
+//go:build linux
+
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zombietrace/zombietrace/internal/report/reporttest"
+)
+
+// The report tests run the binary on recordings written by
+// internal/report/reporttest: no BPF, no root needed to read them (root
+// only builds the binary, see TestMain).
+
+func needBinary(t *testing.T) {
+	t.Helper()
+	if ztBin == "" {
+		t.Skip("the zombietrace binary is built only as root (TestMain)")
+	}
+}
+
+// Issue #22, 9: a window that ends before the recording does is no abrupt
+// end; windows that make no sense are refused; the header shows the window.
+func TestReportWindows(t *testing.T) {
+	needBinary(t)
+	file := reporttest.Write(t, t.TempDir(), "r.zt", reporttest.Options{})
+	for _, args := range [][]string{{"report", "--to", "3s", file}, {"report", "tree", "--at", "2s", file}} {
+		if r := zt(t, 30*time.Second, args...); r.code != 0 || r.stderr != "" {
+			t.Errorf("%q: code %d, stderr %q", args, r.code, r.stderr)
+		}
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"report", "--from", "5s", "--to", "2s", file}, "report: --from 5s is not before --to 2s"},
+		{[]string{"report", "--from", "1h", file}, "report: --from 1h: not before the end (the recording ends at +8.000s)"},
+		{[]string{"report", "tree", "--at", "99s", file}, "report tree: --at 99s: after the end (the recording ends at +8.000s)"},
+	} {
+		checkOneLineError(t, c.args, zt(t, 30*time.Second, c.args...), c.want)
+	}
+	r := zt(t, 30*time.Second, "report", "--from", "5s", file)
+	if want := "from 2026-11-25T10:00:05Z to 2026-11-25T10:00:08Z (+3.000s: +5.000s to +8.000s of the recording)\n"; r.code != 0 || !strings.Contains(r.stdout, want) {
+		t.Errorf("report --from 5s: code %d, header not %q:\n%s", r.code, want, r.stdout)
+	}
+}

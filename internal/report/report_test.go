@@ -1,0 +1,117 @@
+package report
+
+import (
+	"bytes"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/zombietrace/zombietrace/events"
+	"github.com/zombietrace/zombietrace/internal/report/reporttest"
+)
+
+// load replays path with opt and returns the records Keep keeps.
+func load(t *testing.T, path string, opt Options) (*Replay, []events.Record, error) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var kept []events.Record
+	r, err := Load(f, path, opt, func(r *Replay, rec *events.Record) {
+		if r.Keep(rec) {
+			kept = append(kept, *rec)
+		}
+	}, nil)
+	return r, kept, err
+}
+
+func mustLoad(t *testing.T, path string, opt Options) (*Replay, []events.Record) {
+	t.Helper()
+	r, kept, err := load(t, path, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, kept
+}
+
+// Windows that make no sense are refused with one line naming the flag and
+// the recording's end; a --to past the end reports up to the end and says so.
+func TestWindowRefusals(t *testing.T) {
+	path := reporttest.Write(t, t.TempDir(), "r.zt", reporttest.Options{})
+	for _, c := range []struct {
+		opt  Options
+		want string
+	}{
+		{Options{From: "5s", To: "2s"}, "--from 5s is not before --to 2s: the window is empty"},
+		{Options{From: "3s", To: "3s"}, "--from 3s is not before --to 3s"},
+		{Options{From: "1h"}, "--from 1h: not before the end (the recording ends at +8.000s)"},
+		{Options{From: "8s"}, "--from 8s: not before the end"},
+		{Options{At: "99s"}, "--at 99s: after the end (the recording ends at +8.000s)"},
+		{Options{To: "2026-11-25T09:59:59Z"}, "--to 2026-11-25T09:59:59Z: before the recording's start (2026-11-25T10:00:00Z)"},
+		{Options{At: "yesterday"}, `--at "yesterday": want RFC 3339`},
+	} {
+		_, _, err := load(t, path, c.opt)
+		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%+v: error %v, want one line with %q", c.opt, err, c.want)
+		}
+	}
+	r, _ := mustLoad(t, path, Options{To: "99s"})
+	if r.End != reporttest.Start+reporttest.EndOffset {
+		t.Errorf("--to 99s: window ends at %d, want the recording's end", r.End)
+	}
+	if w := strings.Join(r.Warnings(), "\n"); !strings.Contains(w, "--to 99s is after the end (the recording ends at +8.000s): reporting up to the end") {
+		t.Errorf("--to 99s: warnings %q", w)
+	}
+	// The edges are fine: the tree at the start, at the end.
+	for _, at := range []string{"0s", "8s", "2026-11-25T10:00:08Z"} {
+		if _, _, err := load(t, path, Options{At: at}); err != nil {
+			t.Errorf("--at %s: %v", at, err)
+		}
+	}
+}
+
+// A window that ends before the recording does is not an abrupt end: the
+// whole file is read, and only a file without its end frame is one.
+func TestWindowNoFalseAbruptEnd(t *testing.T) {
+	dir := t.TempDir()
+	path := reporttest.Write(t, dir, "r.zt", reporttest.Options{})
+	for _, opt := range []Options{{To: "3s"}, {At: "2s"}, {From: "1s", To: "4.5s"}, {}} {
+		r, _ := mustLoad(t, path, opt)
+		if len(r.Warnings()) != 0 || !r.Reader.Clean {
+			t.Errorf("%+v: warnings %q, clean %v", opt, r.Warnings(), r.Reader.Clean)
+		}
+	}
+	killed := reporttest.Write(t, dir, "killed.zt", reporttest.Options{Abrupt: true})
+	r, _ := mustLoad(t, killed, Options{To: "3s"})
+	if w := strings.Join(r.Warnings(), "\n"); !strings.Contains(w, "no end frame") {
+		t.Errorf("killed recording: warnings %q", w)
+	}
+	if r.RecordingEnd != reporttest.Start+6e9 {
+		t.Errorf("killed recording ends at %d, want its last event", r.RecordingEnd)
+	}
+}
+
+// The summary's header shows the window reported, not the whole recording.
+func TestWindowHeader(t *testing.T) {
+	path := reporttest.Write(t, t.TempDir(), "r.zt", reporttest.Options{})
+	for _, c := range []struct {
+		opt  Options
+		want string
+	}{
+		{Options{}, "from 2026-11-25T10:00:00Z to 2026-11-25T10:00:08Z (+8.000s)\n"},
+		{Options{From: "5s"}, "from 2026-11-25T10:00:05Z to 2026-11-25T10:00:08Z (+3.000s: +5.000s to +8.000s of the recording)\n"},
+		{Options{From: "2s", To: "6s"}, "from 2026-11-25T10:00:02Z to 2026-11-25T10:00:06Z (+4.000s: +2.000s to +6.000s of the recording)\n"},
+	} {
+		r, _ := mustLoad(t, path, c.opt)
+		var b bytes.Buffer
+		WriteWindow(&b, r)
+		if !strings.HasSuffix(b.String(), c.want) {
+			t.Errorf("%+v: header\n%s\nwant it to end with %q", c.opt, b.String(), c.want)
+		}
+		if s := r.Summary(); c.opt.From != "" && s.DurationNS != r.End-r.Start {
+			t.Errorf("%+v: summary over %d ns, window of %d", c.opt, s.DurationNS, r.End-r.Start)
+		}
+	}
+}
