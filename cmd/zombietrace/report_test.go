@@ -46,3 +46,16 @@ func TestReportWindows(t *testing.T) {
 		t.Errorf("report --from 5s: code %d, header not %q:\n%s", r.code, want, r.stdout)
 	}
 }
+
+// Issue #22, 10: --verify of a recording made with record --comm.
+func TestReportVerifyComm(t *testing.T) {
+	needBinary(t)
+	file := reporttest.Write(t, t.TempDir(), "r.zt", reporttest.Options{Comm: "^worker$"})
+	r := zt(t, 30*time.Second, "report", "--verify", file)
+	if r.code != 0 || !strings.Contains(r.stderr, "equals the one the recorder computed") {
+		t.Errorf("report --verify of a --comm recording: code %d %q", r.code, r.stderr)
+	}
+	if strings.Contains(r.stdout, "systemd") || !strings.Contains(r.stdout, "worker") {
+		t.Errorf("the --comm filter does not apply to the view:\n%s", r.stdout)
+	}
+}

@@ -61,9 +61,10 @@ type Replay struct {
 }
 
 // Whole reports whether the replay covers the whole recording, every
-// process and every event.
+// process and every event (what the recorder's own summary covers; the
+// recording's --comm filter applies to views, not to that summary).
 func (r *Replay) Whole() bool {
-	return !r.windowed && r.PID == 0 && r.Comm == nil && r.Damaged == nil
+	return !r.windowed && r.PID == 0 && r.Damaged == nil
 }
 
 // Warnings are what the reader of the report must know: damage, an abrupt

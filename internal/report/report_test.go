@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -113,5 +114,26 @@ func TestWindowHeader(t *testing.T) {
 		if s := r.Summary(); c.opt.From != "" && s.DurationNS != r.End-r.Start {
 			t.Errorf("%+v: summary over %d ns, window of %d", c.opt, s.DurationNS, r.End-r.Start)
 		}
+	}
+}
+
+// The recording's --comm filter is for the views: the summary the recorder
+// stored is of every process, and a report recomputes exactly that.
+func TestVerifyWithCommFilter(t *testing.T) {
+	path := reporttest.Write(t, t.TempDir(), "r.zt", reporttest.Options{Comm: "^worker$"})
+	r, kept := mustLoad(t, path, Options{})
+	if !r.Whole() {
+		t.Fatal("a recording made with --comm is not taken as whole")
+	}
+	if got := r.Engine.Summary(r.End); !reflect.DeepEqual(got, r.Reader.Summary.Summary) {
+		t.Errorf("recomputed %+v\nstored %+v", got, r.Reader.Summary.Summary)
+	}
+	for _, rec := range kept {
+		if rec.Comm != "worker" && rec.ParentComm != "worker" {
+			t.Errorf("the --comm filter let through %+v", rec)
+		}
+	}
+	if s := r.Summary(); len(s.Zombies) != 1 || s.Zombies[0].PID != reporttest.Worker.PID() {
+		t.Errorf("filtered zombies %+v", s.Zombies)
 	}
 }
