@@ -3,6 +3,8 @@
 package main
 
 import (
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -58,4 +60,25 @@ func TestReportVerifyComm(t *testing.T) {
 	if strings.Contains(r.stdout, "systemd") || !strings.Contains(r.stdout, "worker") {
 		t.Errorf("the --comm filter does not apply to the view:\n%s", r.stdout)
 	}
+}
+
+// Issue #22, 11: four bytes damaged at a third of a short recording (in its
+// process table): the events after it are reported, with a warning.
+func TestReportDamagedProcessTable(t *testing.T) {
+	needBinary(t)
+	file := reporttest.Write(t, t.TempDir(), "r.zt", reporttest.Options{ExtraProcs: 40})
+	b, _ := os.ReadFile(file)
+	copy(b[len(b)/3:], []byte{0xde, 0xad, 0xbe, 0xef})
+	os.WriteFile(file, b, 0o644)
+	r := zt(t, 30*time.Second, "report", file)
+	if r.code != 0 || !strings.Contains(r.stdout, "OUTSTANDING ZOMBIES: 2") {
+		t.Fatalf("report of a damaged process table: code %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	if !regexp.MustCompile(`^zombietrace: warning: .*r\.zt: the process table at its start is damaged \(at byte \d+: [^;]*; bytes \d+ to \d+ skipped\): reporting from the next whole frame on; .*\n$`).MatchString(r.stderr) {
+		t.Errorf("warning: %q", r.stderr)
+	}
+	// Nothing usable: an error.
+	half := file + ".half"
+	os.WriteFile(half, b[:len(b)/2], 0o644)
+	checkOneLineError(t, []string{"report", half}, zt(t, 30*time.Second, "report", half), "r.zt.half: at byte ")
 }

@@ -183,6 +183,10 @@ func Load(src io.Reader, name string, opt Options, each func(*Replay, *events.Re
 	if err := r.window(opt, from, to, toFlag, toArg); err != nil {
 		return nil, err
 	}
+	if g := rd.ProcsLost; g != nil {
+		r.warn("%s: the process table at its start is damaged (%v): reporting from the next whole frame on; "+
+			"processes that did nothing while it recorded are missing (tree, flame, --pid)", name, g)
+	}
 	if r.Damaged != nil {
 		r.warn("%s is damaged %v; reporting everything before it", name, r.Damaged)
 	} else if !rd.Clean {

@@ -137,3 +137,27 @@ func TestVerifyWithCommFilter(t *testing.T) {
 		t.Errorf("filtered zombies %+v", s.Zombies)
 	}
 }
+
+// Four bytes damaged at a third of a short recording (inside the process
+// table): the report goes on with every event and says what was lost.
+func TestDamagedProcessTable(t *testing.T) {
+	dir := t.TempDir()
+	path := reporttest.Write(t, dir, "r.zt", reporttest.Options{ExtraProcs: 40})
+	b, _ := os.ReadFile(path)
+	copy(b[len(b)/3:], []byte{0xde, 0xad, 0xbe, 0xef})
+	os.WriteFile(path, b, 0o644)
+	r, _, err := load(t, path, Options{})
+	if err != nil {
+		t.Fatalf("a damaged process table: %v", err)
+	}
+	w := strings.Join(r.Warnings(), "\n")
+	if !strings.Contains(w, "the process table at its start is damaged (at byte ") || !strings.Contains(w, "reporting from the next whole frame on") {
+		t.Errorf("warnings %q", w)
+	}
+	if len(r.Reader.Procs) != 0 || !r.Reader.Clean {
+		t.Errorf("procs %d, clean %v", len(r.Reader.Procs), r.Reader.Clean)
+	}
+	if got := r.Engine.Summary(r.End); !reflect.DeepEqual(got, r.Reader.Summary.Summary) {
+		t.Errorf("the events did not all come through: recomputed %+v\nstored %+v", got, r.Reader.Summary.Summary)
+	}
+}
