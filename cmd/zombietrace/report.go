@@ -26,7 +26,7 @@ func reportCommand() *cli.Command {
 		return []cli.Flag{
 			&cli.StringFlag{Name: "from", Usage: "start at `T` (RFC 3339 wall time, or an offset from the start like 5s)"},
 			&cli.StringFlag{Name: "to", Usage: "end at `T`"},
-			&cli.IntFlag{Name: "pid", Aliases: []string{"p"}, Usage: "only `PID` and its children"},
+			&cli.IntFlag{Name: "pid", Aliases: []string{"p"}, Usage: "only `PID` and its descendants"},
 			&cli.BoolFlag{Name: "json", Usage: "JSON (the same contract as trace --json)"},
 		}
 	}
@@ -354,6 +354,14 @@ func reportTreeAction(c *cli.Context) error {
 		}
 		nodes[p.PID] = &node{p.PID, p.PPID, label}
 	}
+	if sub := r.Subtree(); sub != nil {
+		// --pid: its subtree; a descendant reparented away is a root.
+		for pid := range nodes {
+			if !sub.Has(pid) {
+				delete(nodes, pid)
+			}
+		}
+	}
 	children := map[uint32][]uint32{}
 	var roots []uint32
 	for pid, n := range nodes {
@@ -383,21 +391,9 @@ func reportTreeAction(c *cli.Context) error {
 		}
 	}
 	for _, root := range roots {
-		if r.PID != 0 && root != r.PID && !under(r.PID, root, children) {
-			continue
-		}
 		walk(root, "", true, 0)
 	}
 	return nil
-}
-
-func under(pid, root uint32, children map[uint32][]uint32) bool {
-	for _, k := range children[root] {
-		if k == pid || under(pid, k, children) {
-			return true
-		}
-	}
-	return false
 }
 
 // traceEvent is one Chrome Trace Event (ui.perfetto.dev, chrome://tracing).
@@ -515,8 +511,9 @@ func reportTimelineAction(c *cli.Context) error {
 		return err
 	}
 	// Zombies still outstanding at the end: an open span up to the end.
+	sub := r.Subtree()
 	for _, v := range r.Engine.Processes() {
-		if v.State != "zombie" {
+		if v.State != "zombie" || sub != nil && !sub.Has(v.PID) && !sub.Has(v.PPID) {
 			continue
 		}
 		grp := v.PPID

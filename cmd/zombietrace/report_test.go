@@ -82,3 +82,28 @@ func TestReportDamagedProcessTable(t *testing.T) {
 	os.WriteFile(half, b[:len(b)/2], 0o644)
 	checkOneLineError(t, []string{"report", half}, zt(t, 30*time.Second, "report", half), "r.zt.half: at byte ")
 }
+
+// Issue #22, 14: --pid P covers all of P's descendants, and the reparenting
+// of its children.
+func TestReportPIDDescendants(t *testing.T) {
+	needBinary(t)
+	file := reporttest.Write(t, t.TempDir(), "r.zt", reporttest.Options{})
+	r := zt(t, 30*time.Second, "report", "events", "--json", "--pid", "100", file)
+	got := map[string]bool{}
+	for _, l := range parseJSONL(t, r.stdout) {
+		got[l.typ()+" "+itoa(int(l.int("pid")))] = true
+	}
+	for _, want := range []string{"fork 102", "reap 102", "fork 103", "reparent 103", "reap 103"} {
+		if !got[want] {
+			t.Errorf("report events --pid 100 lacks %s (a grandchild's)", want)
+		}
+	}
+	r = zt(t, 30*time.Second, "report", "events", "--pid", "101", file)
+	if !strings.Contains(r.stdout, "reparented 101 -> 1") {
+		t.Errorf("report events --pid 101 lacks its child's reparenting:\n%s", r.stdout)
+	}
+	r = zt(t, 30*time.Second, "report", "--pid", "100", file)
+	if !regexp.MustCompile(`(?m)^151 +150 +idle`).MatchString(r.stdout) {
+		t.Errorf("report --pid 100 lacks the zombie of its grandchild 151:\n%s", r.stdout)
+	}
+}

@@ -33,7 +33,7 @@ type Options struct {
 	From, To string
 	// At is a moment (tree --at): the replay stops there. It replaces To.
 	At string
-	// PID keeps P and its children (0: every process).
+	// PID keeps P and all its descendants (0: every process).
 	PID uint32
 }
 
@@ -54,9 +54,10 @@ type Replay struct {
 	Damaged error
 	// Comm is the recording's --comm filter.
 	Comm *regexp.Regexp
-	// PID is the process reported with its children (0: all).
+	// PID is the process whose subtree is reported (0: all).
 	PID      uint32
 	windowed bool // --from, --to or --at was given
+	sub      *Subtree
 	warnings []string
 }
 
@@ -70,6 +71,9 @@ func (r *Replay) Whole() bool {
 // Warnings are what the reader of the report must know: damage, an abrupt
 // end, a window beyond the end. One line each.
 func (r *Replay) Warnings() []string { return r.warnings }
+
+// Subtree is the --pid selection (nil without --pid).
+func (r *Replay) Subtree() *Subtree { return r.sub }
 
 // Offset renders t as an offset from the recording's start.
 func (r *Replay) Offset(t uint64) string {
@@ -139,7 +143,13 @@ func Load(src io.Reader, name string, opt Options, each func(*Replay, *events.Re
 	if h.Mode == events.ModeExact.String() {
 		r.Mode = events.ModeExact
 	}
+	if opt.PID != 0 {
+		r.sub = NewSubtree(opt.PID, rd.Procs)
+	}
 	r.Engine = events.NewEngine(r.Mode, func(rec *events.Record) {
+		if r.sub != nil {
+			r.sub.Follow(rec)
+		}
 		if each != nil && rec.Time >= from {
 			each(r, rec)
 		}
@@ -222,10 +232,14 @@ func (r *Replay) warn(format string, args ...any) {
 	r.warnings = append(r.warnings, fmt.Sprintf(format, args...))
 }
 
-// Keep reports whether a record belongs in the report: --pid and the
-// recording's --comm filter.
+// Keep reports whether a record belongs in the report: --pid's subtree and
+// the recording's --comm filter. Losses are always kept: they make open
+// records of every process uncertain.
 func (r *Replay) Keep(rec *events.Record) bool {
-	if r.PID != 0 && rec.PID != r.PID && rec.PPID != r.PID && rec.ReaperPID != r.PID && rec.NewPPID != r.PID {
+	if rec.Type == events.RecordLost {
+		return true
+	}
+	if r.sub != nil && !r.sub.Keep(rec) {
 		return false
 	}
 	if r.Comm != nil && !r.Comm.MatchString(rec.Comm) && !r.Comm.MatchString(rec.ParentComm) {
@@ -240,19 +254,19 @@ func (r *Replay) Summary() events.Summary {
 	s := r.Engine.Summary(r.End)
 	f := output.Filter{Comm: r.Comm}
 	f.FilterSummary(&s)
-	if r.PID == 0 {
+	if r.sub == nil {
 		return s
 	}
 	zs := s.Zombies[:0]
 	for _, z := range s.Zombies {
-		if z.PID == r.PID || z.PPID == r.PID {
+		if r.sub.Has(z.PID) || r.sub.Has(z.PPID) {
 			zs = append(zs, z)
 		}
 	}
 	s.Zombies = zs
 	ps := s.Parents[:0]
 	for _, p := range s.Parents {
-		if p.PID == r.PID {
+		if r.sub.Has(p.PID) {
 			ps = append(ps, p)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -138,6 +139,48 @@ func TestVerifyWithCommFilter(t *testing.T) {
 	}
 }
 
+// --pid P covers P and all its descendants: those forked while recording
+// (grandchildren too), those below it in the table at the start, and the
+// reparenting of its descendants to init.
+func TestPIDDescendants(t *testing.T) {
+	path := reporttest.Write(t, t.TempDir(), "r.zt", reporttest.Options{})
+	r, kept := mustLoad(t, path, Options{PID: reporttest.Server.PID()})
+	got := map[string]bool{}
+	for _, rec := range kept {
+		got[rec.Type.String()+" "+itoa(rec.PID)] = true
+		if rec.PID == reporttest.Cron.PID() || rec.PID == reporttest.Kworker.PID() {
+			t.Errorf("kept a process outside the subtree: %+v", rec)
+		}
+	}
+	for _, want := range []string{"fork 101", "fork 102", "fork 103", "reap 102", "exit 101", "reparent 103", "exit 103", "reap 103", "exit 151"} {
+		if !got[want] {
+			t.Errorf("no %s record for --pid 100; kept %v", want, got)
+		}
+	}
+	s := r.Summary()
+	var zs []uint32
+	for _, z := range s.Zombies {
+		zs = append(zs, z.PID)
+	}
+	if !reflect.DeepEqual(zs, []uint32{101, 151}) && !reflect.DeepEqual(zs, []uint32{151, 101}) {
+		t.Errorf("zombies %v, want 101 (a child) and 151 (a grandchild from the table at the start)", zs)
+	}
+	ps := map[uint32]bool{}
+	for _, p := range s.Parents {
+		ps[p.PID] = true
+	}
+	if !ps[100] || !ps[101] || !ps[150] || ps[1] {
+		t.Errorf("parents %v, want 100, 101 and 150, not init", ps)
+	}
+	// A child's subtree is its own.
+	_, kept = mustLoad(t, path, Options{PID: reporttest.Worker.PID()})
+	for _, rec := range kept {
+		if rec.PID == reporttest.Idle.PID() {
+			t.Errorf("--pid 101 kept its uncle's child: %+v", rec)
+		}
+	}
+}
+
 // Four bytes damaged at a third of a short recording (inside the process
 // table): the report goes on with every event and says what was lost.
 func TestDamagedProcessTable(t *testing.T) {
@@ -161,3 +204,5 @@ func TestDamagedProcessTable(t *testing.T) {
 		t.Errorf("the events did not all come through: recomputed %+v\nstored %+v", got, r.Reader.Summary.Summary)
 	}
 }
+
+func itoa(v uint32) string { return strconv.FormatUint(uint64(v), 10) }
