@@ -12,7 +12,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -41,7 +40,10 @@ func reportCommand() *cli.Command {
 			{Name: "explain", Usage: "one process's story: fork, exec, exit, notify, waits, reparenting, reap", ArgsUsage: "PID FILE",
 				Flags: common(), Action: reportExplainAction, OnUsageError: usageError},
 			{Name: "tree", Usage: "the process tree at a moment, zombies marked", ArgsUsage: "FILE",
-				Flags: append(common(), &cli.StringFlag{Name: "at", Usage: "the moment `T` (default: the end)"}), Action: reportTreeAction, OnUsageError: usageError},
+				Flags: append(common(),
+					&cli.StringFlag{Name: "at", Usage: "the moment `T` (default: the end)"},
+					&cli.BoolFlag{Name: "kernel-threads", Usage: "list kernel threads too (kthreadd, pid 2, and its children)"}),
+				Action: reportTreeAction, OnUsageError: usageError},
 			{Name: "timeline", Usage: "a Chrome Trace Event / Perfetto JSON timeline", ArgsUsage: "FILE",
 				Flags: append(common(), &cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write it to `FILE` (required)"}), Action: reportTimelineAction, OnUsageError: usageError},
 			{Name: "flame", Usage: "a flame graph of where the zombie time is in the process tree (.svg, .html, .folded, .pb.gz)", ArgsUsage: "FILE",
@@ -318,82 +320,14 @@ func reportTreeAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	type node struct {
-		pid, ppid uint32
-		label     string
+	t := rpt.BuildTree(r, rpt.TreeOptions{KernelThreads: c.Bool("kernel-threads")})
+	out := bufio.NewWriter(os.Stdout)
+	if c.Bool("json") {
+		err = rpt.WriteTreeJSON(out, r, t)
+	} else {
+		err = rpt.WriteTreeText(out, r, t)
 	}
-	nodes := map[uint32]*node{}
-	seen := map[uint32]bool{}
-	for _, v := range r.Engine.Processes() {
-		if v.State == "reaped" {
-			seen[v.PID] = true
-			continue
-		}
-		label := fmt.Sprintf("%d %s", v.PID, v.Comm)
-		if v.State == "zombie" {
-			waited := "never waited"
-			if v.OwnerWaited {
-				waited = "has waited"
-			}
-			est := ""
-			if v.Preexisting {
-				est = ">= "
-			}
-			label += fmt.Sprintf(" <defunct> zombie for %s%s, %d owes the wait (%s)", est, output.Dur(r.End-min(r.End, v.ZombieSince)), v.PPID, waited)
-		}
-		nodes[v.PID] = &node{v.PID, v.PPID, label}
-		seen[v.PID] = true
-	}
-	for _, p := range r.Reader.Procs {
-		if seen[p.PID] {
-			continue
-		}
-		label := fmt.Sprintf("%d %s", p.PID, p.Comm)
-		if p.State == "Z" {
-			label += " <defunct> (zombie at start)"
-		}
-		nodes[p.PID] = &node{p.PID, p.PPID, label}
-	}
-	if sub := r.Subtree(); sub != nil {
-		// --pid: its subtree; a descendant reparented away is a root.
-		for pid := range nodes {
-			if !sub.Has(pid) {
-				delete(nodes, pid)
-			}
-		}
-	}
-	children := map[uint32][]uint32{}
-	var roots []uint32
-	for pid, n := range nodes {
-		if _, ok := nodes[n.ppid]; ok && n.ppid != pid {
-			children[n.ppid] = append(children[n.ppid], pid)
-		} else {
-			roots = append(roots, pid)
-		}
-	}
-	sortU := func(s []uint32) { sort.Slice(s, func(i, j int) bool { return s[i] < s[j] }) }
-	sortU(roots)
-	fmt.Printf("process tree at %s (%s)\n", r.Clock.Wall(r.End).Format(time.RFC3339Nano), r.Offset(r.End))
-	var walk func(pid uint32, prefix string, last bool, depth int)
-	walk = func(pid uint32, prefix string, last bool, depth int) {
-		branch, next := "├─ ", "│  "
-		if last {
-			branch, next = "└─ ", "   "
-		}
-		if depth == 0 {
-			branch, next = "", ""
-		}
-		fmt.Printf("%s%s%s\n", prefix, branch, nodes[pid].label)
-		kids := children[pid]
-		sortU(kids)
-		for i, k := range kids {
-			walk(k, prefix+next, i == len(kids)-1, depth+1)
-		}
-	}
-	for _, root := range roots {
-		walk(root, "", true, 0)
-	}
-	return nil
+	return firstError(err, out.Flush())
 }
 
 // traceEvent is one Chrome Trace Event (ui.perfetto.dev, chrome://tracing).

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"reflect"
 	"strconv"
@@ -178,6 +179,72 @@ func TestPIDDescendants(t *testing.T) {
 		if rec.PID == reporttest.Idle.PID() {
 			t.Errorf("--pid 101 kept its uncle's child: %+v", rec)
 		}
+	}
+}
+
+// The tree leaves kernel threads out unless asked, shows --pid's subtree
+// only, and renders as JSON.
+func TestTree(t *testing.T) {
+	path := reporttest.Write(t, t.TempDir(), "r.zt", reporttest.Options{})
+	text := func(opt Options, topt TreeOptions) string {
+		r, _ := mustLoad(t, path, opt)
+		var b bytes.Buffer
+		WriteTreeText(&b, r, BuildTree(r, topt))
+		return b.String()
+	}
+	out := text(Options{}, TreeOptions{})
+	if strings.Contains(out, "kthreadd") || strings.Contains(out, "kworker") {
+		t.Errorf("kernel threads listed:\n%s", out)
+	}
+	for _, want := range []string{"1 systemd", "100 server", "101 worker <defunct> zombie for 4.000s, 100 owes the wait (never waited)", "151 idle <defunct>"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("tree lacks %q:\n%s", want, out)
+		}
+	}
+	out = text(Options{}, TreeOptions{KernelThreads: true})
+	if !strings.Contains(out, "2 kthreadd") || !strings.Contains(out, "3 kworker/0:0") || !strings.Contains(out, "4 kthreadd") {
+		t.Errorf("--kernel-threads: kernel threads missing:\n%s", out)
+	}
+	out = text(Options{PID: reporttest.Server.PID()}, TreeOptions{})
+	if !strings.HasPrefix(strings.SplitN(out, "\n", 2)[1], "100 server\n") || strings.Contains(out, "systemd") || !strings.Contains(out, "151 idle") {
+		t.Errorf("--pid 100: not its subtree:\n%s", out)
+	}
+	r, _ := mustLoad(t, path, Options{At: "2.5s"})
+	var b bytes.Buffer
+	if err := WriteTreeJSON(&b, r, BuildTree(r, TreeOptions{})); err != nil {
+		t.Fatal(err)
+	}
+	var tj struct {
+		Type      string          `json:"type"`
+		Time      string          `json:"time"`
+		OffsetNS  uint64          `json:"offset_ns"`
+		Processes []*Node         `json:"processes"`
+		Raw       json.RawMessage `json:"-"`
+	}
+	if err := json.Unmarshal(b.Bytes(), &tj); err != nil || strings.Count(b.String(), "\n") != 1 {
+		t.Fatalf("tree --json is not one JSON object: %v\n%s", err, b.String())
+	}
+	if tj.Type != "tree" || tj.Time != "2026-11-25T10:00:02.5Z" || tj.OffsetNS != 25e8 {
+		t.Errorf("tree --json: %s %s %d", tj.Type, tj.Time, tj.OffsetNS)
+	}
+	var find func([]*Node, uint32) *Node
+	find = func(ns []*Node, pid uint32) *Node {
+		for _, n := range ns {
+			if n.PID == pid {
+				return n
+			}
+			if f := find(n.Children, pid); f != nil {
+				return f
+			}
+		}
+		return nil
+	}
+	done := find(tj.Processes, reporttest.Done.PID())
+	if done == nil || done.State != "zombie" || done.Zombie == nil || done.Zombie.AgeNS != 5e8 || done.Zombie.OwedBy != 101 || done.PPID != 101 {
+		t.Errorf("pid 102 at 2.5s: %+v", done)
+	}
+	if n := find(tj.Processes, 150); n == nil || !n.AtStart || n.State != "running" {
+		t.Errorf("pid 150 (table at the start): %+v", n)
 	}
 }
 
