@@ -217,97 +217,22 @@ func reportExplainAction(c *cli.Context) error {
 	if err != nil || pid64 == 0 {
 		return fmt.Errorf("report explain: %q is not a pid", c.Args().Get(0))
 	}
-	pid := uint32(pid64)
-	type line struct {
-		t    uint64
-		text string
-	}
-	var lines []line
-	owners := map[uint32]bool{}
-	var zombieSince, reaped uint64
-	add := func(t uint64, format string, args ...any) {
-		lines = append(lines, line{t, fmt.Sprintf(format, args...)})
-	}
-	r, err := loadReplay(c, c.Args().Get(1), "", func(r *rpt.Replay, rec *events.Record) {
-		if rec.PID != pid {
-			return
-		}
-		switch rec.Type {
-		case events.RecordFork:
-			add(rec.Time, "forked by %d (%s)", rec.PPID, rec.ParentComm)
-			owners[rec.PPID] = true
-		case events.RecordExec:
-			add(rec.Time, "exec %s", rec.Filename)
-		case events.RecordExit:
-			add(rec.Time, "exited (%s) and became a zombie: parent %d (%s) notified", output.StatusString(rec.Status), rec.PPID, rec.ParentComm)
-			owners[rec.PPID] = true
-			zombieSince, reaped = rec.Time, 0
-		case events.RecordReparent:
-			add(rec.Time, "reparented: parent %d died, inherited by %d", rec.OldPPID, rec.NewPPID)
-			owners[rec.NewPPID] = true
-		case events.RecordReap:
-			who := output.ReaperString(rec)
-			extra := ""
-			if rec.TracerPID != 0 {
-				extra = fmt.Sprintf("; a ptrace tracer %d held it %s first", rec.TracerPID, output.Dur(rec.HeldNS))
-			}
-			add(rec.Time, "reaped after %s as a zombie by %s (seen: %s)%s", output.Dur(rec.ZombieNS), who, rec.Method, extra)
-			reaped = rec.Time
-		}
-	}, func(ev *events.Event) {
-		switch {
-		case ev.Kind == events.KindWait && owners[ev.PID] && zombieSince != 0 && reaped == 0:
-			target := "any child"
-			if ev.Target == events.TargetPID {
-				target = fmt.Sprintf("pid %d", ev.PeerPID)
-			} else if ev.Target == events.TargetPGID {
-				target = "a process group"
-			}
-			opts := waitOptions(ev.Options)
-			add(ev.Time, "%d (%s) entered %s for %s%s", ev.PID, events.CommString(ev.Comm), ev.Syscall, target, opts)
-		case ev.Kind == events.KindNotify && ev.PID == pid && ev.Code > events.CLDDumped:
-			add(ev.Time, "stop/continue report (si_code %d) to %d", ev.Code, ev.PeerPID)
-		case ev.Kind == events.KindFree && ev.PID == pid:
-			add(ev.Time, "task released (RCU free)")
-		}
-	})
+	story := rpt.NewStory(uint32(pid64))
+	r, err := loadReplay(c, c.Args().Get(1), "", func(_ *rpt.Replay, rec *events.Record) { story.Record(rec) }, story.Event)
 	if err != nil {
 		return err
 	}
-	if len(lines) == 0 {
-		return fmt.Errorf("report explain: pid %d does not appear in the recording", pid)
+	if len(story.Steps) == 0 {
+		return fmt.Errorf("report explain: pid %d does not appear in the recording", story.PID)
 	}
-	h := r.Reader.Header
-	for _, l := range lines {
-		fmt.Printf("%s  +%-10s %s\n", r.Clock.Wall(l.t).Local().Format("15:04:05.000000"), output.Dur(l.t-min(l.t, h.StartNS)), l.text)
+	story.Finish(r)
+	out := bufio.NewWriter(os.Stdout)
+	if c.Bool("json") {
+		err = rpt.WriteStoryJSON(out, r, story)
+	} else {
+		err = rpt.WriteStoryText(out, r, story)
 	}
-	for _, v := range r.Engine.Processes() {
-		if v.PID == pid && v.State == "zombie" {
-			waited := "it never entered a wait that could collect it"
-			if v.OwnerWaited {
-				waited = "it has waited for children, but not reaped this one"
-			}
-			fmt.Printf("still a zombie at the end (%s): %d owes the wait; %s\n", output.Dur(r.End-v.ZombieSince), v.PPID, waited)
-		}
-	}
-	return nil
-}
-
-func waitOptions(o uint32) string {
-	var parts []string
-	for _, f := range []struct {
-		bit  uint32
-		name string
-	}{{events.WNOHANG, "WNOHANG"}, {events.WUNTRACED, "WUNTRACED"}, {events.WCONTINUED, "WCONTINUED"},
-		{events.WNOWAIT, "WNOWAIT"}, {events.WALL, "__WALL"}, {events.WCLONE, "__WCLONE"}} {
-		if o&f.bit != 0 {
-			parts = append(parts, f.name)
-		}
-	}
-	if len(parts) == 0 {
-		return ""
-	}
-	return " (" + strings.Join(parts, "|") + ")"
+	return firstError(err, out.Flush())
 }
 
 // tree prints the process tree at --at, from the snapshot and the events.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -245,6 +246,60 @@ func TestTree(t *testing.T) {
 	}
 	if n := find(tj.Processes, 150); n == nil || !n.AtStart || n.State != "running" {
 		t.Errorf("pid 150 (table at the start): %+v", n)
+	}
+}
+
+// explain: times to the millisecond like the other views, and JSON.
+func TestExplain(t *testing.T) {
+	path := reporttest.Write(t, t.TempDir(), "r.zt", reporttest.Options{})
+	story := NewStory(reporttest.Worker.PID())
+	f, _ := os.Open(path)
+	defer f.Close()
+	r, err := Load(f, path, Options{}, func(_ *Replay, rec *events.Record) { story.Record(rec) }, story.Event)
+	if err != nil {
+		t.Fatal(err)
+	}
+	story.Finish(r)
+	var b bytes.Buffer
+	WriteStoryText(&b, r, story)
+	out := b.String()
+	line := regexp.MustCompile(`^\d\d:\d\d:\d\d\.\d{3}  \+\S+ +\S`)
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		if !line.MatchString(l) && !strings.HasPrefix(l, "still a zombie") {
+			t.Errorf("line not timed to the millisecond: %q", l)
+		}
+	}
+	for _, want := range []string{"+1.000s     forked by 100 (server)", "exec /usr/bin/worker", "+4.000s     exited (exit code 0) and became a zombie",
+		"still a zombie at the end (4.000s): 100 owes the wait; it never entered a wait that could collect it"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("explain lacks %q:\n%s", want, out)
+		}
+	}
+	b.Reset()
+	if err := WriteStoryJSON(&b, r, story); err != nil {
+		t.Fatal(err)
+	}
+	var sj struct {
+		Type  string           `json:"type"`
+		PID   uint32           `json:"pid"`
+		Steps []map[string]any `json:"steps"`
+		Out   *struct {
+			AgeNS  uint64 `json:"age_ns"`
+			OwedBy uint32 `json:"owed_by"`
+			Waited bool   `json:"waited"`
+		} `json:"outstanding"`
+	}
+	if err := json.Unmarshal(b.Bytes(), &sj); err != nil {
+		t.Fatalf("explain --json: %v\n%s", err, b.String())
+	}
+	if sj.Type != "explain" || sj.PID != 101 || len(sj.Steps) != 3 || sj.Out == nil || sj.Out.AgeNS != 4e9 || sj.Out.OwedBy != 100 {
+		t.Errorf("explain --json: %s", b.String())
+	}
+	if s := sj.Steps[0]; s["what"] != "fork" || s["time"] != "2026-11-25T10:00:01Z" || s["offset_ns"] != 1e9 || s["ppid"] != 100.0 {
+		t.Errorf("first step %v", s)
+	}
+	if s := sj.Steps[2]; s["what"] != "exit" || s["exit_code"] != 0.0 || s["signal"] != 0.0 {
+		t.Errorf("exit step %v", s)
 	}
 }
 
