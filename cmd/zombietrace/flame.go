@@ -235,7 +235,7 @@ func (l *lineage) writeTo(w io.Writer, path string, weight string, title string)
 	}
 	if err := write(w, l.out, flame.Options{Title: title, Weight: wt,
 		Subtitle: fmt.Sprintf("%d zombies; frames: ancestry by %s, width: zombie %s", l.n, l.by, wt)}); err != nil {
-		return fmt.Errorf("flame: %w", err)
+		return fmt.Errorf("writing the flame graph: %w", err)
 	}
 	return nil
 }
@@ -258,6 +258,9 @@ func reportFlameAction(c *cli.Context) error {
 	}
 	if _, err := flame.Format(path); err != nil {
 		return fmt.Errorf("report flame: %w", err)
+	}
+	if err := jsonRefused(c, "the format comes from -o's extension (.folded, .pb.gz, .svg, .html)"); err != nil {
+		return err
 	}
 	if _, err := flameWeight(c.String("weight")); err != nil {
 		return fmt.Errorf("report flame: %w", err)
@@ -286,7 +289,7 @@ func reportFlameAction(c *cli.Context) error {
 	lin.outstanding(sum.Zombies)
 	title := fmt.Sprintf("zombie time on %s", r.Reader.Header.Host)
 	if err := lin.write(path, c.String("weight"), title); err != nil {
-		return err
+		return fmt.Errorf("report flame: %w", err)
 	}
 	fmt.Fprintf(os.Stderr, "wrote %s: %d zombies\n", path, lin.n)
 	return nil

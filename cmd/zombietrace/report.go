@@ -21,15 +21,18 @@ import (
 )
 
 func reportCommand() *cli.Command {
-	common := func() []cli.Flag {
+	// json is --json's usage; "" hides it: a view whose output is a file
+	// of a fixed format refuses it with a sentence (jsonRefused).
+	common := func(json string) []cli.Flag {
 		return []cli.Flag{
 			&cli.StringFlag{Name: "from", Usage: "start at `T` (RFC 3339 wall time, or an offset from the start like 5s)"},
 			&cli.StringFlag{Name: "to", Usage: "end at `T`"},
 			&cli.IntFlag{Name: "pid", Aliases: []string{"p"}, Usage: "only `PID` and its descendants"},
-			&cli.BoolFlag{Name: "json", Usage: "JSON (the same contract as trace --json)"},
+			&cli.BoolFlag{Name: "json", Usage: json, Hidden: json == ""},
 		}
 	}
-	summaryFlags := append(common(), &cli.BoolFlag{Name: "verify", Usage: "fail unless the summary equals the one the recorder computed live"})
+	summaryFlags := append(common("JSON (the summary line of trace --json)"),
+		&cli.BoolFlag{Name: "verify", Usage: "fail unless the summary equals the one the recorder computed live"})
 	return &cli.Command{
 		Name:      "report",
 		Usage:     "analyse a recording (no root needed)",
@@ -38,27 +41,35 @@ func reportCommand() *cli.Command {
 		Action:    reportSummaryAction,
 		Subcommands: []*cli.Command{
 			{Name: "explain", Usage: "one process's story: fork, exec, exit, notify, waits, reparenting, reap", ArgsUsage: "PID FILE",
-				Flags: common(), Action: reportExplainAction, OnUsageError: usageError},
+				Flags: common("one JSON object (docs/json.md)"), Action: reportExplainAction, OnUsageError: usageError},
 			{Name: "tree", Usage: "the process tree at a moment, zombies marked", ArgsUsage: "FILE",
-				Flags: append(common(),
+				Flags: append(common("one JSON object (docs/json.md)"),
 					&cli.StringFlag{Name: "at", Usage: "the moment `T` (default: the end)"},
 					&cli.BoolFlag{Name: "kernel-threads", Usage: "list kernel threads too (kthreadd, pid 2, and its children)"}),
 				Action: reportTreeAction, OnUsageError: usageError},
 			{Name: "timeline", Usage: "a Chrome Trace Event / Perfetto JSON timeline", ArgsUsage: "FILE",
-				Flags: append(common(), &cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write it to `FILE` (required)"}), Action: reportTimelineAction, OnUsageError: usageError},
+				Flags: append(common(""), &cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write it to `FILE` (required)"}), Action: reportTimelineAction, OnUsageError: usageError},
 			{Name: "flame", Usage: "a flame graph of where the zombie time is in the process tree (.svg, .html, .folded, .pb.gz)", ArgsUsage: "FILE",
-				Flags:  append(append(common(), &cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write it to `FILE` (required; the format from the extension)"}), flameFlags()...),
+				Flags:  append(append(common(""), &cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write it to `FILE` (required; the format from the extension)"}), flameFlags()...),
 				Action: reportFlameAction, OnUsageError: usageError},
 			{Name: "events", Usage: "the record stream, as text or JSON Lines", ArgsUsage: "FILE",
-				Flags: append(common(), &cli.StringFlag{Name: "type", Usage: "only records of `TYPE` (fork, exec, exit, reap, reparent, lost)"}), Action: reportEventsAction, OnUsageError: usageError},
+				Flags: append(common("JSON Lines (the same contract as trace --json)"), &cli.StringFlag{Name: "type", Usage: "only records of `TYPE` (fork, exec, exit, reap, reparent, lost)"}), Action: reportEventsAction, OnUsageError: usageError},
 		},
 	}
 }
 
-// loadReplay reads FILE through the engine over the
-// window of --from and --to (or until: tree --at), calling each for every
-// record of the window and raw for every event replayed; it prints the
-// replay's warnings on stderr.
+// jsonRefused is the error of a view that has no JSON form.
+func jsonRefused(c *cli.Context, why string) error {
+	if !c.Bool("json") {
+		return nil
+	}
+	return fmt.Errorf("%s: --json does not apply: %s", commandPath(c), why)
+}
+
+// loadReplay reads FILE through the engine over the window of --from and
+// --to (or until: tree --at), calling each for every record of the window
+// and raw for every event replayed; it prints the replay's warnings on
+// stderr.
 func loadReplay(c *cli.Context, file string, until string, each func(*rpt.Replay, *events.Record), raw func(*events.Event)) (*rpt.Replay, error) {
 	src, name, err := rpt.Open(file)
 	if err != nil {
@@ -279,11 +290,15 @@ func reportTimelineAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	out, err := os.Create(path)
+	if err := jsonRefused(c, "the timeline is JSON already (Chrome Trace Event format)"); err != nil {
+		return err
+	}
+	f, err := os.Create(path)
 	if err != nil {
 		return fmt.Errorf("report timeline: %w", err)
 	}
-	defer out.Close()
+	defer f.Close()
+	out := bufio.NewWriterSize(f, 64<<10)
 	type track struct {
 		group   uint32
 		comm    string
@@ -297,6 +312,8 @@ func reportTimelineAction(c *cli.Context) error {
 		groups = map[uint32]bool{}
 		first  = true
 		werr   error
+		named  int // processes
+		spans  int // zombie spans
 	)
 	us := func(t uint64) float64 { return float64(int64(t)-int64(base)) / 1e3 }
 	emit := func(te traceEvent) {
@@ -324,6 +341,7 @@ func reportTimelineAction(c *cli.Context) error {
 		}
 		if !tr.named {
 			tr.named = true
+			named++
 			emit(traceEvent{Name: "thread_name", Ph: "M", Pid: tr.group, Tid: rec.PID, Args: map[string]any{"name": fmt.Sprintf("%s %d", rec.Comm, rec.PID)}})
 			if !groups[tr.group] {
 				groups[tr.group] = true
@@ -358,6 +376,7 @@ func reportTimelineAction(c *cli.Context) error {
 		case events.RecordReap:
 			tr := getTrack(rec)
 			if rec.ZombieNS > 0 {
+				spans++
 				emit(traceEvent{Name: "zombie", Cat: "zombie", Ph: "X", Ts: us(rec.Time - rec.ZombieNS), Dur: float64(rec.ZombieNS) / 1e3, Pid: tr.group, Tid: rec.PID,
 					Args: map[string]any{"zombie_ms": float64(rec.ZombieNS) / 1e6, "owed_by": rec.PPID}})
 			}
@@ -367,7 +386,12 @@ func reportTimelineAction(c *cli.Context) error {
 		}
 	}, nil)
 	if err != nil {
+		f.Close()
+		os.Remove(path)
 		return err
+	}
+	if base == 0 {
+		base = r.Reader.Header.StartNS
 	}
 	// Zombies still outstanding at the end: an open span up to the end.
 	sub := r.Subtree()
@@ -375,6 +399,7 @@ func reportTimelineAction(c *cli.Context) error {
 		if v.State != "zombie" || sub != nil && !sub.Has(v.PID) && !sub.Has(v.PPID) {
 			continue
 		}
+		spans++
 		grp := v.PPID
 		if tr := tracks[events.Key{PID: v.PID, Start: v.Start}]; tr != nil {
 			grp = tr.group
@@ -383,10 +408,11 @@ func reportTimelineAction(c *cli.Context) error {
 			Args: map[string]any{"owed_by": v.PPID, "preexisting": v.Preexisting}})
 	}
 	out.WriteString("\n]}\n")
-	if werr != nil {
-		return werr
+	if err := firstError(werr, out.Flush(), f.Close()); err != nil {
+		return fmt.Errorf("report timeline: %w", err)
 	}
-	return out.Close()
+	fmt.Fprintf(os.Stderr, "wrote %s: %d processes, %d zombies\n", path, named, spans)
+	return nil
 }
 
 func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }

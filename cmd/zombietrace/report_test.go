@@ -3,6 +3,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"regexp"
 	"strings"
@@ -81,6 +82,32 @@ func TestReportDamagedProcessTable(t *testing.T) {
 	half := file + ".half"
 	os.WriteFile(half, b[:len(b)/2], 0o644)
 	checkOneLineError(t, []string{"report", half}, zt(t, 30*time.Second, "report", half), "r.zt.half: at byte ")
+}
+
+// Issue #22, 12: tree and explain have JSON; flame and timeline refuse it.
+func TestReportJSONViews(t *testing.T) {
+	needBinary(t)
+	file := reporttest.Write(t, t.TempDir(), "r.zt", reporttest.Options{})
+	for _, c := range []struct {
+		args []string
+		typ  string
+	}{
+		{[]string{"report", "tree", "--json", file}, "tree"},
+		{[]string{"report", "explain", "--json", "101", file}, "explain"},
+	} {
+		r := zt(t, 30*time.Second, c.args...)
+		var v map[string]any
+		if err := json.Unmarshal([]byte(r.stdout), &v); r.code != 0 || err != nil || v["type"] != c.typ {
+			t.Errorf("%q: code %d, %v:\n%s", c.args, r.code, err, r.stdout)
+		}
+	}
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"report", "flame", "--json", "-o", dir + "/f.svg", file},
+		{"report", "timeline", "--json", "-o", dir + "/t.json", file},
+	} {
+		checkOneLineError(t, args, zt(t, 30*time.Second, args...), "--json does not apply")
+	}
 }
 
 // Issue #22, 14: --pid P covers all of P's descendants, and the reparenting
