@@ -35,7 +35,7 @@ func reportCommand() *cli.Command {
 		&cli.BoolFlag{Name: "verify", Usage: "fail unless the summary equals the one the recorder computed live"})
 	return &cli.Command{
 		Name:      "report",
-		Usage:     "analyse a recording (no root needed)",
+		Usage:     "analyse a recording (no root needed; FILE - reads standard input)",
 		ArgsUsage: "FILE",
 		Flags:     summaryFlags,
 		Action:    reportSummaryAction,
@@ -66,10 +66,10 @@ func jsonRefused(c *cli.Context, why string) error {
 	return fmt.Errorf("%s: --json does not apply: %s", commandPath(c), why)
 }
 
-// loadReplay reads FILE through the engine over the window of --from and
-// --to (or until: tree --at), calling each for every record of the window
-// and raw for every event replayed; it prints the replay's warnings on
-// stderr.
+// loadReplay reads FILE ("-": standard input) through the engine over the
+// window of --from and --to (or until: tree --at), calling each for every
+// record of the window and raw for every event replayed; it prints the
+// replay's warnings on stderr.
 func loadReplay(c *cli.Context, file string, until string, each func(*rpt.Replay, *events.Record), raw func(*events.Event)) (*rpt.Replay, error) {
 	src, name, err := rpt.Open(file)
 	if err != nil {

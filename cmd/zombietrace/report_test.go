@@ -3,6 +3,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"regexp"
@@ -22,6 +24,16 @@ func needBinary(t *testing.T) {
 	if ztBin == "" {
 		t.Skip("the zombietrace binary is built only as root (TestMain)")
 	}
+}
+
+// ztStdin runs zombietrace with stdin from b.
+func ztStdin(t *testing.T, b []byte, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := ztCmd(ctx, args...)
+	cmd.Stdin = bytes.NewReader(b)
+	return startCaptured(t, cmd).wait(t, ctx)
 }
 
 // Issue #22, 9: a window that ends before the recording does is no abrupt
@@ -132,5 +144,41 @@ func TestReportPIDDescendants(t *testing.T) {
 	r = zt(t, 30*time.Second, "report", "--pid", "100", file)
 	if !regexp.MustCompile(`(?m)^151 +150 +idle`).MatchString(r.stdout) {
 		t.Errorf("report --pid 100 lacks the zombie of its grandchild 151:\n%s", r.stdout)
+	}
+}
+
+// Issue #22, 16: the views speak alike.
+func TestReportConsistency(t *testing.T) {
+	needBinary(t)
+	dir := t.TempDir()
+	file := reporttest.Write(t, dir, "r.zt", reporttest.Options{})
+	args := []string{"report", "flame", "-o", dir + "/f.png", file}
+	r := zt(t, 30*time.Second, args...)
+	checkOneLineError(t, args, r, `report flame: "`)
+	if strings.Contains(r.stderr, "flame: flame") {
+		t.Errorf("stutter: %q", r.stderr)
+	}
+	r = zt(t, 30*time.Second, "report", "explain", "101", file)
+	if !regexp.MustCompile(`(?m)^\d\d:\d\d:\d\d\.\d{3}  \+1\.000s +forked by 100`).MatchString(r.stdout) {
+		t.Errorf("explain: not in milliseconds:\n%s", r.stdout)
+	}
+	for _, c := range []struct{ view, out string }{{"timeline", "t.json"}, {"flame", "f.svg"}} {
+		r = zt(t, 30*time.Second, "report", c.view, "-o", dir+"/"+c.out, file)
+		if r.code != 0 || !strings.HasPrefix(r.stderr, "wrote "+dir+"/"+c.out+": ") || r.stdout != "" {
+			t.Errorf("report %s: code %d, stderr %q, stdout %q", c.view, r.code, r.stderr, r.stdout)
+		}
+	}
+	r = zt(t, 30*time.Second, "report", "tree", file)
+	if strings.Contains(r.stdout, "kthreadd") || strings.Contains(r.stdout, "kworker") || !strings.Contains(r.stdout, "100 server") {
+		t.Errorf("tree lists kernel threads:\n%s", r.stdout)
+	}
+	r = zt(t, 30*time.Second, "report", "tree", "--kernel-threads", file)
+	if !strings.Contains(r.stdout, "2 kthreadd") {
+		t.Errorf("tree --kernel-threads:\n%s", r.stdout)
+	}
+	b, _ := os.ReadFile(file)
+	r = ztStdin(t, b, "report", "-")
+	if r.code != 0 || !strings.Contains(r.stdout, "OUTSTANDING ZOMBIES: 2") {
+		t.Errorf("report - (stdin): code %d %q\n%s", r.code, r.stderr, r.stdout)
 	}
 }

@@ -17,8 +17,12 @@ import (
 	"github.com/zombietrace/zombietrace/recording"
 )
 
-// Open opens the recording at path. name is what messages call it.
+// Open opens the recording at path; "-" is standard input. name is what
+// messages call it.
 func Open(path string) (src io.ReadCloser, name string, err error) {
+	if path == "-" {
+		return io.NopCloser(os.Stdin), "stdin", nil
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, path, err

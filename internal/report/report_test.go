@@ -328,3 +328,24 @@ func TestDamagedProcessTable(t *testing.T) {
 }
 
 func itoa(v uint32) string { return strconv.FormatUint(uint64(v), 10) }
+
+// FILE - is standard input.
+func TestOpenStdin(t *testing.T) {
+	path := reporttest.Write(t, t.TempDir(), "r.zt", reporttest.Options{})
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	stdin := os.Stdin
+	os.Stdin = f
+	defer func() { os.Stdin = stdin }()
+	src, name, err := Open("-")
+	if err != nil || name != "stdin" {
+		t.Fatalf("Open(-): %q %v", name, err)
+	}
+	r, err := Load(src, name, Options{}, nil, nil)
+	if err != nil || !r.Reader.Clean || len(r.Summary().Zombies) != 2 {
+		t.Fatalf("a recording on stdin: %v", err)
+	}
+}
