@@ -50,7 +50,8 @@ type Outstanding struct {
 func NewStory(pid uint32) *Story { return &Story{PID: pid, owners: map[uint32]bool{}} }
 
 func (s *Story) add(t uint64, what string, fields []Field, format string, args ...any) {
-	s.Steps = append(s.Steps, Step{Time: t, What: what, Text: fmt.Sprintf(format, args...), Fields: fields})
+	// Names come from the processes themselves: never raw to a terminal.
+	s.Steps = append(s.Steps, Step{Time: t, What: what, Text: output.Printable(fmt.Sprintf(format, args...)), Fields: fields})
 }
 
 // Record takes one of the engine's records.

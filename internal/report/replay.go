@@ -159,6 +159,14 @@ func Load(src io.Reader, name string, opt Options, each func(*Replay, *events.Re
 		}
 	})
 	r.Engine.Begin(h.StartNS)
+	// As the recorder did: names from the process table, whose waits were seen.
+	r.Engine.SetNames(recording.Names(rd.Procs))
+	if f := h.Follow; f != nil {
+		r.Engine.Follow(f.PIDs, f.AtNS)
+	}
+	if r.Comm != nil {
+		r.Engine.MatchChildren(r.Comm.MatchString) // --comm keeps parents of matching children
+	}
 	if from != 0 {
 		r.Engine.CountFrom(from)
 	}

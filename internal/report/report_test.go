@@ -322,8 +322,19 @@ func TestDamagedProcessTable(t *testing.T) {
 	if len(r.Reader.Procs) != 0 || !r.Reader.Clean {
 		t.Errorf("procs %d, clean %v", len(r.Reader.Procs), r.Reader.Clean)
 	}
-	if got := r.Engine.Summary(r.End); !reflect.DeepEqual(got, r.Reader.Summary.Summary) {
-		t.Errorf("the events did not all come through: recomputed %+v\nstored %+v", got, r.Reader.Summary.Summary)
+	// Every event came through; names known only from the lost table are
+	// blank now.
+	got, want := r.Engine.Summary(r.End), r.Reader.Summary.Summary
+	for _, s := range []*events.Summary{&got, &want} {
+		for i := range s.Parents {
+			s.Parents[i].Comm = ""
+		}
+		for i := range s.Zombies {
+			s.Zombies[i].ParentComm = ""
+		}
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("the events did not all come through: recomputed %+v\nstored %+v", got, want)
 	}
 }
 

@@ -131,7 +131,7 @@ func WriteTreeText(w io.Writer, r *Replay, t *Tree) error {
 }
 
 func label(n *Node) string {
-	s := fmt.Sprintf("%d %s", n.PID, n.Comm)
+	s := fmt.Sprintf("%d %s", n.PID, output.Printable(n.Comm))
 	switch z := n.Zombie; {
 	case z != nil:
 		waited := "never waited"

@@ -5,6 +5,7 @@ package reporttest
 
 import (
 	"path/filepath"
+	"regexp"
 	"testing"
 
 	"github.com/zombietrace/zombietrace/events"
@@ -119,12 +120,19 @@ func Write(t testing.TB, dir, name string, o Options) string {
 	path := filepath.Join(dir, name)
 	h := recording.Header{Host: "testhost", Kernel: "6.18.0", BootID: "b", WallOffsetNS: Wall - int64(Start), StartNS: Start,
 		Tool: "test", CommandLine: []string{"zombietrace", "record"}, Mode: "light", Filter: o.Comm}
-	w, err := recording.Create(path, h, Procs(o.ExtraProcs), 0)
+	procs := Procs(o.ExtraProcs)
+	w, err := recording.Create(path, h, procs, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
+	// As the recorder's session: names from the process table, and --comm
+	// keeps the parents of matching children.
 	eng := events.NewEngine(events.ModeLight, nil)
 	eng.Begin(Start)
+	eng.SetNames(recording.Names(procs))
+	if o.Comm != "" {
+		eng.MatchChildren(regexp.MustCompile(o.Comm).MatchString)
+	}
 	for _, ev := range Events() {
 		ev := ev
 		if err := w.Add(&ev); err != nil {
