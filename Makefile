@@ -69,7 +69,8 @@ FUZZ_LIMITS = -fuzzminimizetime 5s
 START := $(shell date +%s)
 
 # Everything: generated files, vet, unit tests, privileged BPF tests (which
-# fail rather than skip when CI=true), fuzzing, then the kernel matrix: after
+# fail rather than skip with ZOMBIETRACE_REQUIRE_ALL=1, as .ci/run sets),
+# fuzzing, then the kernel matrix: after
 # the host suite, never beside it (its guests take the CPUs).
 test: deps check-generated vet
 	$(GO) test -count=1 -timeout 20m ./...

@@ -4,21 +4,17 @@ package bench
 
 import (
 	"context"
-	"os"
 	"testing"
 
 	"github.com/cilium/ebpf"
+
+	"github.com/zombietrace/zombietrace/internal/testenv"
 )
 
 // The floor programs load and run on their hooks during a storm, and the two
 // helper calls show in signal's and wait's floors against an empty program's.
 func TestFloorCosts(t *testing.T) {
-	if os.Geteuid() != 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("this test needs root (it loads BPF programs) and CI must not skip it")
-		}
-		t.Skip("needs root: loads BPF programs")
-	}
+	testenv.RequireBPF(t)
 	b := &bencher{dir: t.TempDir()}
 	if err := b.buildWorkload(); err != nil {
 		t.Fatal(err)

@@ -21,6 +21,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/zombietrace/zombietrace/events"
+	"github.com/zombietrace/zombietrace/internal/testenv"
 	"github.com/zombietrace/zombietrace/tracer"
 )
 
@@ -69,13 +70,7 @@ func testMain(m *testing.M) int {
 // requireBPF skips without root, but fails in CI: CI must never skip silently.
 func requireBPF(t *testing.T) {
 	t.Helper()
-	if os.Geteuid() == 0 {
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("privileged test cannot run: not root (CI=true requires BPF)")
-	}
-	t.Skip("needs root to load BPF programs")
+	testenv.RequireBPF(t)
 }
 
 var buildOnce sync.Map

@@ -3,22 +3,18 @@
 package tracer
 
 import (
-	"os"
 	"testing"
 
 	"github.com/cilium/ebpf/btf"
+
+	"github.com/zombietrace/zombietrace/internal/testenv"
 )
 
 // The atomics probe says what the real programs find: the rings' fork
 // program (a compare-and-swap in its reservation) loads exactly when the
 // probe's one compare-and-swap does.
 func TestAtomicsProbeMatchesTheRings(t *testing.T) {
-	if os.Geteuid() != 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("needs root (loads BPF programs) and CI must not skip it")
-		}
-		t.Skip("needs root: loads BPF programs")
-	}
+	testenv.RequireBPF(t)
 	cfg := Config{RingBufferBytes: 1 << 20, FollowMax: 1024}
 	spec, _, err := prepareSpec(cfg)
 	if err != nil {

@@ -27,6 +27,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/zombietrace/zombietrace/internal/testenv"
 )
 
 var (
@@ -81,16 +83,10 @@ func testMain(m *testing.M) int {
 	return code
 }
 
-// requireRoot skips a test that loads BPF when not root; in CI it fails
-// instead (CI must never silently skip).
+// requireRoot skips a test that loads BPF when not root (fails in CI).
 func requireRoot(t *testing.T) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("this test needs root (it loads BPF programs) and CI must not skip it")
-		}
-		t.Skip("needs root: loads BPF programs")
-	}
+	testenv.RequireBPF(t)
 }
 
 // e2e prepares a privileged end-to-end test: root, and every process the

@@ -135,7 +135,9 @@ func TestReapNudgeClearsCoalescedSignals(t *testing.T) {
 		}
 	}
 	if len(zombies) == 0 {
-		t.Skip("no SIGCHLD coalesced this time")
+		// one_per_signal blocks SIGCHLD while its children exit: one is
+		// reaped, the others stay. Anything else is the scenario broken.
+		t.Fatalf("one_per_signal left no zombie: %v", rawInts(t, pids, "children"))
 	}
 	audit := filepath.Join(t.TempDir(), "audit.jsonl")
 	r := zt(t, 60*time.Second, "reap", "--parent", itoa(parent), "--yes", "--audit", audit)
@@ -343,7 +345,9 @@ func TestTraceRemediate(t *testing.T) {
 		}
 	}
 	if len(zombies) == 0 {
-		t.Skip("no SIGCHLD coalesced this time")
+		// one_per_signal blocks SIGCHLD while its children exit: one is
+		// reaped, the others stay. Anything else is the scenario broken.
+		t.Fatalf("one_per_signal left no zombie: %v", rawInts(t, pids, "children"))
 	}
 	audit := filepath.Join(t.TempDir(), "audit.jsonl")
 	r := zt(t, 60*time.Second, "trace", "--pid", itoa(parent), "--remediate", "nudge", "--min-zombie", "10ms",
@@ -371,7 +375,7 @@ func TestReapAuto(t *testing.T) {
 		}
 	}
 	if len(zombies) < 2 {
-		t.Skip("too few SIGCHLD coalesced this time")
+		t.Fatalf("one_per_signal left %d zombies, want all but one: %v", len(zombies), rawInts(t, pids, "children"))
 	}
 	parent := rawInt(t, pids, "parent")
 	r := zt(t, 60*time.Second, "reap", "--auto", "--comm", "^one_per_signal$", "--min-zombies", "2")
