@@ -26,6 +26,8 @@ func TestEmbeddedObjectMatchesGoTypes(t *testing.T) {
 		"event":            unsafe.Sizeof(zombietraceEvent{}),
 		"fork_stack_event": unsafe.Sizeof(zombietraceForkStackEvent{}),
 		"follow_entry":     unsafe.Sizeof(zombietraceFollowEntry{}),
+		"ring_slot":        unsafe.Sizeof(zombietraceRingSlot{}),
+		"ring_pos":         unsafe.Sizeof(zombietraceRingPos{}),
 	} {
 		var s *btf.Struct
 		if err := spec.Types.TypeByName(name, &s); err != nil {

@@ -96,11 +96,8 @@ const (
 	zombietraceCompatVarUnusedEventFlag      = "unused_event_flag"
 	zombietraceCompatVarUnusedEventKind      = "unused_event_kind"
 	zombietraceCompatVarUnusedExecLayout     = "unused_exec_layout"
-	zombietraceCompatVarUnusedFollowEntry    = "unused_follow_entry"
 	zombietraceCompatVarUnusedFollowFlag     = "unused_follow_flag"
 	zombietraceCompatVarUnusedForkStackEvent = "unused_fork_stack_event"
-	zombietraceCompatVarUnusedRingPos        = "unused_ring_pos"
-	zombietraceCompatVarUnusedRingSlot       = "unused_ring_slot"
 	zombietraceCompatVarUnusedWaitSyscall    = "unused_wait_syscall"
 	zombietraceCompatVarUnusedWaitTarget     = "unused_wait_target"
 )
@@ -190,11 +187,8 @@ type zombietraceCompatVariableSpecs struct {
 	UnusedEventFlag      *ebpf.VariableSpec `ebpf:"unused_event_flag"`
 	UnusedEventKind      *ebpf.VariableSpec `ebpf:"unused_event_kind"`
 	UnusedExecLayout     *ebpf.VariableSpec `ebpf:"unused_exec_layout"`
-	UnusedFollowEntry    *ebpf.VariableSpec `ebpf:"unused_follow_entry"`
 	UnusedFollowFlag     *ebpf.VariableSpec `ebpf:"unused_follow_flag"`
 	UnusedForkStackEvent *ebpf.VariableSpec `ebpf:"unused_fork_stack_event"`
-	UnusedRingPos        *ebpf.VariableSpec `ebpf:"unused_ring_pos"`
-	UnusedRingSlot       *ebpf.VariableSpec `ebpf:"unused_ring_slot"`
 	UnusedWaitSyscall    *ebpf.VariableSpec `ebpf:"unused_wait_syscall"`
 	UnusedWaitTarget     *ebpf.VariableSpec `ebpf:"unused_wait_target"`
 }
@@ -254,11 +248,8 @@ type zombietraceCompatVariables struct {
 	UnusedEventFlag      *ebpf.Variable `ebpf:"unused_event_flag"`
 	UnusedEventKind      *ebpf.Variable `ebpf:"unused_event_kind"`
 	UnusedExecLayout     *ebpf.Variable `ebpf:"unused_exec_layout"`
-	UnusedFollowEntry    *ebpf.Variable `ebpf:"unused_follow_entry"`
 	UnusedFollowFlag     *ebpf.Variable `ebpf:"unused_follow_flag"`
 	UnusedForkStackEvent *ebpf.Variable `ebpf:"unused_fork_stack_event"`
-	UnusedRingPos        *ebpf.Variable `ebpf:"unused_ring_pos"`
-	UnusedRingSlot       *ebpf.Variable `ebpf:"unused_ring_slot"`
 	UnusedWaitSyscall    *ebpf.Variable `ebpf:"unused_wait_syscall"`
 	UnusedWaitTarget     *ebpf.Variable `ebpf:"unused_wait_target"`
 }

@@ -161,11 +161,8 @@ const (
 	zombietraceVarUnusedEventFlag      = "unused_event_flag"
 	zombietraceVarUnusedEventKind      = "unused_event_kind"
 	zombietraceVarUnusedExecLayout     = "unused_exec_layout"
-	zombietraceVarUnusedFollowEntry    = "unused_follow_entry"
 	zombietraceVarUnusedFollowFlag     = "unused_follow_flag"
 	zombietraceVarUnusedForkStackEvent = "unused_fork_stack_event"
-	zombietraceVarUnusedRingPos        = "unused_ring_pos"
-	zombietraceVarUnusedRingSlot       = "unused_ring_slot"
 	zombietraceVarUnusedWaitSyscall    = "unused_wait_syscall"
 	zombietraceVarUnusedWaitTarget     = "unused_wait_target"
 )
@@ -254,11 +251,8 @@ type zombietraceVariableSpecs struct {
 	UnusedEventFlag      *ebpf.VariableSpec `ebpf:"unused_event_flag"`
 	UnusedEventKind      *ebpf.VariableSpec `ebpf:"unused_event_kind"`
 	UnusedExecLayout     *ebpf.VariableSpec `ebpf:"unused_exec_layout"`
-	UnusedFollowEntry    *ebpf.VariableSpec `ebpf:"unused_follow_entry"`
 	UnusedFollowFlag     *ebpf.VariableSpec `ebpf:"unused_follow_flag"`
 	UnusedForkStackEvent *ebpf.VariableSpec `ebpf:"unused_fork_stack_event"`
-	UnusedRingPos        *ebpf.VariableSpec `ebpf:"unused_ring_pos"`
-	UnusedRingSlot       *ebpf.VariableSpec `ebpf:"unused_ring_slot"`
 	UnusedWaitSyscall    *ebpf.VariableSpec `ebpf:"unused_wait_syscall"`
 	UnusedWaitTarget     *ebpf.VariableSpec `ebpf:"unused_wait_target"`
 }
@@ -316,11 +310,8 @@ type zombietraceVariables struct {
 	UnusedEventFlag      *ebpf.Variable `ebpf:"unused_event_flag"`
 	UnusedEventKind      *ebpf.Variable `ebpf:"unused_event_kind"`
 	UnusedExecLayout     *ebpf.Variable `ebpf:"unused_exec_layout"`
-	UnusedFollowEntry    *ebpf.Variable `ebpf:"unused_follow_entry"`
 	UnusedFollowFlag     *ebpf.Variable `ebpf:"unused_follow_flag"`
 	UnusedForkStackEvent *ebpf.Variable `ebpf:"unused_fork_stack_event"`
-	UnusedRingPos        *ebpf.Variable `ebpf:"unused_ring_pos"`
-	UnusedRingSlot       *ebpf.Variable `ebpf:"unused_ring_slot"`
 	UnusedWaitSyscall    *ebpf.Variable `ebpf:"unused_wait_syscall"`
 	UnusedWaitTarget     *ebpf.Variable `ebpf:"unused_wait_target"`
 }
