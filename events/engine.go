@@ -403,7 +403,7 @@ func (e *Engine) newProc(k Key, comm [16]byte, old *proc) *proc {
 	if old != nil {
 		// The pid was reused: its predecessor is gone even if we missed how.
 		if old.state != stateReaped {
-			e.reap(old, maxU64(e.last, old.zombieTime), ReapedByUnseen, Key{}, "pid-reused", true)
+			e.reap(old, maxU64(e.last, old.zombieTime), ReapedByUnseen, Key{}, MethodPIDReused, true)
 		}
 		// Nothing is left to learn about it: its free event only closes
 		// records. Keeping it for that event held one record in 1,500 of a
@@ -548,7 +548,7 @@ func (e *Engine) exit(ev *Event) {
 		if pa := p.ownerPa; pa != nil && e.counting {
 			pa.autoreaped++
 		}
-		e.reap(p, ev.Time, ReapedByAutoreap, p.owner, "exit", false)
+		e.reap(p, ev.Time, ReapedByAutoreap, p.owner, MethodExit, false)
 	case p.exitSignal == 0:
 		// No notification will come (exit_signal 0): waitable from exit_notify.
 		p.state = stateZombie
@@ -827,7 +827,7 @@ func (e *Engine) wait(ev *Event) {
 		return
 	}
 	if c := e.eligible(&w); c != nil {
-		e.reapBy(c, w.waiter, w.comm, ev.Time, w.syscall.String(), w.target == TargetPGID)
+		e.reapBy(c, w.waiter, w.comm, ev.Time, w.syscall.method(), w.target == TargetPGID)
 		return
 	}
 	if w.options&WNOHANG == 0 && !e.endedByExec(&w) {
@@ -931,7 +931,7 @@ func (e *Engine) waitReturn(ev *Event) {
 		if p == nil {
 			return
 		}
-		e.reapBy(p, waiter, ev.Comm, ev.Time, ev.Syscall.String(), true)
+		e.reapBy(p, waiter, ev.Comm, ev.Time, ev.Syscall.method(), true)
 		return
 	}
 	p = e.findChild(ev.NSPID, func(c *proc) bool {
@@ -970,10 +970,10 @@ func (e *Engine) waitReturn(ev *Event) {
 		p.state = stateZombie
 		e.emitExit(p, p.zombieTime)
 	}
-	e.reapBy(p, waiter, ev.Comm, ev.Time, ev.Syscall.String(), false)
+	e.reapBy(p, waiter, ev.Comm, ev.Time, ev.Syscall.method(), false)
 }
 
-func (e *Engine) reapBy(p *proc, reaper Key, comm [16]byte, t uint64, method string, uncertain bool) {
+func (e *Engine) reapBy(p *proc, reaper Key, comm [16]byte, t uint64, method Method, uncertain bool) {
 	pa := e.parentOf(reaper)
 	pa.waited = true
 	if pa.comm == ([16]byte{}) {
@@ -986,7 +986,7 @@ func (e *Engine) reapBy(p *proc, reaper Key, comm [16]byte, t uint64, method str
 	e.reap(p, t, by, reaper, method, uncertain)
 }
 
-func (e *Engine) reap(p *proc, t uint64, by ReapedBy, reaper Key, method string, uncertain bool) {
+func (e *Engine) reap(p *proc, t uint64, by ReapedBy, reaper Key, method Method, uncertain bool) {
 	if p.state == stateReaped {
 		return
 	}
@@ -1056,9 +1056,9 @@ func (e *Engine) free(ev *Event) {
 		if p.state == stateRunning || p.state == stateExited {
 			p.uncertain = true
 		}
-		method := "free"
+		method := MethodFree
 		if ev.Flags&FlagGone != 0 {
-			method = "gone" // found gone: released at this time at the latest
+			method = MethodGone // found gone: released at this time at the latest
 		}
 		e.reap(p, ev.Time, ReapedByUnseen, reaper, method, true)
 	}
@@ -1132,12 +1132,6 @@ func (e *Engine) unblock(tid uint32) {
 	e.blocked.del(tid)
 	e.blockedBy.remove(w)
 }
-
-// How a reap was seen (Record.Method), as constants: no string is built per reap.
-const (
-	MethodBlockedWait4  = "blocked-wait4"
-	MethodBlockedWaitid = "blocked-waitid"
-)
 
 func (e *Engine) commOf(k Key) string {
 	if p := e.proc(k); p != nil {

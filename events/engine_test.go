@@ -582,7 +582,7 @@ func TestExactWaitidNullInfop(t *testing.T) {
 		retid(ms(20.01), par, 0, WEXITED, 0, 0, withFlags(FlagUnreadable)),
 	}
 	r := play(t, ModeExact, steps)
-	r.wantReap(a, reapWant{by: ReapedByParent, reaper: par.pid, time: ms(20.01), zombie: span(10.1, 20.01), uncertain: true, method: "waitid"})
+	r.wantReap(a, reapWant{by: ReapedByParent, reaper: par.pid, time: ms(20.01), zombie: span(10.1, 20.01), uncertain: true, method: MethodWaitid})
 	r.none(RecordReap, b)
 }
 
@@ -599,7 +599,7 @@ func TestKernelWaiterIsNotAReap(t *testing.T) {
 	}
 	forModes(t, bothModes, func(t *testing.T, m Mode) {
 		r := play(t, m, steps)
-		r.wantReap(ch, reapWant{by: ReapedByUnseen, time: ms(40), zombie: span(10.1, 40), uncertain: true, method: "free"})
+		r.wantReap(ch, reapWant{by: ReapedByUnseen, time: ms(40), zombie: span(10.1, 40), uncertain: true, method: MethodFree})
 		expect(t, "waited", mustParent(t, r.e.Summary(0), par).Waited, false)
 	})
 }
@@ -619,7 +619,7 @@ func TestGoneIsAnUnseenReap(t *testing.T) {
 	}
 	forModes(t, bothModes, func(t *testing.T, m Mode) {
 		r := play(t, m, steps)
-		r.wantReap(ch, reapWant{by: ReapedByUnseen, time: ms(900), zombie: span(10.1, 900), uncertain: true, method: "gone"})
+		r.wantReap(ch, reapWant{by: ReapedByUnseen, time: ms(900), zombie: span(10.1, 900), uncertain: true, method: MethodGone})
 		if z := r.e.Summary(0).Zombies; len(z) != 0 {
 			t.Errorf("outstanding after it: %+v", z)
 		}
@@ -672,7 +672,7 @@ func TestNotifyForUnknownChild(t *testing.T) {
 	forModes(t, bothModes, func(t *testing.T, m Mode) {
 		r := play(t, m, steps)
 		r.wantReap(ch, reapWant{by: ReapedByParent, reaper: par.pid, time: r.pick(ms(20), ms(20.01)),
-			zombie: r.pick(span(10, 20), span(10, 20.01)), method: "wait4", uncertain: true})
+			zombie: r.pick(span(10, 20), span(10, 20.01)), method: MethodWait4, uncertain: true})
 	})
 	// The iterator's zombie event for it is de-duplicated.
 	t.Run("with-iterator-duplicate", func(t *testing.T) {

@@ -69,6 +69,9 @@ func (s WaitSyscall) String() string {
 	return "kernel"
 }
 
+// method is how a reap by a wait of this syscall is seen: wait4, waitid.
+func (s WaitSyscall) method() Method { return Method(s.String()) }
+
 // WaitTarget is the set of children a wait can collect.
 type WaitTarget uint8
 

@@ -371,7 +371,7 @@ type reapWant struct {
 	reaperCom string
 	zombie    uint64
 	time      uint64
-	method    string // prefix
+	method    Method
 	uncertain bool
 	ppid      uint32
 }
@@ -395,8 +395,8 @@ func (r *run) wantReap(a actor, w reapWant) Record {
 	if w.time != 0 {
 		expectTime(t, "reap time", rec.Time, w.time)
 	}
-	if w.method != "" && !strings.HasPrefix(rec.Method, w.method) {
-		t.Errorf("method = %q, want prefix %q", rec.Method, w.method)
+	if w.method != "" {
+		expect(t, "method", rec.Method, w.method)
 	}
 	expect(t, "uncertain", rec.Uncertain, w.uncertain)
 	if w.ppid != 0 {

@@ -119,7 +119,7 @@ func TestParentsTheEventsNeverNamed(t *testing.T) {
 		})),
 		check: func(t *testing.T, r *run) {
 			rec := r.wantReap(storyZ1, reapWant{by: ReapedByUnseen, reaper: init1.pid, zombie: span(-1495, 2300),
-				time: ms(2300), method: "free", uncertain: true})
+				time: ms(2300), method: MethodFree, uncertain: true})
 			expect(t, "reaper comm", rec.ReaperComm, "systemd")
 			expect(t, "init's comm", mustParent(t, r.e.Summary(ms(2500)), init1).Comm, "systemd")
 		},

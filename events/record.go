@@ -31,6 +31,21 @@ const (
 	ReapedByUnseen   ReapedBy = "unseen"   // released with no wait the tracer could see
 )
 
+// Method says how a reap was seen (the JSON "method"); its values are
+// constants: no string is built per reap.
+type Method string
+
+const (
+	MethodWait4         Method = "wait4"          // a wait4 (light: its entry; exact: its return)
+	MethodWaitid        Method = "waitid"         // a waitid, likewise
+	MethodBlockedWait4  Method = "blocked-wait4"  // light: a wait4 blocked before the child was waitable
+	MethodBlockedWaitid Method = "blocked-waitid" // light: a waitid, likewise
+	MethodExit          Method = "exit"           // autoreap, at exit
+	MethodFree          Method = "free"           // released with no wait seen
+	MethodGone          Method = "gone"           // gone from /proc at a live session's end
+	MethodPIDReused     Method = "pid-reused"     // its pid came back as another process
+)
+
 // Record is what the engine reports: one line of the live view or JSON stream.
 // Times are CLOCK_BOOTTIME ns.
 type Record struct {
@@ -53,7 +68,7 @@ type Record struct {
 	ReaperPID  uint32
 	ReaperComm string
 	Uncertain  bool
-	Method     string // how the reap was seen: wait4, waitid, blocked-wait, free, exit
+	Method     Method // how the reap was seen: wait4, waitid, blocked-wait4, free, exit, ...
 	HeldNS     uint64 // time a ptrace tracer held the zombie before handing it back
 	TracerPID  uint32
 

@@ -63,7 +63,7 @@ func TestScenarios(t *testing.T) {
 		check: func(t *testing.T, r *run) {
 			z := r.pick(span(1.1, 5000), span(1.1, 5000.02))
 			r.wantReap(s1c, reapWant{by: ReapedByParent, reaper: par.pid, reaperCom: "python3", zombie: z,
-				time: r.pick(ms(5000), ms(5000.02)), method: "wait4", ppid: par.pid})
+				time: r.pick(ms(5000), ms(5000.02)), method: MethodWait4, ppid: par.pid})
 			ex := r.one(RecordExit, s1c)
 			expect(t, "exit ppid", ex.PPID, par.pid)
 			s := r.e.Summary(ms(6000))
@@ -97,9 +97,9 @@ func TestScenarios(t *testing.T) {
 		},
 		check: func(t *testing.T, r *run) {
 			a := r.wantReap(s2a, reapWant{by: ReapedByParent, reaper: par.pid, zombie: r.pick(span(10.1, 10.2), span(10.1, 10.21)),
-				time: r.pick(ms(10.2), ms(10.21)), method: "wait4"})
+				time: r.pick(ms(10.2), ms(10.21)), method: MethodWait4})
 			b := r.wantReap(s2b, reapWant{by: ReapedByParent, reaper: par.pid, zombie: r.pick(span(10.15, 10.22), span(10.15, 10.23)),
-				time: r.pick(ms(10.22), ms(10.23)), method: "wait4"})
+				time: r.pick(ms(10.22), ms(10.23)), method: MethodWait4})
 			for _, rec := range []Record{a, b} {
 				if rec.ZombieNS > 5_000_000 {
 					t.Errorf("pid %d zombie %d ns, want a few ms at most", rec.PID, rec.ZombieNS)
@@ -121,7 +121,7 @@ func TestScenarios(t *testing.T) {
 			evFree(ms(30), s3a),
 		},
 		check: func(t *testing.T, r *run) {
-			r.wantReap(s3a, reapWant{by: ReapedByAutoreap, time: ms(10), method: "exit"})
+			r.wantReap(s3a, reapWant{by: ReapedByAutoreap, time: ms(10), method: MethodExit})
 			r.one(RecordExit, s3a)
 			s := r.e.Summary(ms(100))
 			noZombie(t, s, s3a)
@@ -147,7 +147,7 @@ func TestScenarios(t *testing.T) {
 			evFree(ms(30), s3b),
 		},
 		check: func(t *testing.T, r *run) {
-			r.wantReap(s3b, reapWant{by: ReapedByAutoreap, time: ms(10), method: "exit"})
+			r.wantReap(s3b, reapWant{by: ReapedByAutoreap, time: ms(10), method: MethodExit})
 			r.one(RecordExit, s3b)
 			s := r.e.Summary(ms(100))
 			noZombie(t, s, s3b)
@@ -178,14 +178,14 @@ func TestScenarios(t *testing.T) {
 		},
 		check: func(t *testing.T, r *run) {
 			r.wantReap(mid, reapWant{by: ReapedByParent, reaper: par.pid, zombie: r.pick(span(2.1, 2.2), span(2.1, 2.21)),
-				time: r.pick(ms(2.2), ms(2.21)), method: "wait4"})
+				time: r.pick(ms(2.2), ms(2.21)), method: MethodWait4})
 			rp := r.one(RecordReparent, gc)
 			expectTime(t, "reparent time (the middle child's death)", rp.Time, ms(2))
 			expect(t, "old ppid", rp.OldPPID, mid.pid)
 			expect(t, "new ppid", rp.NewPPID, sub.pid)
 			r.wantReap(gc, reapWant{by: ReapedByReaper, reaper: sub.pid, reaperCom: "subreaper",
 				zombie: r.pick(span(500.1, 500.2), span(500.1, 500.21)), time: r.pick(ms(500.2), ms(500.21)),
-				method: "wait4", ppid: mid.pid})
+				method: MethodWait4, ppid: mid.pid})
 			s := r.e.Summary(ms(600))
 			ps := mustParent(t, s, sub)
 			expect(t, "subreaper inherited", ps.Inherited, uint64(1))
@@ -231,7 +231,7 @@ func TestScenarios(t *testing.T) {
 			expect(t, "new ppid", rp.NewPPID, sub.pid)
 			zns := r.pick(span(10.1, 60001), span(10.1, 60001.01))
 			r.wantReap(s5c, reapWant{by: ReapedByReaper, reaper: sub.pid, reaperCom: "subreaper", zombie: zns,
-				time: r.pick(ms(60001), ms(60001.01)), method: "wait4", ppid: par.pid})
+				time: r.pick(ms(60001), ms(60001.01)), method: MethodWait4, ppid: par.pid})
 			s := r.e.Summary(ms(70000))
 			noZombie(t, s, s5c)
 			pp := mustParent(t, s, par)
@@ -272,7 +272,7 @@ func TestScenarios(t *testing.T) {
 				t0 := float64(i) * 1000
 				r.wantReap(c, reapWant{by: ReapedByParent, reaper: par.pid,
 					zombie: r.pick(span(t0+10.1, t0+1000), span(t0+10.1, t0+1000.01)),
-					time:   r.pick(ms(t0+1000), ms(t0+1000.01)), method: "wait4"})
+					time:   r.pick(ms(t0+1000), ms(t0+1000.01)), method: MethodWait4})
 			}
 			s := r.e.Summary(ms(2500))
 			z := mustZombie(t, s, s6[2])
@@ -314,9 +314,9 @@ func TestScenarios(t *testing.T) {
 		},
 		check: func(t *testing.T, r *run) {
 			recs := []Record{
-				r.wantReap(s7a, reapWant{by: ReapedByParent, zombie: r.pick(span(130.1, 200), span(130.1, 200.01)), time: r.pick(ms(200), ms(200.01)), method: "wait4"}),
-				r.wantReap(s7b, reapWant{by: ReapedByParent, zombie: r.pick(span(140.1, 200.02), span(140.1, 200.03)), time: r.pick(ms(200.02), ms(200.03)), method: "wait4"}),
-				r.wantReap(s7c, reapWant{by: ReapedByParent, zombie: r.pick(span(250.1, 300), span(250.1, 300.01)), time: r.pick(ms(300), ms(300.01)), method: "wait4"}),
+				r.wantReap(s7a, reapWant{by: ReapedByParent, zombie: r.pick(span(130.1, 200), span(130.1, 200.01)), time: r.pick(ms(200), ms(200.01)), method: MethodWait4}),
+				r.wantReap(s7b, reapWant{by: ReapedByParent, zombie: r.pick(span(140.1, 200.02), span(140.1, 200.03)), time: r.pick(ms(200.02), ms(200.03)), method: MethodWait4}),
+				r.wantReap(s7c, reapWant{by: ReapedByParent, zombie: r.pick(span(250.1, 300), span(250.1, 300.01)), time: r.pick(ms(300), ms(300.01)), method: MethodWait4}),
 			}
 			for _, rec := range recs {
 				if rec.ZombieNS > 100_000_000 {
@@ -361,9 +361,9 @@ func TestScenarios(t *testing.T) {
 			z0 := r.pick(span(100.05, 100.5), span(100.05, 100.51))
 			z1 := r.pick(span(100.15, 100.6), span(100.15, 100.61))
 			z2 := r.pick(span(100.25, 2000), span(100.25, 2000.01))
-			r.wantReap(s8[0], reapWant{by: ReapedByParent, zombie: z0, time: r.pick(ms(100.5), ms(100.51)), method: "wait4"})
-			r.wantReap(s8[1], reapWant{by: ReapedByParent, zombie: z1, time: r.pick(ms(100.6), ms(100.61)), method: "wait4"})
-			r.wantReap(s8[2], reapWant{by: ReapedByParent, zombie: z2, time: r.pick(ms(2000), ms(2000.01)), method: "wait4"})
+			r.wantReap(s8[0], reapWant{by: ReapedByParent, zombie: z0, time: r.pick(ms(100.5), ms(100.51)), method: MethodWait4})
+			r.wantReap(s8[1], reapWant{by: ReapedByParent, zombie: z1, time: r.pick(ms(100.6), ms(100.61)), method: MethodWait4})
+			r.wantReap(s8[2], reapWant{by: ReapedByParent, zombie: z2, time: r.pick(ms(2000), ms(2000.01)), method: MethodWait4})
 			r.none(RecordReap, s8[3])
 			s := r.e.Summary(ms(3000))
 			z := mustZombie(t, s, s8[3])
@@ -401,7 +401,7 @@ func TestScenarios(t *testing.T) {
 			expect(t, "exit attributed to the new parent", ex.PPID, sub.pid)
 			r.wantReap(s9c, reapWant{by: ReapedByReaper, reaper: sub.pid, reaperCom: "subreaper",
 				zombie: r.pick(span(5000.1, 5000.2), span(5000.1, 5000.21)), time: r.pick(ms(5000.2), ms(5000.21)),
-				method: "wait4", ppid: par.pid})
+				method: MethodWait4, ppid: par.pid})
 			s := r.e.Summary(ms(6000))
 			ps := mustParent(t, s, sub)
 			expect(t, "inherited", ps.Inherited, uint64(1))
@@ -495,7 +495,7 @@ func TestScenarios(t *testing.T) {
 				t.Errorf("exit time %s, want the last thread's exit (500ms), not the leader's (10ms)", rel(ex.Time))
 			}
 			rec := r.wantReap(s12c, reapWant{by: ReapedByParent, zombie: r.pick(0, span(500.1, 500.11)), time: r.pick(ms(500.1), ms(500.11))})
-			if r.mode == ModeLight && rec.Method != "blocked-wait4" {
+			if r.mode == ModeLight && rec.Method != MethodBlockedWait4 {
 				t.Errorf("method %q, want blocked-wait4", rec.Method)
 			}
 		},
@@ -556,7 +556,7 @@ func TestScenarios(t *testing.T) {
 				t0 := float64(i) * 10
 				rec := r.wantReap(c, reapWant{by: ReapedByParent, zombie: r.pick(0, span(t0+5.05, t0+5.06)),
 					time: r.pick(ms(t0+5.05), ms(t0+5.06))})
-				want := map[Mode]string{ModeLight: "blocked-wait4", ModeExact: "wait4"}[r.mode]
+				want := map[Mode]Method{ModeLight: MethodBlockedWait4, ModeExact: MethodWait4}[r.mode]
 				expect(t, "method", rec.Method, want)
 			}
 			ps := mustParent(t, r.e.Summary(0), par)
@@ -590,7 +590,7 @@ func TestScenarios(t *testing.T) {
 		},
 		check: func(t *testing.T, r *run) {
 			rec := r.wantReap(s15c, reapWant{by: ReapedByParent, reaper: par.pid,
-				zombie: r.pick(span(100.1, 150), span(100.1, 150.01)), time: r.pick(ms(150), ms(150.01)), method: "wait4"})
+				zombie: r.pick(span(100.1, 150), span(100.1, 150.01)), time: r.pick(ms(150), ms(150.01)), method: MethodWait4})
 			expectNS(t, "held_ns", rec.HeldNS, span(100.1, 100.3))
 			expect(t, "tracer_pid", rec.TracerPID, tracer.pid)
 			r.none(RecordReparent, s15c)
@@ -694,7 +694,7 @@ func TestScenarios(t *testing.T) {
 			wait4(ms(400), par, -1, WNOHANG), ret4(ms(400.01), par, big.pid, WNOHANG, 0),
 		},
 		check: func(t *testing.T, r *run) {
-			r.wantReap(big, reapWant{by: ReapedByParent, zombie: r.pick(span(390, 400), span(390, 400.01)), time: r.pick(ms(400), ms(400.01)), method: "wait4"})
+			r.wantReap(big, reapWant{by: ReapedByParent, zombie: r.pick(span(390, 400), span(390, 400.01)), time: r.pick(ms(400), ms(400.01)), method: MethodWait4})
 		},
 	}
 	s18b := scenario{
@@ -740,7 +740,7 @@ func TestScenarios(t *testing.T) {
 		},
 		check: func(t *testing.T, r *run) {
 			r.wantReap(s19c, reapWant{by: ReapedByParent, zombie: r.pick(span(100.1, 300), span(100.1, 300.01)),
-				time: r.pick(ms(300), ms(300.01)), method: "waitid"})
+				time: r.pick(ms(300), ms(300.01)), method: MethodWaitid})
 		},
 	}
 	// Scenario 19b: a stop report collected by a blocked wait4(WUNTRACED)
@@ -815,7 +815,7 @@ func TestScenarios(t *testing.T) {
 		},
 		check: func(t *testing.T, r *run) {
 			r.wantReap(n20, reapWant{by: ReapedByParent, zombie: r.pick(0, span(20.1, 20.11)), time: r.pick(ms(20.1), ms(20.11))})
-			r.wantReap(cl, reapWant{by: ReapedByParent, zombie: r.pick(span(10.1, 100), span(10.1, 100.01)), time: r.pick(ms(100), ms(100.01)), method: "wait4"})
+			r.wantReap(cl, reapWant{by: ReapedByParent, zombie: r.pick(span(10.1, 100), span(10.1, 100.01)), time: r.pick(ms(100), ms(100.01)), method: MethodWait4})
 		},
 	}
 	// 20b: the parent ignores SIGCHLD: the plain child is autoreaped, the
@@ -838,7 +838,7 @@ func TestScenarios(t *testing.T) {
 		},
 		check: func(t *testing.T, r *run) {
 			r.wantReap(n20, reapWant{by: ReapedByAutoreap, time: ms(10)})
-			r.wantReap(cl, reapWant{by: ReapedByParent, zombie: r.pick(span(11.1, 100), span(11.1, 100.01)), time: r.pick(ms(100), ms(100.01)), method: "waitid"})
+			r.wantReap(cl, reapWant{by: ReapedByParent, zombie: r.pick(span(11.1, 100), span(11.1, 100.01)), time: r.pick(ms(100), ms(100.01)), method: MethodWaitid})
 		},
 	}
 	// 20c: exit signal 0: no notification at all; waitable from the exit.
@@ -857,7 +857,7 @@ func TestScenarios(t *testing.T) {
 		},
 		check: func(t *testing.T, r *run) {
 			r.one(RecordExit, cl)
-			r.wantReap(cl, reapWant{by: ReapedByParent, zombie: r.pick(span(10, 30), span(10, 30.01)), time: r.pick(ms(30), ms(30.01)), method: "waitid"})
+			r.wantReap(cl, reapWant{by: ReapedByParent, zombie: r.pick(span(10, 30), span(10, 30.01)), time: r.pick(ms(30), ms(30.01)), method: MethodWaitid})
 		},
 	}
 	// 20d: a clone child's zombie is passed to the subreaper when its parent
@@ -876,7 +876,7 @@ func TestScenarios(t *testing.T) {
 		},
 		check: func(t *testing.T, r *run) {
 			r.wantReap(cl, reapWant{by: ReapedByReaper, reaper: sub.pid, zombie: r.pick(span(10.1, 60), span(10.1, 60.01)),
-				time: r.pick(ms(60), ms(60.01)), method: "wait4"})
+				time: r.pick(ms(60), ms(60.01)), method: MethodWait4})
 		},
 	}
 
@@ -897,7 +897,7 @@ func TestScenarios(t *testing.T) {
 			rp := r.one(RecordReparent, s21c)
 			expect(t, "new ppid", rp.NewPPID, init1.pid)
 			r.wantReap(s21c, reapWant{by: ReapedByUnseen, reaper: init1.pid, zombie: span(100.1, 1400),
-				time: ms(1400), method: "free", uncertain: true})
+				time: ms(1400), method: MethodFree, uncertain: true})
 			if ps, ok := parentIn(r.e.Summary(ms(1500)), init1); ok && ps.Reaped != 0 {
 				t.Errorf("init credited with a seen reap: %+v", ps)
 			}
@@ -913,7 +913,7 @@ func TestScenarios(t *testing.T) {
 			evFree(ms(200), s21c),
 		},
 		check: func(t *testing.T, r *run) {
-			rec := r.wantReap(s21c, reapWant{by: ReapedByUnseen, zombie: span(10.1, 200), time: ms(200), method: "free", uncertain: true})
+			rec := r.wantReap(s21c, reapWant{by: ReapedByUnseen, zombie: span(10.1, 200), time: ms(200), method: MethodFree, uncertain: true})
 			if rec.ReaperPID != 0 {
 				t.Errorf("reaper %d guessed; the reaper is not known", rec.ReaperPID)
 			}
@@ -997,7 +997,7 @@ func TestInterruptedWaitScenarios(t *testing.T) {
 		},
 		check: func(t *testing.T, r *run) {
 			r.wantReap(left, reapWant{by: ReapedByParent, zombie: r.pick(span(90.1, 250), span(90.1, 250.01)),
-				time: r.pick(ms(250), ms(250.01)), method: "wait4"})
+				time: r.pick(ms(250), ms(250.01)), method: MethodWait4})
 		},
 	}, {
 		name:  "interrupted-other-thread-queued",
@@ -1009,7 +1009,7 @@ func TestInterruptedWaitScenarios(t *testing.T) {
 			evNotify(ms(90.1), stayed, par, CLDExited, 0, waitersOf(thread)),
 		},
 		check: func(t *testing.T, r *run) {
-			r.wantReap(stayed, reapWant{by: ReapedByParent, zombie: 0, time: ms(90.1), method: "blocked-wait4"})
+			r.wantReap(stayed, reapWant{by: ReapedByParent, zombie: 0, time: ms(90.1), method: MethodBlockedWait4})
 		},
 	}, {
 		name:  "interrupted-one-of-two-threads",
@@ -1022,7 +1022,7 @@ func TestInterruptedWaitScenarios(t *testing.T) {
 			evNotify(ms(90.1), other, par, CLDExited, 0, waitersOf(thread)),
 		},
 		check: func(t *testing.T, r *run) {
-			rec := r.wantReap(other, reapWant{by: ReapedByParent, zombie: 0, time: ms(90.1), method: "blocked-wait4"})
+			rec := r.wantReap(other, reapWant{by: ReapedByParent, zombie: 0, time: ms(90.1), method: MethodBlockedWait4})
 			if rec.Uncertain {
 				t.Errorf("the queued thread's reap is uncertain: %+v", rec)
 			}
@@ -1037,7 +1037,7 @@ func TestInterruptedWaitScenarios(t *testing.T) {
 			evNotify(ms(10.0003), young, par, CLDExited, 0, waitersOf()),
 		},
 		check: func(t *testing.T, r *run) {
-			r.wantReap(young, reapWant{by: ReapedByParent, zombie: 0, time: ms(10.0003), method: "blocked-wait4", uncertain: true})
+			r.wantReap(young, reapWant{by: ReapedByParent, zombie: 0, time: ms(10.0003), method: MethodBlockedWait4, uncertain: true})
 		},
 	}})
 }

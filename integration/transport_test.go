@@ -43,7 +43,7 @@ func TestCompatObject(t *testing.T) {
 			r := res.reap(t, c)
 			wantReap(t, r, events.ReapedByParent, parent)
 			between(t, "zombie time", r.ZombieNS, 0, 300*time.Millisecond)
-			if r.Method != "wait4" || r.Uncertain {
+			if r.Method != events.MethodWait4 || r.Uncertain {
 				t.Errorf("pid %d: method %s, uncertain %v: want a certain wait4", c, r.Method, r.Uncertain)
 			}
 		}

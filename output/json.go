@@ -206,7 +206,7 @@ func (j *JSONWriter) Record(r *events.Record) error {
 		b = appendUint(b, `,"reaper_pid":`, uint64(r.ReaperPID))
 		b = appendString(b, `,"reaper_comm":`, r.ReaperComm)
 		b = appendBool(b, `,"uncertain":`, r.Uncertain)
-		b = appendName(b, `,"method":`, r.Method)
+		b = appendName(b, `,"method":`, string(r.Method))
 		if r.TracerPID != 0 {
 			b = appendUint(b, `,"tracer_pid":`, uint64(r.TracerPID))
 			b = appendUint(b, `,"held_ns":`, r.HeldNS)

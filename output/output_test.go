@@ -20,7 +20,7 @@ func records() []events.Record {
 		{Type: events.RecordExec, Time: 2, PID: 10, Start: 5, Comm: "py", Filename: `/usr/bin/"q"`},
 		{Type: events.RecordExit, Time: 3, PID: 10, Start: 5, Comm: "py", PPID: 1, Status: events.Status{Signal: 11, CoreDumped: true}},
 		{Type: events.RecordReap, Time: 1_000_000_003, PID: 10, Start: 5, Comm: "py", PPID: 1, ZombieNS: 1e9,
-			ReapedBy: events.ReapedByReaper, ReaperPID: 7, ReaperComm: "init", Method: "wait4", TracerPID: 9, HeldNS: 5},
+			ReapedBy: events.ReapedByReaper, ReaperPID: 7, ReaperComm: "init", Method: events.MethodWait4, TracerPID: 9, HeldNS: 5},
 		{Type: events.RecordReparent, Time: 4, PID: 10, Start: 5, Comm: "py", OldPPID: 1, NewPPID: 7},
 		{Type: events.RecordLost, Time: 5, Count: 3},
 	}

@@ -78,7 +78,7 @@ func (s *Story) Record(rec *events.Record) {
 		s.owners[rec.NewPPID] = true
 	case events.RecordReap:
 		fields := []Field{{"zombie_ns", rec.ZombieNS}, {"reaped_by", string(rec.ReapedBy)}, {"reaper_pid", rec.ReaperPID},
-			{"reaper_comm", rec.ReaperComm}, {"method", rec.Method}, {"uncertain", rec.Uncertain}}
+			{"reaper_comm", rec.ReaperComm}, {"method", string(rec.Method)}, {"uncertain", rec.Uncertain}}
 		extra := ""
 		if rec.TracerPID != 0 {
 			extra = fmt.Sprintf("; a ptrace tracer %d held it %s first", rec.TracerPID, output.Dur(rec.HeldNS))
