@@ -1153,6 +1153,17 @@ func (e *Engine) record(t RecordType, when uint64, p *proc) *Record {
 	return r
 }
 
+// ProcState is the state of a process the engine holds (ProcessView.State;
+// the "state" of report tree --json).
+type ProcState string
+
+const (
+	ProcRunning ProcState = "running"
+	ProcExited  ProcState = "exited" // the group died; not yet waitable
+	ProcZombie  ProcState = "zombie" // waitable
+	ProcReaped  ProcState = "reaped" // waited for; not yet freed
+)
+
 // ProcessView is a process the engine holds at some moment.
 type ProcessView struct {
 	PID         uint32
@@ -1160,7 +1171,7 @@ type ProcessView struct {
 	PPID        uint32 // who owes its reap (the parent, or the reaper after reparenting)
 	ParentStart uint64
 	Comm        string
-	State       string // running, exited (not yet waitable), zombie, reaped (not yet freed)
+	State       ProcState
 	ZombieSince uint64 // boot ns, for zombies
 	Preexisting bool
 	OwnerWaited bool
@@ -1171,7 +1182,7 @@ type ProcessView struct {
 // yet freed), in pid order.
 func (e *Engine) Processes() []ProcessView {
 	var out []ProcessView
-	names := [...]string{"running", "exited", "zombie", "reaped"}
+	names := [...]ProcState{stateRunning: ProcRunning, stateExited: ProcExited, stateZombie: ProcZombie, stateReaped: ProcReaped}
 	e.eachProc(func(p *proc) {
 		v := ProcessView{PID: p.key.PID, Start: p.key.Start, PPID: p.owner.PID, ParentStart: p.owner.Start,
 			Comm: p.commStr, State: names[p.state], Preexisting: p.preexist, Reparented: p.inheritor != 0}

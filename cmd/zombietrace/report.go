@@ -396,7 +396,7 @@ func reportTimelineAction(c *cli.Context) error {
 	// Zombies still outstanding at the end: an open span up to the end.
 	sub := r.Subtree()
 	for _, v := range r.Engine.Processes() {
-		if v.State != "zombie" || sub != nil && !sub.Has(v.PID) && !sub.Has(v.PPID) {
+		if v.State != events.ProcZombie || sub != nil && !sub.Has(v.PID) && !sub.Has(v.PPID) {
 			continue
 		}
 		spans++

@@ -120,7 +120,7 @@ func (s *Story) Event(ev *events.Event) {
 // Finish notes whether the process is still a zombie at the replay's end.
 func (s *Story) Finish(r *Replay) {
 	for _, v := range r.Engine.Processes() {
-		if v.PID == s.PID && v.State == "zombie" {
+		if v.PID == s.PID && v.State == events.ProcZombie {
 			s.Outstanding = &Outstanding{AgeNS: r.End - min(r.End, v.ZombieSince), OwedBy: v.PPID, Waited: v.OwnerWaited}
 		}
 	}

@@ -241,10 +241,10 @@ func TestTree(t *testing.T) {
 		return nil
 	}
 	done := find(tj.Processes, reporttest.Done.PID())
-	if done == nil || done.State != "zombie" || done.Zombie == nil || done.Zombie.AgeNS != 5e8 || done.Zombie.OwedBy != 101 || done.PPID != 101 {
+	if done == nil || done.State != events.ProcZombie || done.Zombie == nil || done.Zombie.AgeNS != 5e8 || done.Zombie.OwedBy != 101 || done.PPID != 101 {
 		t.Errorf("pid 102 at 2.5s: %+v", done)
 	}
-	if n := find(tj.Processes, 150); n == nil || !n.AtStart || n.State != "running" {
+	if n := find(tj.Processes, 150); n == nil || !n.AtStart || n.State != events.ProcRunning {
 		t.Errorf("pid 150 (table at the start): %+v", n)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/zombietrace/zombietrace/events"
 	"github.com/zombietrace/zombietrace/output"
 )
 
@@ -27,7 +28,7 @@ type Node struct {
 	PPID  uint32 `json:"ppid"` // who owes its reap: the parent, or the reaper after reparenting
 	Comm  string `json:"comm"`
 	// State is running, exited (not yet waitable) or zombie.
-	State string `json:"state"`
+	State events.ProcState `json:"state"`
 	// AtStart: known only from the process table at the recording's start
 	// (no event of it since).
 	AtStart  bool        `json:"at_start"`
@@ -56,11 +57,11 @@ func BuildTree(r *Replay, opt TreeOptions) *Tree {
 	seen := map[uint32]bool{}
 	for _, v := range r.Engine.Processes() {
 		seen[v.PID] = true
-		if v.State == "reaped" {
+		if v.State == events.ProcReaped {
 			continue
 		}
 		n := &Node{PID: v.PID, Start: v.Start, PPID: v.PPID, Comm: v.Comm, State: v.State, Children: []*Node{}}
-		if v.State == "zombie" {
+		if v.State == events.ProcZombie {
 			n.Zombie = &ZombieInfo{AgeNS: r.End - min(r.End, v.ZombieSince), OwedBy: v.PPID,
 				Waited: v.OwnerWaited, Preexisting: v.Preexisting}
 		}
@@ -70,9 +71,9 @@ func BuildTree(r *Replay, opt TreeOptions) *Tree {
 		if seen[p.PID] {
 			continue
 		}
-		n := &Node{PID: p.PID, Start: p.StartNS, PPID: p.PPID, Comm: p.Comm, State: "running", AtStart: true, Children: []*Node{}}
+		n := &Node{PID: p.PID, Start: p.StartNS, PPID: p.PPID, Comm: p.Comm, State: events.ProcRunning, AtStart: true, Children: []*Node{}}
 		if p.State == "Z" {
-			n.State = "zombie"
+			n.State = events.ProcZombie
 		}
 		nodes[p.PID] = n
 	}
@@ -81,7 +82,7 @@ func BuildTree(r *Replay, opt TreeOptions) *Tree {
 			return false
 		}
 		kernel := n.PID == kthreadd || n.PPID == kthreadd
-		return !kernel || opt.KernelThreads || n.State == "zombie" || r.PID == kthreadd
+		return !kernel || opt.KernelThreads || n.State == events.ProcZombie || r.PID == kthreadd
 	}
 	t := &Tree{At: r.End}
 	for pid, n := range nodes {
@@ -143,7 +144,7 @@ func label(n *Node) string {
 			est = ">= "
 		}
 		s += fmt.Sprintf(" <defunct> zombie for %s%s, %d owes the wait (%s)", est, output.Dur(z.AgeNS), z.OwedBy, waited)
-	case n.State == "zombie":
+	case n.State == events.ProcZombie:
 		s += " <defunct> (zombie at start)"
 	}
 	return s
