@@ -60,40 +60,27 @@ type Result struct {
 	WindowPairsByMode        map[string]int `json:"window_pairs_by_mode,omitempty"`
 	LifecyclesPerSecUntraced float64        `json:"lifecycles_per_sec_untraced"`
 	// Throughput ratios from the windows: one running tracer, detached and
-	// attached in alternate windows of one storm.
-	RatioMedian      float64 `json:"ratio_median"`
-	RatioCILow       float64 `json:"ratio_ci_low"`
-	RatioCIHigh      float64 `json:"ratio_ci_high"`
-	ExactRatioMedian float64 `json:"exact_ratio_median"`
-	ExactRatioCILow  float64 `json:"exact_ratio_ci_low"`
-	ExactRatioCIHigh float64 `json:"exact_ratio_ci_high"`
+	// attached in alternate windows of one storm. A Ratio tagged "P" is
+	// written as P_median, P_ci_low and P_ci_high (MarshalJSON).
+	Ratio      Ratio `json:"ratio"`
+	ExactRatio Ratio `json:"exact_ratio"`
 	// The same for record (default mode) writing its file, and its CPU per
 	// event (engine and file included).
-	RecordRatioMedian   float64 `json:"record_ratio_median"`
-	RecordRatioCILow    float64 `json:"record_ratio_ci_low"`
-	RecordRatioCIHigh   float64 `json:"record_ratio_ci_high"`
+	RecordRatio         Ratio   `json:"record_ratio"`
 	RecordCPUNSPerEvent float64 `json:"record_cpu_ns_per_event"`
 	// The same from the rounds: a storm untraced, then under a freshly
 	// started tracer, seconds apart.
-	RoundsRatioMedian      float64 `json:"rounds_ratio_median"`
-	RoundsRatioCILow       float64 `json:"rounds_ratio_ci_low"`
-	RoundsRatioCIHigh      float64 `json:"rounds_ratio_ci_high"`
+	RoundsRatio            Ratio   `json:"rounds_ratio"`
 	RoundsExactRatioMedian float64 `json:"rounds_exact_ratio_median"`
-	CPURatioMedian         float64 `json:"cpu_ratio_median"` // untraced CPU per lifecycle / traced (storm + tracer)
-	CPURatioCILow          float64 `json:"cpu_ratio_ci_low"`
-	CPURatioCIHigh         float64 `json:"cpu_ratio_ci_high"`
+	CPURatio               Ratio   `json:"cpu_ratio"` // untraced CPU per lifecycle / traced (storm + tracer)
 	ExactCPURatioMedian    float64 `json:"exact_cpu_ratio_median"`
 	StealPercent           float64 `json:"host_steal_percent"` // CPU time the hypervisor gave to others during the rounds
 	EmptyProgNS            float64 `json:"empty_prog_ns"`      // an empty tp_btf program on sched_process_fork: the floor
 	SyscallNSUntraced      float64 `json:"syscall_ns_untraced"`
 	// getppid throughput traced/untraced, from windows of one getppid loop
 	// (from the rounds with --windows 0).
-	SyscallRatioMedian      float64 `json:"syscall_ratio_median"`
-	SyscallRatioCILow       float64 `json:"syscall_ratio_ci_low"`
-	SyscallRatioCIHigh      float64 `json:"syscall_ratio_ci_high"`
-	ExactSyscallRatioMedian float64 `json:"exact_syscall_ratio_median"`
-	ExactSyscallRatioCILow  float64 `json:"exact_syscall_ratio_ci_low"`
-	ExactSyscallRatioCIHigh float64 `json:"exact_syscall_ratio_ci_high"`
+	SyscallRatio      Ratio `json:"syscall_ratio"`
+	ExactSyscallRatio Ratio `json:"exact_syscall_ratio"`
 	// The same from the rounds: a loop untraced, then under a freshly
 	// started tracer.
 	RoundsSyscallRatioMedian      float64            `json:"rounds_syscall_ratio_median"`
@@ -534,7 +521,7 @@ func (b *bencher) bench(ctx context.Context) (*Result, error) {
 	if steal1, total1 := readSteal(); total1 > total0 {
 		res.StealPercent = 100 * float64(steal1-steal0) / float64(total1-total0)
 	}
-	res.CPURatioMedian, res.CPURatioCILow, res.CPURatioCIHigh = medianCI(cpuRatios)
+	res.CPURatio = ratioOf(cpuRatios)
 	res.ExactCPURatioMedian, _, _ = medianCI(exactCPURatios)
 	// Per-program cost: storms under each mode with run-time statistics on.
 	err := withStats(func() error {
@@ -604,7 +591,7 @@ func (b *bencher) bench(ctx context.Context) (*Result, error) {
 		return nil, err
 	}
 	res.LifecyclesPerSecUntraced, _, _ = medianCI(untracedRates)
-	res.RoundsRatioMedian, res.RoundsRatioCILow, res.RoundsRatioCIHigh = medianCI(ratios)
+	res.RoundsRatio = ratioOf(ratios)
 	res.RoundsExactRatioMedian, _, _ = medianCI(exactRatios)
 	res.SyscallNSUntraced, _, _ = medianCI(untracedSys)
 	res.RoundsSyscallRatioMedian, _, _ = medianCI(sysRatios)
@@ -648,9 +635,9 @@ func (b *bencher) bench(ctx context.Context) (*Result, error) {
 // windowPhase measures both modes in windows (see windows).
 func (b *bencher) windowPhase(ctx context.Context, res *Result) error {
 	if b.cfg.Windows <= 0 {
-		res.RatioMedian, res.RatioCILow, res.RatioCIHigh = res.RoundsRatioMedian, res.RoundsRatioCILow, res.RoundsRatioCIHigh
-		res.ExactRatioMedian = res.RoundsExactRatioMedian
-		res.SyscallRatioMedian, res.ExactSyscallRatioMedian = res.RoundsSyscallRatioMedian, res.RoundsExactSyscallRatioMedian
+		res.Ratio = res.RoundsRatio
+		res.ExactRatio.Median = res.RoundsExactRatioMedian
+		res.SyscallRatio.Median, res.ExactSyscallRatio.Median = res.RoundsSyscallRatioMedian, res.RoundsExactSyscallRatioMedian
 		return nil
 	}
 	recordFile := filepath.Join(b.dir, "windows.zt")
@@ -666,18 +653,18 @@ func (b *bencher) windowPhase(ctx context.Context, res *Result) error {
 	trace := []string{"trace", "--json", "-o", "/dev/null"}
 	res.WindowPairsByMode = map[string]int{}
 	for _, mode := range []struct {
-		name              string
-		work              workload
-		argv              []string
-		median, low, high *float64
-		cpuPerEvent       *float64 // nil: the rounds measure it
+		name        string
+		work        workload
+		argv        []string
+		ratio       *Ratio
+		cpuPerEvent *float64 // nil: the rounds measure it
 	}{
-		{"light", storm, trace, &res.RatioMedian, &res.RatioCILow, &res.RatioCIHigh, nil},
-		{"exact", storm, append(trace, "--exact-waits"), &res.ExactRatioMedian, &res.ExactRatioCILow, &res.ExactRatioCIHigh, nil},
+		{"light", storm, trace, &res.Ratio, nil},
+		{"exact", storm, append(trace, "--exact-waits"), &res.ExactRatio, nil},
 		// record in the default mode, writing its file on this disk
-		{"record", storm, []string{"record", "-o", recordFile}, &res.RecordRatioMedian, &res.RecordRatioCILow, &res.RecordRatioCIHigh, &res.RecordCPUNSPerEvent},
-		{"getppid-light", getppid, trace, &res.SyscallRatioMedian, &res.SyscallRatioCILow, &res.SyscallRatioCIHigh, nil},
-		{"getppid-exact", getppid, append(trace, "--exact-waits"), &res.ExactSyscallRatioMedian, &res.ExactSyscallRatioCILow, &res.ExactSyscallRatioCIHigh, nil},
+		{"record", storm, []string{"record", "-o", recordFile}, &res.RecordRatio, &res.RecordCPUNSPerEvent},
+		{"getppid-light", getppid, trace, &res.SyscallRatio, nil},
+		{"getppid-exact", getppid, append(trace, "--exact-waits"), &res.ExactSyscallRatio, nil},
 	} {
 		// Lifecycles of detached windows have no events: only losses count
 		// towards the totals.
@@ -685,7 +672,7 @@ func (b *bencher) windowPhase(ctx context.Context, res *Result) error {
 		if err != nil {
 			return fmt.Errorf("windows (%s): %w", mode.name, err)
 		}
-		*mode.median, *mode.low, *mode.high = medianCI(ratios)
+		*mode.ratio = ratioOf(ratios)
 		res.WindowPairsByMode[mode.name] = len(ratios)
 		if mode.cpuPerEvent != nil && st.Events > 0 {
 			*mode.cpuPerEvent = float64(st.CPUNS) / float64(st.Events)
@@ -694,7 +681,7 @@ func (b *bencher) windowPhase(ctx context.Context, res *Result) error {
 		sorted := append([]float64(nil), ratios...)
 		sort.Float64s(sorted)
 		b.logf("windows (%s): %d pairs over %d %s, attached/detached %.3f [%.3f, %.3f] (pairs %.3f-%.3f), %d events, %d lost",
-			mode.name, len(ratios), count, mode.work.unit, *mode.median, *mode.low, *mode.high, sorted[0], sorted[len(sorted)-1], st.Events, st.LostEvents)
+			mode.name, len(ratios), count, mode.work.unit, mode.ratio.Median, mode.ratio.Low, mode.ratio.High, sorted[0], sorted[len(sorted)-1], st.Events, st.LostEvents)
 	}
 	res.WindowPairs = res.WindowPairsByMode["light"]
 	return nil

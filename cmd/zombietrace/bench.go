@@ -100,21 +100,21 @@ func printBench(w io.Writer, r *bench.Result) {
 	fmt.Fprintf(tw, "MEASURE\tVALUE\tGOAL\t\n")
 	fmt.Fprintf(tw, "fork+exit+wait, untraced\t%.0f lifecycles/s\t\t\n", r.LifecyclesPerSecUntraced)
 	fmt.Fprintf(tw, "traced/untraced, light (median, 95%% CI; %d window pairs)\t%.4f [%.4f, %.4f]\t>= 0.98, CI low >= 0.96\t%s\n",
-		r.WindowPairs, r.RatioMedian, r.RatioCILow, r.RatioCIHigh, check(r.RatioMedian >= 0.98 && r.RatioCILow >= 0.96))
-	fmt.Fprintf(tw, "traced/untraced, exact (windows)\t%.3f [%.3f, %.3f]\t\t\n", r.ExactRatioMedian, r.ExactRatioCILow, r.ExactRatioCIHigh)
-	if r.RecordRatioMedian > 0 {
+		r.WindowPairs, r.Ratio.Median, r.Ratio.Low, r.Ratio.High, check(r.Ratio.Median >= 0.98 && r.Ratio.Low >= 0.96))
+	fmt.Fprintf(tw, "traced/untraced, exact (windows)\t%.3f [%.3f, %.3f]\t\t\n", r.ExactRatio.Median, r.ExactRatio.Low, r.ExactRatio.High)
+	if r.RecordRatio.Median > 0 {
 		fmt.Fprintf(tw, "recorded/untraced (record -o FILE, windows; %.0f ns of its CPU per event)\t%.4f [%.4f, %.4f]\t>= 0.98, CI low >= 0.96\t%s\n",
-			r.RecordCPUNSPerEvent, r.RecordRatioMedian, r.RecordRatioCILow, r.RecordRatioCIHigh, check(r.RecordRatioMedian >= 0.98 && r.RecordRatioCILow >= 0.96))
+			r.RecordCPUNSPerEvent, r.RecordRatio.Median, r.RecordRatio.Low, r.RecordRatio.High, check(r.RecordRatio.Median >= 0.98 && r.RecordRatio.Low >= 0.96))
 	}
-	fmt.Fprintf(tw, "traced/untraced, light (%d rounds, a tracer started for each)\t%.3f [%.3f, %.3f]\t\t\n", r.Rounds, r.RoundsRatioMedian, r.RoundsRatioCILow, r.RoundsRatioCIHigh)
+	fmt.Fprintf(tw, "traced/untraced, light (%d rounds, a tracer started for each)\t%.3f [%.3f, %.3f]\t\t\n", r.Rounds, r.RoundsRatio.Median, r.RoundsRatio.Low, r.RoundsRatio.High)
 	fmt.Fprintf(tw, "traced/untraced, exact (rounds)\t%.3f\t\t\n", r.RoundsExactRatioMedian)
-	fmt.Fprintf(tw, "CPU per lifecycle untraced/traced, light (storm + tracer)\t%.3f [%.3f, %.3f]\t(steadier than throughput on a shared host)\t\n", r.CPURatioMedian, r.CPURatioCILow, r.CPURatioCIHigh)
+	fmt.Fprintf(tw, "CPU per lifecycle untraced/traced, light (storm + tracer)\t%.3f [%.3f, %.3f]\t(steadier than throughput on a shared host)\t\n", r.CPURatio.Median, r.CPURatio.Low, r.CPURatio.High)
 	fmt.Fprintf(tw, "CPU per lifecycle untraced/traced, exact\t%.3f\t\t\n", r.ExactCPURatioMedian)
 	fmt.Fprintf(tw, "host CPU steal during the rounds\t%.1f %%\t(time the hypervisor gave to other guests)\t\n", r.StealPercent)
 	fmt.Fprintf(tw, "getppid %.0f ns: traced/untraced, light (windows)\t%.3f [%.3f, %.3f]\t>= 0.98\t%s\n",
-		r.SyscallNSUntraced, r.SyscallRatioMedian, r.SyscallRatioCILow, r.SyscallRatioCIHigh, check(r.SyscallRatioMedian >= 0.98))
+		r.SyscallNSUntraced, r.SyscallRatio.Median, r.SyscallRatio.Low, r.SyscallRatio.High, check(r.SyscallRatio.Median >= 0.98))
 	fmt.Fprintf(tw, "getppid: traced/untraced, exact (windows)\t%.3f [%.3f, %.3f]\t(syscall tracepoints slow every syscall)\t\n",
-		r.ExactSyscallRatioMedian, r.ExactSyscallRatioCILow, r.ExactSyscallRatioCIHigh)
+		r.ExactSyscallRatio.Median, r.ExactSyscallRatio.Low, r.ExactSyscallRatio.High)
 	fmt.Fprintf(tw, "getppid: traced/untraced, light / exact (rounds)\t%.3f / %.3f\t\t\n", r.RoundsSyscallRatioMedian, r.RoundsExactSyscallRatioMedian)
 	fmt.Fprintf(tw, "lifecycles / events\t%d / %d (%.1f events each)\t\t\n", r.Lifecycles, r.Events, r.EventsPerLifecycle)
 	fmt.Fprintf(tw, "lost events (storms, burst of %d)\t%d (burst %d)\t0\t%s\n", r.BurstChildren, r.LostEvents, r.BurstLost, check(r.LostEvents == 0))

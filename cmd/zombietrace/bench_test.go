@@ -81,7 +81,7 @@ func TestPrintBenchShowsRecordAgainstTheThroughputGoal(t *testing.T) {
 		want        string
 	}{{0.985, 0.97, "ok"}, {0.985, 0.95, "MISSED"}, {0.975, 0.97, "MISSED"}} {
 		var out strings.Builder
-		printBench(&out, &bench.Result{RecordRatioMedian: c.median, RecordRatioCILow: c.low, RecordRatioCIHigh: 1, RecordCPUNSPerEvent: 314})
+		printBench(&out, &bench.Result{RecordRatio: bench.Ratio{Median: c.median, Low: c.low, High: 1}, RecordCPUNSPerEvent: 314})
 		var got string
 		for _, l := range strings.Split(out.String(), "\n") {
 			if strings.HasPrefix(l, "recorded/untraced") {
@@ -106,8 +106,8 @@ func TestPrintBenchJudgesGetppidByItsWindows(t *testing.T) {
 	}{{0.995, "ok"}, {0.975, "MISSED"}} {
 		var out strings.Builder
 		printBench(&out, &bench.Result{
-			SyscallNSUntraced: 181, SyscallRatioMedian: c.median, SyscallRatioCILow: 0.96, SyscallRatioCIHigh: 1.03,
-			ExactSyscallRatioMedian: 0.698, ExactSyscallRatioCILow: 0.693, ExactSyscallRatioCIHigh: 0.712,
+			SyscallNSUntraced: 181, SyscallRatio: bench.Ratio{Median: c.median, Low: 0.96, High: 1.03},
+			ExactSyscallRatio:        bench.Ratio{Median: 0.698, Low: 0.693, High: 0.712},
 			RoundsSyscallRatioMedian: 0.970, RoundsExactSyscallRatioMedian: 0.763,
 		})
 		var light string
@@ -144,10 +144,10 @@ func TestBenchRunsEveryPhase(t *testing.T) {
 		t.Fatalf("bench --json: %v\n%s", err, r.stdout)
 	}
 	positive := map[string]float64{
-		"ratio_median": res.RatioMedian, "ratio_ci_low": res.RatioCILow, "exact_ratio_median": res.ExactRatioMedian,
-		"record_ratio_median": res.RecordRatioMedian, "rounds_ratio_median": res.RoundsRatioMedian,
-		"syscall_ratio_median": res.SyscallRatioMedian, "syscall_ratio_ci_low": res.SyscallRatioCILow,
-		"exact_syscall_ratio_median": res.ExactSyscallRatioMedian, "rounds_syscall_ratio_median": res.RoundsSyscallRatioMedian,
+		"ratio_median": res.Ratio.Median, "ratio_ci_low": res.Ratio.Low, "exact_ratio_median": res.ExactRatio.Median,
+		"record_ratio_median": res.RecordRatio.Median, "rounds_ratio_median": res.RoundsRatio.Median,
+		"syscall_ratio_median": res.SyscallRatio.Median, "syscall_ratio_ci_low": res.SyscallRatio.Low,
+		"exact_syscall_ratio_median": res.ExactSyscallRatio.Median, "rounds_syscall_ratio_median": res.RoundsSyscallRatioMedian,
 		"events": float64(res.Events), "cpu_ns_per_event": res.CPUNSPerEvent, "cpu_ns_per_lifecycle": res.CPUNSPerLifecycle,
 		"peak_rss_bytes": float64(res.PeakRSSBytes), "ringbuf_bytes": float64(res.RingbufBytes),
 		"report_events_per_sec": res.ReportEventsPerSec, "idle_seconds": res.IdleSeconds,
