@@ -128,6 +128,30 @@ func TestPrintBenchJudgesGetppidByItsWindows(t *testing.T) {
 	}
 }
 
+func TestPrintBenchPrintsEachGoalOnce(t *testing.T) {
+	r := &bench.Result{
+		RecordRatio: bench.Ratio{Median: 0.99, Low: 0.97, High: 1.01}, ReportEvents: 1000,
+		Ps: []bench.PsSpeed{{Zombies: 1000, Ratio: 0.5}, {Zombies: 15000, Ratio: 1.5}},
+	}
+	var out strings.Builder
+	printBench(&out, r)
+	text := strings.Join(strings.Fields(out.String()), " ")
+	goals := r.Check()
+	if len(goals) != 11 {
+		t.Errorf("%d goals judged, want 11 (ps twice): %+v", len(goals), goals)
+	}
+	for _, g := range goals {
+		verdict := "MISSED"
+		if g.Met {
+			verdict = "ok"
+		}
+		line := strings.Join(strings.Fields(strings.Join([]string{g.Measure, g.Value, g.Target, verdict}, " ")), " ")
+		if n := strings.Count(text, line); n != 1 {
+			t.Errorf("%s: %q printed %d times:\n%s", g.Name, line, n, out.String())
+		}
+	}
+}
+
 // TestBenchRunsEveryPhase runs the benchmark with tiny phases: not to judge
 // the numbers (no timed tests), but to see that every phase runs for real,
 // on this kernel, and fills the JSON fields the goals are read from.
