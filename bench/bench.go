@@ -439,61 +439,109 @@ func meanNS(costs map[string]progCost) map[string]float64 {
 	return out
 }
 
+// bench runs the phases in order, each filling its part of the result.
 func (b *bencher) bench(ctx context.Context) (*Result, error) {
-	cfg := b.cfg
-	res := &Result{Rounds: cfg.Rounds, Accuracy: map[string]uint64{}, AccuracyBracket: map[string]uint64{}}
-	stormArgs := []string{"storm", fmt.Sprint(cfg.Workers), fmt.Sprint(cfg.StormTime.Milliseconds())}
-	getppid := []string{"getppid", fmt.Sprint(cfg.GetppidN)}
-	var ratios, exactRatios, sysRatios, exactSysRatios, untracedRates, untracedSys, cpuRatios, exactCPURatios []float64
-	steal0, total0 := readSteal()
-	lightCosts, exactCosts := map[string]progCost{}, map[string]progCost{}
-	var lightCPU, lightEvents, lightLifecycles, lightStormCPU uint64
-
-	// traced runs a storm (and, for the rounds, the getppid loop) under a
-	// tracer started for it.
-	traced := func(mode string, syscalls bool, args ...string) (run, run, tracerStats, map[string]progCost, error) {
-		t, err := b.startTracer(ctx, mode, append([]string{"--json", "-o", "/dev/null"}, args...)...)
-		if err != nil {
-			return run{}, run{}, tracerStats{}, nil, err
+	res := &Result{Rounds: b.cfg.Rounds, Accuracy: map[string]uint64{}, AccuracyBracket: map[string]uint64{}}
+	for _, phase := range []func(context.Context, *Result) error{
+		b.rounds,      // storms untraced and under a tracer started for each
+		b.costs,       // each program's cost, statistics on: storms, exec's loop, floors, variants, bpftrace
+		b.windowPhase, // one tracer, detached and attached in alternate windows
+		b.idle,
+		b.burst,
+		b.accuracy,
+		b.memory,
+		b.reportPhase,
+		b.psPhase,
+	} {
+		if err := phase(ctx, res); err != nil {
+			return nil, err
 		}
-		s, serr := b.stormRun(ctx, stormArgs...)
-		var g run
-		var gerr error
-		if syscalls {
-			g, gerr = b.stormRun(ctx, getppid...)
-		}
-		st, costs, err := t.stop()
-		for _, e := range []error{serr, gerr, err} {
-			if e != nil {
-				return run{}, run{}, tracerStats{}, nil, e
-			}
-		}
-		return s, g, st, costs, nil
 	}
-	for i := 0; i < cfg.Rounds; i++ {
-		var (
-			u, ug, l, lg, x, xg run
-			lst, xst            tracerStats
-		)
-		untraced := func() (err error) {
-			if u, err = b.stormRun(ctx, stormArgs...); err != nil {
-				return err
-			}
-			ug, err = b.stormRun(ctx, getppid...)
+	return res, nil
+}
+
+// stormArgs is the workload's storm of cfg.StormTime.
+func (b *bencher) stormArgs() []string {
+	return []string{"storm", fmt.Sprint(b.cfg.Workers), fmt.Sprint(b.cfg.StormTime.Milliseconds())}
+}
+
+// getppidArgs is the workload's loop of unrelated syscalls.
+func (b *bencher) getppidArgs() []string { return []string{"getppid", fmt.Sprint(b.cfg.GetppidN)} }
+
+// execLoopArgs is exec's own loop: fork, exec, exit, wait.
+func execLoopArgs() []string { return []string{"exec", fmt.Sprint(execLoop)} }
+
+// traced runs a storm (and, for the rounds, the getppid loop) under a
+// tracer started for it.
+func (b *bencher) traced(ctx context.Context, mode string, syscalls bool, args ...string) (run, run, tracerStats, map[string]progCost, error) {
+	t, err := b.startTracer(ctx, mode, append([]string{"--json", "-o", "/dev/null"}, args...)...)
+	if err != nil {
+		return run{}, run{}, tracerStats{}, nil, err
+	}
+	s, serr := b.stormRun(ctx, b.stormArgs()...)
+	var g run
+	var gerr error
+	if syscalls {
+		g, gerr = b.stormRun(ctx, b.getppidArgs()...)
+	}
+	st, costs, err := t.stop()
+	for _, e := range []error{serr, gerr, err} {
+		if e != nil {
+			return run{}, run{}, tracerStats{}, nil, e
+		}
+	}
+	return s, g, st, costs, nil
+}
+
+// roundRuns is one round's runs: the storm (u, l, x) and the getppid loop (ug,
+// lg, xg) untraced, light and exact, and the tracers' statistics.
+type roundRuns struct {
+	u, ug, l, lg, x, xg run
+	lst, xst            tracerStats
+}
+
+// round runs the storm and the getppid loop untraced, then under a light
+// and an exact tracer, the other way round in odd rounds.
+func (b *bencher) round(ctx context.Context, i int) (roundRuns, error) {
+	var r roundRuns
+	untraced := func() (err error) {
+		if r.u, err = b.stormRun(ctx, b.stormArgs()...); err != nil {
 			return err
 		}
-		light := func() (err error) { l, lg, lst, _, err = traced("light", true); return err }
-		exact := func() (err error) { x, xg, xst, _, err = traced("exact", true, "--exact-waits"); return err }
-		// Alternate the order so that drift of a noisy host cancels out.
-		order := []func() error{untraced, light, exact}
-		if i%2 == 1 {
-			order = []func() error{exact, light, untraced}
+		r.ug, err = b.stormRun(ctx, b.getppidArgs()...)
+		return err
+	}
+	light := func() (err error) { r.l, r.lg, r.lst, _, err = b.traced(ctx, "light", true); return err }
+	exact := func() (err error) {
+		r.x, r.xg, r.xst, _, err = b.traced(ctx, "exact", true, "--exact-waits")
+		return err
+	}
+	// Alternate the order so that drift of a noisy host cancels out.
+	order := []func() error{untraced, light, exact}
+	if i%2 == 1 {
+		order = []func() error{exact, light, untraced}
+	}
+	for _, f := range order {
+		if err := f(); err != nil {
+			return roundRuns{}, err
 		}
-		for _, f := range order {
-			if err := f(); err != nil {
-				return nil, err
-			}
+	}
+	return r, nil
+}
+
+// rounds measures throughput, CPU and syscall ratios from interleaved
+// rounds, a tracer started for each, and the light tracer's CPU.
+func (b *bencher) rounds(ctx context.Context, res *Result) error {
+	cfg := b.cfg
+	var ratios, exactRatios, sysRatios, exactSysRatios, untracedRates, untracedSys, cpuRatios, exactCPURatios []float64
+	var lightCPU, lightEvents, lightLifecycles, lightStormCPU uint64
+	steal0, total0 := readSteal()
+	for i := 0; i < cfg.Rounds; i++ {
+		r, err := b.round(ctx, i)
+		if err != nil {
+			return err
 		}
+		u, ug, l, lg, x, xg, lst, xst := r.u, r.ug, r.l, r.lg, r.x, r.xg, r.lst, r.xst
 		// CPU per lifecycle: the storm's own (BPF programs run in its context)
 		// plus the tracer's; time the hypervisor gave to other guests is in
 		// neither, so this is steadier than throughput on a shared host.
@@ -523,113 +571,131 @@ func (b *bencher) bench(ctx context.Context) (*Result, error) {
 	}
 	res.CPURatio = ratioOf(cpuRatios)
 	res.ExactCPURatioMedian, _, _ = medianCI(exactCPURatios)
-	// Per-program cost: storms under each mode with run-time statistics on.
-	err := withStats(func() error {
-		for i := 0; i < costPairs(cfg.Rounds); i++ {
-			for _, mode := range []struct {
-				costs map[string]progCost
-				args  []string
-			}{{lightCosts, nil}, {exactCosts, []string{"--exact-waits"}}} {
-				_, _, _, c, err := traced("cost", false, mode.args...)
-				if err != nil {
-					return err
-				}
-				addCosts(mode.costs, c)
-			}
-		}
-		// The storms exec only a few times, cold: exec's cost comes from a
-		// loop of its own. exec leaves the caches cold, so every program
-		// costs more there: the loop also gives the others' costs, an empty
-		// program's on sched_process_exec and bpftrace's exec probe's.
-		execArgs := []string{"exec", fmt.Sprint(execLoop)}
-		for _, mode := range []struct {
-			costs map[string]progCost
-			args  []string
-		}{{lightCosts, nil}, {exactCosts, []string{"--exact-waits"}}} {
-			t, err := b.startTracer(ctx, "cost", append([]string{"--json", "-o", "/dev/null"}, mode.args...)...)
-			if err != nil {
-				return err
-			}
-			r, lerr := b.stormRun(ctx, execArgs...)
-			st, c, err := t.stop()
-			if err := errors.Join(lerr, err); err != nil {
-				return err
-			}
-			mode.costs["handle_exec"] = c["handle_exec"]
-			if mode.args == nil {
-				res.ExecLoopProgNS = meanNS(c)
-				res.ExecLoopCPUNSPerExec, res.ExecLoopProgNSPerExec, res.ExecLoopTracerCPUNSPerExec = perExec(r, st, c)
-			}
-		}
-		res.FloorProgNS = map[string]float64{}
-		if ns, err := floorCosts(ctx, b, stormFloors(), stormArgs); err == nil {
-			maps.Copy(res.FloorProgNS, ns)
-			res.EmptyProgNS = ns["handle_fork"]
-		} else {
-			b.logf("floor calibration skipped: %v", err)
-		}
-		execFloor := map[string]floorProgram{"handle_exec": {hook: "sched_process_exec"}}
-		if ns, err := floorCosts(ctx, b, execFloor, execArgs); err == nil {
-			maps.Copy(res.FloorProgNS, ns)
-			res.ExecLoopEmptyProgNS = ns["handle_exec"]
-		} else {
-			b.logf("floor calibration in the exec loop skipped: %v", err)
-		}
-		variants, err := b.variants(ctx, stormArgs, execArgs, costPairs(cfg.Rounds))
-		if err != nil {
-			return err
-		}
-		res.Variants = variants
-		if cfg.Bpftrace {
-			if err := b.bpftrace(ctx, res, stormArgs, execArgs); err != nil {
-				b.logf("bpftrace comparison skipped: %v", err)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
 	res.LifecyclesPerSecUntraced, _, _ = medianCI(untracedRates)
 	res.RoundsRatio = ratioOf(ratios)
 	res.RoundsExactRatioMedian, _, _ = medianCI(exactRatios)
 	res.SyscallNSUntraced, _, _ = medianCI(untracedSys)
 	res.RoundsSyscallRatioMedian, _, _ = medianCI(sysRatios)
 	res.RoundsExactSyscallRatioMedian, _, _ = medianCI(exactSysRatios)
-	if err := b.windowPhase(ctx, res); err != nil {
-		return nil, err
-	}
-	res.ProgNS, res.ExactProgNS = meanNS(lightCosts), meanNS(exactCosts)
-	res.ProgRuns, res.ExactProgRuns = runs(lightCosts), runs(exactCosts)
 	if lightEvents > 0 && lightLifecycles > 0 {
 		res.CPUNSPerEvent = float64(lightCPU) / float64(lightEvents)
 		res.CPUNSPerLifecycle = float64(lightCPU) / float64(lightLifecycles)
 		res.EventsPerLifecycle = float64(lightEvents) / float64(lightLifecycles)
 		res.CPUShareOfStorm = float64(lightCPU) / float64(lightStormCPU)
 	}
+	return nil
+}
 
+// costs measures what each program costs per run, with the kernel's
+// run-time statistics on: in storms under each mode, in exec's own loop,
+// against the floors, each fallback variant, and bpftrace's peers.
+func (b *bencher) costs(ctx context.Context, res *Result) error {
+	light, exact := map[string]progCost{}, map[string]progCost{}
+	err := withStats(func() error {
+		if err := b.stormCosts(ctx, light, exact); err != nil {
+			return err
+		}
+		if err := b.execLoopCosts(ctx, res, light, exact); err != nil {
+			return err
+		}
+		b.floors(ctx, res)
+		variants, err := b.variants(ctx, b.stormArgs(), execLoopArgs(), costPairs(b.cfg.Rounds))
+		if err != nil {
+			return err
+		}
+		res.Variants = variants
+		if b.cfg.Bpftrace {
+			if err := b.bpftrace(ctx, res, b.stormArgs(), execLoopArgs()); err != nil {
+				b.logf("bpftrace comparison skipped: %v", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	res.ProgNS, res.ExactProgNS = meanNS(light), meanNS(exact)
+	res.ProgRuns, res.ExactProgRuns = runs(light), runs(exact)
 	res.ProgOverBpftrace = overBpftrace(res)
-	if err := b.idle(ctx, res); err != nil {
-		return nil, err
-	}
-	if err := b.burst(ctx, res); err != nil {
-		return nil, err
-	}
-	if err := b.accuracy(ctx, res); err != nil {
-		return nil, err
-	}
-	if err := b.memory(ctx, res); err != nil {
-		return nil, err
-	}
-	if cfg.ReportN > 0 {
-		if err := b.reportSpeed(ctx, res, cfg.ReportN); err != nil {
-			return nil, err
+	return nil
+}
+
+// stormCosts adds the programs' costs in storms under each mode.
+func (b *bencher) stormCosts(ctx context.Context, light, exact map[string]progCost) error {
+	for i := 0; i < costPairs(b.cfg.Rounds); i++ {
+		for _, mode := range []struct {
+			costs map[string]progCost
+			args  []string
+		}{{light, nil}, {exact, []string{"--exact-waits"}}} {
+			_, _, _, c, err := b.traced(ctx, "cost", false, mode.args...)
+			if err != nil {
+				return err
+			}
+			addCosts(mode.costs, c)
 		}
 	}
-	if err := b.psSpeed(ctx, res, cfg.PsZombies); err != nil {
-		return nil, err
+	return nil
+}
+
+// execLoopCosts measures exec's cost. The storms exec only a few times,
+// cold: exec's cost comes from a loop of its own. exec leaves the caches
+// cold, so every program costs more there: the loop also gives the others'
+// costs (light mode), and what tracing adds to an exec.
+func (b *bencher) execLoopCosts(ctx context.Context, res *Result, light, exact map[string]progCost) error {
+	for _, mode := range []struct {
+		costs map[string]progCost
+		args  []string
+	}{{light, nil}, {exact, []string{"--exact-waits"}}} {
+		t, err := b.startTracer(ctx, "cost", append([]string{"--json", "-o", "/dev/null"}, mode.args...)...)
+		if err != nil {
+			return err
+		}
+		r, lerr := b.stormRun(ctx, execLoopArgs()...)
+		st, c, err := t.stop()
+		if err := errors.Join(lerr, err); err != nil {
+			return err
+		}
+		mode.costs["handle_exec"] = c["handle_exec"]
+		if mode.args == nil {
+			res.ExecLoopProgNS = meanNS(c)
+			res.ExecLoopCPUNSPerExec, res.ExecLoopProgNSPerExec, res.ExecLoopTracerCPUNSPerExec = perExec(r, st, c)
+		}
 	}
-	return res, nil
+	return nil
+}
+
+// floors measures an empty program on each program's hook (or one making
+// only the helper calls it needs), in the storm and in exec's loop: the
+// floor under each cost. It is skipped, not failed, where it cannot load.
+func (b *bencher) floors(ctx context.Context, res *Result) {
+	res.FloorProgNS = map[string]float64{}
+	if ns, err := floorCosts(ctx, b, stormFloors(), b.stormArgs()); err == nil {
+		maps.Copy(res.FloorProgNS, ns)
+		res.EmptyProgNS = ns["handle_fork"]
+	} else {
+		b.logf("floor calibration skipped: %v", err)
+	}
+	execFloor := map[string]floorProgram{"handle_exec": {hook: "sched_process_exec"}}
+	if ns, err := floorCosts(ctx, b, execFloor, execLoopArgs()); err == nil {
+		maps.Copy(res.FloorProgNS, ns)
+		res.ExecLoopEmptyProgNS = ns["handle_exec"]
+	} else {
+		b.logf("floor calibration in the exec loop skipped: %v", err)
+	}
+}
+
+// reportPhase times report over a recording of cfg.ReportN events (none:
+// skipped).
+func (b *bencher) reportPhase(ctx context.Context, res *Result) error {
+	if b.cfg.ReportN <= 0 {
+		return nil
+	}
+	return b.reportSpeed(ctx, res, b.cfg.ReportN)
+}
+
+// psPhase races zombietrace ps against ps | grep at each of cfg.PsZombies.
+func (b *bencher) psPhase(ctx context.Context, res *Result) error {
+	return b.psSpeed(ctx, res, b.cfg.PsZombies)
 }
 
 // windowPhase measures both modes in windows (see windows).
