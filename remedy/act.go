@@ -223,8 +223,14 @@ func (r *run) refresh() {
 		}
 		st, err := procfs.Default.Stat(z.PID)
 		if err != nil || st.StartTicks != z.StartTicks || st.State != 'Z' {
-			// /proc saw it go first: give the tracer's reader a moment.
-			if rec, ok := r.awaitRecord(z.PID, 300*time.Millisecond); ok {
+			// /proc saw it go first: give the tracer's reader a moment,
+			// then settle it as a live session does (no reap seen).
+			rec, ok := r.awaitRecord(z.PID, 300*time.Millisecond)
+			if !ok {
+				r.w.Settle()
+				rec, ok = r.w.Reaped(z.PID)
+			}
+			if ok {
 				r.out.ReapedBy[string(rec.ReapedBy)]++
 			} else {
 				r.out.ReapedBy["gone"]++ // released, but no reap the tracer could name

@@ -4,20 +4,21 @@ package remedy
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"github.com/zombietrace/zombietrace/events"
+	"github.com/zombietrace/zombietrace/internal/pipeline"
 	"github.com/zombietrace/zombietrace/tracer"
 )
 
 // Watch is the live tracer's view of one parent, its zombies and its heir:
-// it verifies each step (who reaped, when).
+// it verifies each step (who reaped, when). It runs the same pipeline as a
+// live session, so a zombie released with no visible wait is settled the
+// same way (Settle).
 type Watch struct {
 	tr     *tracer.Tracer
-	mu     sync.Mutex
-	eng    *events.Engine
-	reaps  map[uint32]events.Record
+	pipe   *pipeline.Pipeline
+	reaps  map[uint32]events.Record // written by the engine, under the pipeline's lock
 	cancel context.CancelFunc
 	done   chan error
 }
@@ -44,53 +45,45 @@ func NewWatch(t *Target, heir int) (*Watch, error) {
 		tr.Close()
 		return nil, err
 	}
-	w.eng = events.NewEngine(tr.Mode(), func(r *events.Record) {
+	eng := events.NewEngine(tr.Mode(), func(r *events.Record) {
 		if r.Type == events.RecordReap {
 			w.reaps[r.PID] = *r
 		}
 	})
-	w.eng.Begin(tracer.BootNow())
-	zs, err := tr.Zombies()
-	if err != nil {
+	eng.Begin(tracer.BootNow())
+	w.pipe = pipeline.New(tr, eng)
+	if err := w.pipe.SeedZombies(func(ev *events.Event) bool { return ev.PeerPID == uint32(t.PID) }); err != nil {
 		tr.Close()
 		return nil, err
 	}
-	for i := range zs {
-		if zs[i].PeerPID == uint32(t.PID) {
-			w.eng.Handle(&zs[i])
-		}
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	w.cancel = cancel
-	go func() {
-		w.done <- tr.Run(ctx, func(ev *events.Event) {
-			w.mu.Lock()
-			w.eng.Handle(ev)
-			w.mu.Unlock()
-		}, nil)
-	}()
+	go func() { w.done <- w.pipe.Run(ctx, nil, nil) }()
 	return w, nil
 }
 
 // Reaped returns the reap record of a zombie, if the tracer saw one.
-func (w *Watch) Reaped(pid int) (events.Record, bool) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	r, ok := w.reaps[uint32(pid)]
+func (w *Watch) Reaped(pid int) (r events.Record, ok bool) {
+	w.pipe.Engine(func(*events.Engine) { r, ok = w.reaps[uint32(pid)] })
 	return r, ok
 }
 
 // SeenReaping reports whether pid reaped any of the watched zombies.
-func (w *Watch) SeenReaping(pid int) bool {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	for _, r := range w.reaps {
-		if r.ReaperPID == uint32(pid) && r.ReapedBy != events.ReapedByUnseen && r.ReapedBy != events.ReapedByAutoreap {
-			return true
+func (w *Watch) SeenReaping(pid int) (seen bool) {
+	w.pipe.Engine(func(*events.Engine) {
+		for _, r := range w.reaps {
+			if r.ReaperPID == uint32(pid) && r.ReapedBy != events.ReapedByUnseen && r.ReapedBy != events.ReapedByAutoreap {
+				seen = true
+			}
 		}
-	}
-	return false
+	})
+	return seen
 }
+
+// Settle closes the watched zombies that /proc says are gone while no reap
+// was seen (an init that reaps without a visible wait; the free event lags
+// under lazy RCU): they get their reap record, by nobody seen.
+func (w *Watch) Settle() { w.pipe.SettleGone() }
 
 // Close stops tracing and releases everything.
 func (w *Watch) Close() error {

@@ -134,7 +134,7 @@ func recordAction(c *cli.Context) error {
 	// What the engine sees is exactly what the file holds: the stored summary
 	// must equal a report's. Names too come from what the file holds.
 	s.eng.SetNames(recording.Names(procs))
-	s.tap = func(ev *events.Event) bool { return w.Add(ev) == nil }
+	s.pipe.SetTap(func(ev *events.Event) bool { return w.Add(ev) == nil })
 	if err := s.seedZombies(seededZombie(seeded)); err != nil {
 		s.close()
 		w.Close(nil)

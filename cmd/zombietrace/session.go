@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io"
-	"io/fs"
 	"os"
 	"os/signal"
 	"regexp"
@@ -23,6 +22,7 @@ import (
 
 	"github.com/zombietrace/zombietrace/events"
 	"github.com/zombietrace/zombietrace/flame"
+	"github.com/zombietrace/zombietrace/internal/pipeline"
 	"github.com/zombietrace/zombietrace/output"
 	"github.com/zombietrace/zombietrace/procfs"
 	"github.com/zombietrace/zombietrace/symbolize"
@@ -36,13 +36,12 @@ type session struct {
 	w      output.Writer
 	filter output.Filter
 	out    io.WriteCloser
-	count  uint64
+	pipe   *pipeline.Pipeline // tracer -> tap -> engine, shared with every command
 	// statsFile (hidden --stats-file) receives the session's own costs.
 	clock       output.Clock
-	start       uint64                   // boot ns when the session began
-	tap         func(*events.Event) bool // sees every event before the engine; false drops it (record at --max-size)
-	onIdle      func()                   // called when the ring buffer was drained
-	sym         *symbolize.Symbolizer    // --stacks
+	start       uint64                // boot ns when the session began
+	onIdle      func()                // called when the ring buffer was drained
+	sym         *symbolize.Symbolizer // --stacks
 	callsites   map[callsiteKey]string
 	lineage     *lineage // --flame
 	flamePath   string
@@ -157,6 +156,7 @@ func openSession(c *cli.Context, cfg sessionConfig) (*session, error) {
 		}
 	})
 	s.eng.Begin(s.start)
+	s.pipe = pipeline.New(tr, s.eng)
 	// Parents met without a name (pid 1, the --pid target): named from /proc
 	// while they live (record names them from its process table instead).
 	s.eng.SetNames(func(k events.Key) string { return procfs.Default.Comm(int(k.PID), k.Start) })
@@ -218,18 +218,7 @@ func (s *session) createFiles(c *cli.Context, cfg sessionConfig, flamePath strin
 
 // seedZombies feeds the zombies that exist now; keep selects them.
 func (s *session) seedZombies(keep func(*events.Event) bool) error {
-	zs, err := s.tr.Zombies()
-	if err != nil {
-		return err
-	}
-	for i := range zs {
-		if keep == nil || keep(&zs[i]) {
-			if s.tap == nil || s.tap(&zs[i]) {
-				s.eng.Handle(&zs[i])
-			}
-		}
-	}
-	return nil
+	return s.pipe.SeedZombies(keep)
 }
 
 // ready marks the start of tracing: every link is attached.
@@ -261,7 +250,7 @@ func (s *session) loop(ctx context.Context) error {
 		defer stop()
 	}
 	var lastStats time.Time
-	err := s.tr.Run(ctx, s.handle, func() {
+	err := s.pipe.Run(ctx, s.handle, func() {
 		s.w.Flush()
 		if s.onIdle != nil {
 			s.onIdle()
@@ -275,41 +264,16 @@ func (s *session) loop(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.settleGone()
+	s.pipe.SettleGone()
 	return nil
 }
 
-// handle takes one event: to the recording (tap), then the engine.
+// handle names a fork's call site (--stacks), then passes the event on.
 func (s *session) handle(ev *events.Event) {
-	s.count++
 	if s.sym != nil && ev.Kind == events.KindFork && len(ev.Stack) > 0 {
 		ev.Callsite = s.callsite(ev)
 	}
-	if s.tap == nil || s.tap(ev) {
-		s.eng.Handle(ev)
-	}
-}
-
-// settleGone: a reap no syscall shows (pid-namespace teardown, an init that
-// reaps without one, io_uring) is known from the free event, which lazy RCU
-// holds back for seconds. A zombie the engine still holds at the session's
-// end whose pid is gone from /proc, or is another process's now, was reaped:
-// it gets a free event flagged FlagGone, timed now (an upper bound), through
-// the same path as the kernel's (a recording keeps it too), instead of being
-// listed as outstanding.
-func (s *session) settleGone() {
-	now := tracer.BootNow()
-	for _, z := range s.eng.Summary(now).Zombies {
-		p, err := procfs.Default.Stat(int(z.PID))
-		switch {
-		case err == nil && p.StartTicks == procfs.StartTicks(z.Start):
-			continue // still there
-		case err != nil && !errors.Is(err, fs.ErrNotExist):
-			continue // unknown: not claimed gone
-		}
-		ev := events.Event{Kind: events.KindFree, Time: now, PID: z.PID, TID: z.PID, Start: z.Start, Flags: events.FlagGone}
-		s.handle(&ev)
-	}
+	s.pipe.Handle(ev)
 }
 
 // pauseOnSignals detaches the programs on SIGUSR1 and attaches them on
@@ -354,7 +318,7 @@ func (s *session) writeStats() error {
 		return nil
 	}
 	lost, _, _ := s.tr.Counters()
-	st := collectStats(s.count, lost, s.tr.RingBufferBytes())
+	st := collectStats(s.pipe.Events(), lost, s.tr.RingBufferBytes())
 	st.CPUNS -= s.cpuReady
 	st.Processes = s.eng.Live()
 	if err := writeStats(s.statsFile, st); err != nil {
