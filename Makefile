@@ -57,7 +57,7 @@ vet:
 	$(GO) vet ./...
 
 unit:
-	$(GO) test ./events/ ./output/ ./procfs/
+	$(GO) test ./events/ ./output/ ./internal/procfs/
 
 # Fuzzing is bounded by a count of inputs, not a duration: when a -fuzztime
 # duration ends, Go's coordinator (before 1.27) can report the deadline as a

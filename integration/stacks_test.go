@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/zombietrace/zombietrace/events"
-	"github.com/zombietrace/zombietrace/symbolize"
+	"github.com/zombietrace/zombietrace/internal/symbolize"
 	"github.com/zombietrace/zombietrace/tracer"
 )
 

@@ -2,7 +2,7 @@ package recording
 
 import (
 	"github.com/zombietrace/zombietrace/events"
-	"github.com/zombietrace/zombietrace/procfs"
+	"github.com/zombietrace/zombietrace/internal/procfs"
 )
 
 // Names looks processes up in the process table at start, for the engine's

@@ -16,7 +16,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/zombietrace/zombietrace/bench"
+	"github.com/zombietrace/zombietrace/internal/bench"
 )
 
 func benchCommand() *cli.Command {

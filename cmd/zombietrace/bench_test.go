@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zombietrace/zombietrace/bench"
+	"github.com/zombietrace/zombietrace/internal/bench"
 )
 
 func TestPrintExecLoopBesideTheStorm(t *testing.T) {

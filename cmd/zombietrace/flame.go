@@ -12,8 +12,8 @@ import (
 
 	"github.com/zombietrace/zombietrace/events"
 	"github.com/zombietrace/zombietrace/flame"
+	"github.com/zombietrace/zombietrace/internal/procfs"
 	rpt "github.com/zombietrace/zombietrace/internal/report"
-	"github.com/zombietrace/zombietrace/procfs"
 	"github.com/zombietrace/zombietrace/recording"
 )
 

@@ -12,8 +12,8 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/zombietrace/zombietrace/internal/supervise"
 	"github.com/zombietrace/zombietrace/output"
-	"github.com/zombietrace/zombietrace/supervise"
 )
 
 // version is set at build time (-ldflags "-X main.version=...").

@@ -8,8 +8,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/zombietrace/zombietrace/internal/procfs"
 	"github.com/zombietrace/zombietrace/internal/zombies"
-	"github.com/zombietrace/zombietrace/procfs"
 )
 
 // psPerParent is how many zombies of each parent ps lists without --all.

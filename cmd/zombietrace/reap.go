@@ -15,9 +15,9 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/zombietrace/zombietrace/internal/procfs"
+	"github.com/zombietrace/zombietrace/internal/remedy"
 	"github.com/zombietrace/zombietrace/internal/zombies"
-	"github.com/zombietrace/zombietrace/procfs"
-	"github.com/zombietrace/zombietrace/remedy"
 	"github.com/zombietrace/zombietrace/tracer"
 )
 

@@ -16,8 +16,8 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/zombietrace/zombietrace/events"
+	"github.com/zombietrace/zombietrace/internal/procfs"
 	"github.com/zombietrace/zombietrace/output"
-	"github.com/zombietrace/zombietrace/procfs"
 	"github.com/zombietrace/zombietrace/recording"
 	"github.com/zombietrace/zombietrace/tracer"
 )

@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/zombietrace/zombietrace/events"
+	"github.com/zombietrace/zombietrace/internal/procfs"
+	"github.com/zombietrace/zombietrace/internal/remedy"
 	"github.com/zombietrace/zombietrace/internal/zombies"
-	"github.com/zombietrace/zombietrace/procfs"
-	"github.com/zombietrace/zombietrace/remedy"
 	"github.com/zombietrace/zombietrace/tracer"
 )
 

@@ -14,7 +14,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/zombietrace/zombietrace/supervise"
+	"github.com/zombietrace/zombietrace/internal/supervise"
 	"github.com/zombietrace/zombietrace/tracer"
 )
 

@@ -23,9 +23,9 @@ import (
 	"github.com/zombietrace/zombietrace/events"
 	"github.com/zombietrace/zombietrace/flame"
 	"github.com/zombietrace/zombietrace/internal/pipeline"
+	"github.com/zombietrace/zombietrace/internal/procfs"
+	"github.com/zombietrace/zombietrace/internal/symbolize"
 	"github.com/zombietrace/zombietrace/output"
-	"github.com/zombietrace/zombietrace/procfs"
-	"github.com/zombietrace/zombietrace/symbolize"
 	"github.com/zombietrace/zombietrace/tracer"
 )
 

@@ -13,7 +13,7 @@ import (
 	"sync"
 
 	"github.com/zombietrace/zombietrace/events"
-	"github.com/zombietrace/zombietrace/procfs"
+	"github.com/zombietrace/zombietrace/internal/procfs"
 	"github.com/zombietrace/zombietrace/tracer"
 )
 

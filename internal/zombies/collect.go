@@ -7,7 +7,7 @@ import (
 	"os"
 
 	"github.com/zombietrace/zombietrace/events"
-	"github.com/zombietrace/zombietrace/procfs"
+	"github.com/zombietrace/zombietrace/internal/procfs"
 	"github.com/zombietrace/zombietrace/tracer"
 )
 

@@ -12,7 +12,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/zombietrace/zombietrace/procfs"
+	"github.com/zombietrace/zombietrace/internal/procfs"
 )
 
 func TestExitCode(t *testing.T) {

@@ -14,8 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/zombietrace/zombietrace/internal/procfs"
 	"github.com/zombietrace/zombietrace/internal/zombies"
-	"github.com/zombietrace/zombietrace/procfs"
 )
 
 // Target is a parent that holds zombies, as found now.

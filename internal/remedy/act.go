@@ -13,8 +13,8 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/zombietrace/zombietrace/events"
+	"github.com/zombietrace/zombietrace/internal/procfs"
 	"github.com/zombietrace/zombietrace/output"
-	"github.com/zombietrace/zombietrace/procfs"
 )
 
 // Strategy is how far the escalation may go.

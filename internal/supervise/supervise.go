@@ -20,7 +20,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/zombietrace/zombietrace/procfs"
+	"github.com/zombietrace/zombietrace/internal/procfs"
 )
 
 // Options for Start.

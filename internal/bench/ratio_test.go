@@ -15,7 +15,7 @@ import (
 // and writes them back: every key, in its order, with its value, and no key
 // of Ratio's own.
 func TestResultJSONKeepsTheFlatKeys(t *testing.T) {
-	docs, _ := filepath.Glob("../docs/bench-*.json")
+	docs, _ := filepath.Glob("../../docs/bench-*.json")
 	if len(docs) == 0 {
 		t.Fatal("no docs/bench-*.json")
 	}

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zombietrace/zombietrace/internal/procfs"
 	"github.com/zombietrace/zombietrace/internal/zombies"
-	"github.com/zombietrace/zombietrace/procfs"
 )
 
 func TestParseStrategy(t *testing.T) {
