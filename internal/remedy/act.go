@@ -216,6 +216,7 @@ func (r *run) signal(sig unix.Signal) error {
 // refresh drops the zombies that are gone, counting who reaped them.
 func (r *run) refresh() {
 	kept := r.left[:0]
+	var gone []int // gone from /proc with no reap record yet
 	for _, z := range r.left {
 		if rec, ok := r.w.Reaped(z.PID); ok {
 			r.out.ReapedBy[string(rec.ReapedBy)]++
@@ -223,32 +224,37 @@ func (r *run) refresh() {
 		}
 		st, err := procfs.Default.Stat(z.PID)
 		if err != nil || st.StartTicks != z.StartTicks || st.State != 'Z' {
-			// /proc saw it go first: give the tracer's reader a moment,
-			// then settle it as a live session does (no reap seen).
-			rec, ok := r.awaitRecord(z.PID, 300*time.Millisecond)
-			if !ok {
-				r.w.Settle()
-				rec, ok = r.w.Reaped(z.PID)
-			}
-			if ok {
-				r.out.ReapedBy[string(rec.ReapedBy)]++
-			} else {
-				r.out.ReapedBy["gone"]++ // released, but no reap the tracer could name
-			}
+			gone = append(gone, z.PID)
 			continue
 		}
 		kept = append(kept, z)
 	}
 	r.left = kept
-}
-
-func (r *run) awaitRecord(pid int, d time.Duration) (events.Record, bool) {
-	for deadline := time.Now().Add(d); ; time.Sleep(5 * time.Millisecond) {
-		if rec, ok := r.w.Reaped(pid); ok {
-			return rec, true
+	if len(gone) == 0 {
+		return
+	}
+	// /proc saw them go first: give the tracer's reader a moment, then
+	// settle the rest as a live session does (no reap seen). Once for all
+	// of them: an init that reaps unseen releases them together.
+	unrecorded := func() bool {
+		for _, pid := range gone {
+			if _, ok := r.w.Reaped(pid); !ok {
+				return true
+			}
 		}
-		if time.Now().After(deadline) {
-			return events.Record{}, false
+		return false
+	}
+	for deadline := time.Now().Add(300 * time.Millisecond); unrecorded() && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if unrecorded() {
+		r.w.Settle()
+	}
+	for _, pid := range gone {
+		if rec, ok := r.w.Reaped(pid); ok {
+			r.out.ReapedBy[string(rec.ReapedBy)]++
+		} else {
+			r.out.ReapedBy["gone"]++ // released, but no reap the tracer could name
 		}
 	}
 }
