@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * Task helpers: identity, names, pids in namespaces, exit status (CO-RE).
- * Part of zombietrace.bpf.c's one compilation unit: included once, in order.
+ * Included once, in order, by zombietrace.bpf.c and by iters.bpf.c.
  */
 #pragma once
 
@@ -9,6 +9,8 @@
  * tp_btf programs get typed pointers: fields are read with direct loads (one
  * fault-safe instruction each, CO-RE relocated through vmlinux.h's
  * preserve_access_index) instead of bpf_probe_read_kernel helper calls.
+ * TREAD is that load in the default object, and a probe read in the compat
+ * object (current is a plain number there) and in iters.bpf.c (iter.h says why).
  */
 static __always_inline __u64 leader_start(struct task_struct *t)
 {
@@ -32,10 +34,10 @@ static __always_inline __u32 leader_pid_at(struct task_struct *t, __u32 lvl)
 
 static __always_inline __u32 ns_pid(struct task_struct *t)
 {
-	struct pid *pid = t->group_leader->thread_pid;
+	struct pid *pid = TREAD(t, group_leader, thread_pid);
 	if (!pid)
 		return 0;
-	return leader_pid_at(t, pid->level);
+	return leader_pid_at(t, TREAD(pid, level));
 }
 
 /* comm is 16 bytes: two loads, no string helper (the kernel keeps it NUL-padded). */
@@ -62,8 +64,8 @@ static __always_inline void fill_process(struct event *e, struct task_struct *t)
 /* Exit status as wait(2) reports it: a group exit code wins over the thread's. */
 static __always_inline __s32 exit_status(struct task_struct *t)
 {
-	struct signal_struct *sig = t->signal;
-	if (sig->flags & SIGNAL_GROUP_EXIT)
-		return sig->group_exit_code;
-	return t->exit_code;
+	struct signal_struct *sig = TREAD(t, signal);
+	if (TREAD(sig, flags) & SIGNAL_GROUP_EXIT)
+		return TREAD(sig, group_exit_code);
+	return TREAD(t, exit_code);
 }

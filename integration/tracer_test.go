@@ -142,6 +142,32 @@ time.sleep(30)
 	if age := time.Duration(s.Zombies[0].AgeNS); age < 50*time.Millisecond || age > 30*time.Second {
 		t.Errorf("estimated age %v, want about 100ms", age)
 	}
+
+	// The one-shot listing (`zombietrace ps`) loads the iterator from its own
+	// object, with probe reads: it must say the same.
+	all, err := tracer.ListAllZombies()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var same *events.Event
+	for i := range all {
+		if all[i].PID == child {
+			same = &all[i]
+		}
+	}
+	if same == nil {
+		t.Fatalf("zombie %d not listed by ListAllZombies (%d listed)", child, len(all))
+	}
+	for i := range zs {
+		if zs[i].PID != child {
+			continue
+		}
+		a, b := zs[i], *same
+		if a.PeerPID != b.PeerPID || a.PeerStart != b.PeerStart || a.Status != b.Status || a.Start != b.Start ||
+			a.Time != b.Time || a.Comm != b.Comm || a.NSPID != b.NSPID || a.Options != b.Options {
+			t.Errorf("the two iterators differ:\n tracer: %+v\n ps:     %+v", a, b)
+		}
+	}
 }
 
 // The subreaper iterator finds this test process (it is a child subreaper).

@@ -4,6 +4,7 @@ package tracer
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 
@@ -32,33 +33,30 @@ func readIter(prog *ebpf.Program, what string) ([]byte, error) {
 	return buf, nil
 }
 
-// loadOnly loads one program of the object (and the maps, the ring buffer
-// shrunk): the one-shot iterators need nothing else attached.
-func loadOnly(name string) (*Tracer, error) {
+// loadIterator loads one program of the iterators' own object
+// (bpf/iters.bpf.c): no map, no other program and little BTF, so that a
+// one-shot command pays for little more than the kernel's BTF, which CO-RE
+// and the iterator's attach point need.
+func loadIterator(name string) (*ebpf.Program, error) {
 	if err := Preflight(); err != nil {
 		return nil, err
 	}
-	spec, err := loadZombietrace()
+	spec, err := loadZombietraceIters()
 	if err != nil {
-		return nil, fmt.Errorf("loading BPF object: %w", err)
+		return nil, fmt.Errorf("loading the iterators' BPF object: %w", err)
 	}
 	if err := raiseMemlock(); err != nil {
 		return nil, err
 	}
-	// The iterators use no map: the smallest ones load fastest.
-	spec.Maps[zombietraceMapEvents].MaxEntries = bigRingBytes
-	spec.Maps[zombietraceMapFollow].MaxEntries = 1
-	t := &Tracer{progs: map[string]*ebpf.Program{}}
-	if t.maps, err = loadMaps(spec); err != nil {
-		return nil, err
+	ps, ok := spec.Programs[name]
+	if !ok {
+		return nil, programError(name, errors.New("not in the BPF object"))
 	}
-	p, err := t.loadProgram(spec, name, nil)
+	p, err := ebpf.NewProgram(ps)
 	if err != nil {
-		t.Close()
-		return nil, err
+		return nil, programError(name, err)
 	}
-	t.progs[name] = p
-	return t, nil
+	return p, nil
 }
 
 // Zombies lists the zombies that exist now (iter/task). Call it after Open:
@@ -75,6 +73,10 @@ func (t *Tracer) zombies(delayed bool) ([]events.Event, error) {
 	if p == nil {
 		return nil, nil // it did not load: Open's warnings say so
 	}
+	return listZombies(p, delayed)
+}
+
+func listZombies(p *ebpf.Program, delayed bool) ([]events.Event, error) {
 	buf, err := readIter(p, "task")
 	if err != nil {
 		return nil, err
@@ -98,22 +100,22 @@ func (t *Tracer) zombies(delayed bool) ([]events.Event, error) {
 // exist now, leaders whose threads still run included (FlagDelayedLeader):
 // the one-shot `zombietrace ps`, with no tracing attached.
 func ListAllZombies() ([]events.Event, error) {
-	t, err := loadOnly(zombietraceProgListZombies)
+	p, err := loadIterator(zombietraceItersProgListZombies)
 	if err != nil {
 		return nil, err
 	}
-	defer t.Close()
-	return t.zombies(true)
+	defer p.Close()
+	return listZombies(p, true)
 }
 
 // Subreapers lists the processes marked as child subreapers now.
 func Subreapers() (map[uint32]bool, error) {
-	t, err := loadOnly(zombietraceProgListSubreapers)
+	p, err := loadIterator(zombietraceItersProgListSubreapers)
 	if err != nil {
 		return nil, err
 	}
-	defer t.Close()
-	buf, err := readIter(t.progs[zombietraceProgListSubreapers], "subreaper")
+	defer p.Close()
+	buf, err := readIter(p, "subreaper")
 	if err != nil {
 		return nil, err
 	}
