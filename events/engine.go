@@ -585,6 +585,7 @@ func (e *Engine) reparent(p *proc, to Key, t uint64) {
 	r := e.record(RecordReparent, when, p)
 	r.OldPPID = old.PID
 	r.NewPPID = to.PID
+	r.Seen = t
 	r.PPID = to.PID
 	e.emit(r)
 }

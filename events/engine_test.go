@@ -759,6 +759,7 @@ func TestNotifyWithoutExitEvent(t *testing.T) {
 		expect(t, "reparent old", rp.OldPPID, par.pid)
 		expect(t, "reparent new", rp.NewPPID, sub.pid)
 		expectTime(t, "reparent time = the parent's death", rp.Time, ms(50))
+		expectTime(t, "reparent seen = the orphan's notification", rp.Seen, ms(80))
 		r.wantReap(orphan, reapWant{by: ReapedByReaper, reaper: sub.pid, zombie: r.pick(span(80, 90), span(80, 90.01)), time: r.pick(ms(90), ms(90.01))})
 	})
 }

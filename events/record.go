@@ -72,9 +72,13 @@ type Record struct {
 	HeldNS     uint64 // time a ptrace tracer held the zombie before handing it back
 	TracerPID  uint32
 
-	// reparent
+	// reparent: Time is when the kernel moved it (its old parent's death);
+	// Seen is the event that showed it, often much later (the orphan's own
+	// exit). Records come in the order seen: a view that prints them in
+	// order stamps the line with Seen.
 	OldPPID uint32
 	NewPPID uint32
+	Seen    uint64
 
 	// lost
 	Count uint64

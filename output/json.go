@@ -214,6 +214,10 @@ func (j *JSONWriter) Record(r *events.Record) error {
 	case events.RecordReparent:
 		b = appendUint(b, `,"old_ppid":`, uint64(r.OldPPID))
 		b = appendUint(b, `,"new_ppid":`, uint64(r.NewPPID))
+		if r.Seen > r.Time {
+			b = append(b, `,"seen":`...)
+			b = j.appendTime(b, r.Seen)
+		}
 	}
 	b = append(b, '}', '\n')
 	_, err := j.w.Write(b)

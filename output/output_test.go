@@ -126,6 +126,48 @@ func TestTextView(t *testing.T) {
 	}
 }
 
+// A reparent is seen late (when the orphan exits) and stamped with its old
+// parent's death: the text view keeps its lines in time order by stamping it
+// with when it was seen and naming the death's time in the detail; JSON
+// gives both.
+func TestReparentSeenLate(t *testing.T) {
+	recs := []events.Record{
+		{Type: events.RecordReap, Time: 2e9, PID: 11, Start: 6, Comm: "sib", PPID: 1, ZombieNS: 1e6,
+			ReapedBy: events.ReapedByParent, ReaperPID: 1, Method: events.MethodWait4},
+		{Type: events.RecordReparent, Time: 1e9, Seen: 3e9, PID: 10, Start: 5, Comm: "orphan", OldPPID: 1, NewPPID: 7},
+	}
+	stamp := func(ns uint64) string { return clock.Wall(ns).Local().Format("15:04:05.000") }
+	var buf bytes.Buffer
+	w := NewTextWriter(&buf, clock, false)
+	for i := range recs {
+		w.Record(&recs[i])
+	}
+	w.Flush()
+	var stamps []string
+	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n")[1:] {
+		stamps = append(stamps, strings.Fields(line)[0])
+	}
+	if len(stamps) != 2 || stamps[0] != stamp(2e9) || stamps[1] != stamp(3e9) {
+		t.Errorf("line times %v, want %s then %s (seen):\n%s", stamps, stamp(2e9), stamp(3e9), buf.String())
+	}
+	if want := "reparented 1 -> 7 at 1's death, " + stamp(1e9); !strings.Contains(buf.String(), want) {
+		t.Errorf("text lacks %q:\n%s", want, buf.String())
+	}
+
+	buf.Reset()
+	j := NewJSONWriter(&buf, clock)
+	j.Record(&recs[1])
+	j.Flush()
+	var m map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &m); err != nil {
+		t.Fatal(err)
+	}
+	iso := func(ns uint64) string { return clock.Wall(ns).UTC().Format("2006-01-02T15:04:05.000000000Z") }
+	if m["time"] != iso(1e9) || m["seen"] != iso(3e9) {
+		t.Errorf("json time %v seen %v, want %s and %s: %s", m["time"], m["seen"], iso(1e9), iso(3e9), buf.String())
+	}
+}
+
 // The summary's counts agree with their nouns: "1 processes" read as a bug.
 func TestTextSummaryPlurals(t *testing.T) {
 	for _, tc := range []struct {

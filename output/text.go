@@ -71,6 +71,12 @@ func (t *TextWriter) Record(r *events.Record) error {
 	case events.RecordReparent:
 		ppid = fmt.Sprint(r.NewPPID)
 		detail = fmt.Sprintf("reparented %d -> %d", r.OldPPID, r.NewPPID)
+		if r.Seen > r.Time {
+			// Seen late: the line keeps the stream's order, the detail the
+			// kernel's moment.
+			ts = t.clock.Wall(r.Seen).Local().Format("15:04:05.000")
+			detail += fmt.Sprintf(" at %d's death, %s", r.OldPPID, t.clock.Wall(r.Time).Local().Format("15:04:05.000"))
+		}
 	case events.RecordLost:
 		pid, ppid = "-", "-"
 		detail = fmt.Sprintf("%d events lost: open records are uncertain", r.Count)
