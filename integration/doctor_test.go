@@ -34,6 +34,10 @@ func TestDoctor(t *testing.T) {
 	if d.DefaultObject.OK != (d.Object.Name == "default") {
 		t.Errorf("doctor chooses the %s object (%s), but the default object loads: %v (%s)", d.Object.Name, d.Object.Why, d.DefaultObject.OK, d.DefaultObject.Detail)
 	}
+	// Every kernel from 5.8 has task iterators: ps must get its ages.
+	if !d.Iterators.OK {
+		t.Errorf("the iterators' object does not load: %s", d.Iterators.Detail)
+	}
 	if object != d.Object.Name || (object == "compat" && (mode != events.ModeExact || d.WaitMode.Name != "exact")) {
 		t.Errorf("doctor says the %s object, wait mode %s; the tracer loaded the %s object, mode %s", d.Object.Name, d.WaitMode.Name, object, mode)
 	}

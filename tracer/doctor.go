@@ -29,14 +29,17 @@ type Diagnosis struct {
 	Object     Choice          `json:"object"` // the BPF object: default or compat
 	// DefaultObject: whether the default object's fork and wait programs
 	// load here, whatever was chosen: the features' verdict, checked.
-	DefaultObject Check       `json:"default_object"`
-	Hooks         []HookCheck `json:"hooks"`
-	Transport     Choice      `json:"transport"`
-	WaitMode      Choice      `json:"wait_mode"`
-	PidMax        uint64      `json:"pid_max"`
-	Pids          PidsCheck   `json:"pids"`
-	Problems      []string    `json:"problems"` // what stops tracing; empty: it works
-	ProgramsLoad  bool        `json:"programs_load"`
+	DefaultObject Check `json:"default_object"`
+	// Iterators: whether the iterators' own object loads (zombietrace ps,
+	// reap's heir check; without it ps reads /proc and shows no ages).
+	Iterators    Check       `json:"iterators"`
+	Hooks        []HookCheck `json:"hooks"`
+	Transport    Choice      `json:"transport"`
+	WaitMode     Choice      `json:"wait_mode"`
+	PidMax       uint64      `json:"pid_max"`
+	Pids         PidsCheck   `json:"pids"`
+	Problems     []string    `json:"problems"` // what stops tracing; empty: it works
+	ProgramsLoad bool        `json:"programs_load"`
 }
 
 // Check is one yes/no finding with its reason.
@@ -129,6 +132,7 @@ func Diagnose() *Diagnosis {
 		d.Object = Choice{"compat", strings.TrimPrefix(why, "compat object: ")}
 	}
 	d.DefaultObject = defaultObjectCheck()
+	d.Iterators = iteratorsCheck()
 	spec, _, err := prepareSpec(cfg)
 	if err != nil {
 		d.Problems = append(d.Problems, err.Error())
@@ -233,6 +237,23 @@ func defaultObjectCheck() Check {
 		p.Close()
 	}
 	return Check{true, "handle_fork and handle_wait load"}
+}
+
+// iteratorsCheck loads the iterators' object's programs, one by one as the
+// one-shot commands do.
+func iteratorsCheck() Check {
+	for _, name := range []string{zombietraceItersProgListZombies, zombietraceItersProgListSubreapers} {
+		p, err := loadIterator(name)
+		if err != nil {
+			var pe *ProgramError
+			if errors.As(err, &pe) {
+				return Check{Detail: name + ": " + pe.Cause}
+			}
+			return Check{Detail: err.Error()}
+		}
+		p.Close()
+	}
+	return Check{true, "list_zombies and list_subreapers load (ps, reap)"}
 }
 
 func privilegeDetail() string {

@@ -42,6 +42,7 @@ func WriteText(w io.Writer, d *tracer.Diagnosis) error {
 	if d.Object.Name != "" {
 		fmt.Fprintf(tw, "object\t%s: %s\n", d.Object.Name, d.Object.Why)
 		fmt.Fprintf(tw, "default object\t%s %s\n", mark(d.DefaultObject.OK), d.DefaultObject.Detail)
+		fmt.Fprintf(tw, "iterators\t%s %s\n", mark(d.Iterators.OK), d.Iterators.Detail)
 	}
 	if d.Transport.Name != "" {
 		fmt.Fprintf(tw, "transport\t%s: %s\n", d.Transport.Name, d.Transport.Why)
