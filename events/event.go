@@ -108,6 +108,13 @@ const SIGCHLD = 17
 
 // Event is one observation from the kernel. Times are CLOCK_BOOTTIME ns.
 // Field use depends on Kind (see bpf/zombietrace.h).
+//
+// Status and Code are the kernel's two raw words, whose meaning changes the
+// most with Kind: read them through the methods that name it (ForkingTID,
+// ExecCount, OldTID, WaitStatus, SigCode, SigStatus, WaitPIDArg,
+// WaitIDType). They stay raw fields: the tracer copies them as the kernel
+// wrote them, and a recording stores them so, whatever the kind
+// (docs/format.md).
 type Event struct {
 	Kind      Kind
 	Syscall   WaitSyscall
@@ -122,8 +129,8 @@ type Event struct {
 	PeerStart uint64
 	NSPID     uint32 // fork/exit: pid in own namespace; notify: si_pid; wait_return: returned pid
 	Options   uint32 // wait options; fork/exit: exit signal; notify: send result
-	Status    int32  // exit/zombie: wait status; notify: si_status; wait_return: status; exec/wait: ExecCount
-	Code      int32  // notify/wait_return: si_code; wait: the pid argument; exec: old tid
+	Status    int32  // raw: exit/zombie: wait status; notify: si_status; wait_return: status; exec/wait: exec count; fork: stack frames (<0: none)
+	Code      int32  // raw: fork: forking tid; notify/wait_return: si_code; wait: pid argument (waitid: idtype); exec: old tid
 	Comm      [16]byte
 	Filename  string // exec
 	Callsite  string // fork with --stacks: the parent's call stack, outermost first, ';'-separated
@@ -142,12 +149,89 @@ type Key struct {
 // Subject is the process the event is about (or that acted).
 func (e *Event) Subject() Key { return Key{e.PID, e.Start} }
 
+// The accessors below read Status and Code by what they mean for the
+// event's kind. Each checks the kind (and, for wait_return, the syscall
+// whose result it is) and returns 0 for an event that does not carry the
+// value: a wrong use reads "unknown", never another kind's word. They are
+// inlined: the check is a compare on a field already in cache.
+
+// ForkingTID is a fork's forking thread (host tid): it is running again, so
+// it is not blocked in a wait any more. 0: unknown, or not a fork.
+func (e *Event) ForkingTID() uint32 {
+	if e.Kind != KindFork || e.Code <= 0 {
+		return 0
+	}
+	return uint32(e.Code)
+}
+
 // ExecCount is an exec's or a wait's exec count: the thread's self_exec_id,
 // which rises by one at each exec (0: unknown, as in recordings made before
-// it was carried). A wait with a lower count than an exec of its process
-// began before that exec, whatever the times say: an exec's time can be up
-// to a tick early.
-func (e *Event) ExecCount() uint32 { return uint32(e.Status) }
+// it was carried, or another kind). A wait with a lower count than an exec
+// of its process began before that exec, whatever the times say: an exec's
+// time can be up to a tick early.
+func (e *Event) ExecCount() uint32 {
+	if e.Kind != KindExec && e.Kind != KindWait {
+		return 0
+	}
+	return uint32(e.Status)
+}
+
+// OldTID is an exec's calling thread as it was before the exec (the exec
+// gives it the leader's pid): 0 when not an exec.
+func (e *Event) OldTID() int32 {
+	if e.Kind != KindExec {
+		return 0
+	}
+	return e.Code
+}
+
+// WaitStatus is the wait(2) status word of an exit, a zombie listed at
+// start, or a wait return other than waitid's (wait4's; DecodeWaitStatus
+// splits it). 0 for other events.
+func (e *Event) WaitStatus() int32 {
+	if e.Kind != KindExit && e.Kind != KindZombie && (e.Kind != KindWaitReturn || e.Syscall == WaitWaitid) {
+		return 0
+	}
+	return e.Status
+}
+
+// SigCode is the si_code of a SIGCHLD notification or of a waitid return
+// (CLDExited..CLDContinued; DecodeSigchld reads it with SigStatus). 0 for
+// other events.
+func (e *Event) SigCode() int32 {
+	if e.Kind != KindNotify && (e.Kind != KindWaitReturn || e.Syscall != WaitWaitid) {
+		return 0
+	}
+	return e.Code
+}
+
+// SigStatus is the si_status that goes with SigCode: the exit code, or the
+// signal that killed or stopped the child. 0 for other events.
+func (e *Event) SigStatus() int32 {
+	if e.Kind != KindNotify && (e.Kind != KindWaitReturn || e.Syscall != WaitWaitid) {
+		return 0
+	}
+	return e.Status
+}
+
+// WaitPIDArg is a wait4's pid argument as the caller gave it (-1 any child,
+// 0 its own process group, < -1 the group -pid, > 0 one pid), and ok false
+// when the event is not a wait entered by wait4: 0 is a valid argument.
+func (e *Event) WaitPIDArg() (pid int32, ok bool) {
+	if e.Kind != KindWait || e.Syscall != WaitWait4 {
+		return 0, false
+	}
+	return e.Code, true
+}
+
+// WaitIDType is a waitid's idtype argument (P_ALL 0, P_PID 1, P_PGID 2,
+// P_PIDFD 3), and ok false when the event is not a wait entered by waitid.
+func (e *Event) WaitIDType() (idtype int32, ok bool) {
+	if e.Kind != KindWait || e.Syscall != WaitWaitid {
+		return 0, false
+	}
+	return e.Code, true
+}
 
 // Peer is the other process of the event (parent, receiver).
 func (e *Event) Peer() Key { return Key{e.PeerPID, e.PeerStart} }
