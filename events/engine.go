@@ -477,8 +477,8 @@ func (e *Engine) fork(ev *Event) {
 	}
 	e.setOwner(p, p.parent, ev.Time)
 	// The forking thread is running again: any wait it was blocked in ended.
-	if ev.Code > 0 {
-		e.unblock(uint32(ev.Code))
+	if tid := ev.ForkingTID(); tid != 0 {
+		e.unblock(tid)
 	}
 	r := e.record(RecordFork, ev.Time, p)
 	r.PPID = p.parent.PID
@@ -524,7 +524,7 @@ func (e *Engine) exit(ev *Event) {
 	}
 	p.state = stateExited
 	p.exitTime = ev.Time
-	p.status = DecodeWaitStatus(ev.Status)
+	p.status = DecodeWaitStatus(ev.WaitStatus())
 	p.exitSignal = ev.Options
 	p.autoreap = ev.Flags&FlagAutoreap != 0
 	p.ptraced = ev.Flags&FlagPtraced != 0
@@ -602,7 +602,7 @@ func (e *Engine) emitExit(p *proc, t uint64) {
 }
 
 func (e *Engine) notify(ev *Event) {
-	if ev.Code > CLDDumped {
+	if ev.SigCode() > CLDDumped {
 		e.stopNotify(ev)
 		return
 	}
@@ -637,7 +637,7 @@ func (e *Engine) notify(ev *Event) {
 		e.dropWaitsOf(p.key, 0) // all
 	}
 	if p.state == stateRunning || p.state == stateExited {
-		p.status = DecodeSigchld(ev.Code, ev.Status)
+		p.status = DecodeSigchld(ev.SigCode(), ev.SigStatus())
 	}
 	if p.zombieTime == 0 {
 		p.zombieTime = ev.Time
@@ -688,7 +688,7 @@ func (e *Engine) notifyOther(ev *Event, receiver Key) {
 func (e *Engine) stopNotify(ev *Event) {
 	receiver := ev.Peer()
 	want := uint32(WUNTRACED)
-	if ev.Code == CLDContinued {
+	if ev.SigCode() == CLDContinued {
 		want = WCONTINUED
 	}
 	for _, w := range e.blockedBy.of(receiver) {
@@ -696,7 +696,7 @@ func (e *Engine) stopNotify(ev *Event) {
 			continue
 		}
 		// A tracer sees ptrace stops regardless of WUNTRACED (wait_task_stopped).
-		asked := w.options&want != 0 || ev.Code == CLDTrapped
+		asked := w.options&want != 0 || ev.SigCode() == CLDTrapped
 		if asked && (w.target != TargetPID || w.pid == ev.PID || w.pid == ev.NSPID) {
 			e.unblock(w.tid)
 			return
@@ -943,10 +943,10 @@ func (e *Engine) waitReturn(ev *Event) {
 	}
 	if ev.Flags&FlagUnreadable == 0 {
 		if ev.Syscall == WaitWaitid {
-			if ev.Code < CLDExited || ev.Code > CLDDumped {
+			if code := ev.SigCode(); code < CLDExited || code > CLDDumped {
 				return // a stop or continue report
 			}
-		} else if ws := ev.Status; ws&0xff == 0x7f || ws == 0xffff {
+		} else if ws := ev.WaitStatus(); ws&0xff == 0x7f || ws == 0xffff {
 			return // a stop or continue report
 		}
 	} else if p.state != stateZombie && p.state != stateExited {
@@ -960,9 +960,9 @@ func (e *Engine) waitReturn(ev *Event) {
 		// the status comes from the wait itself.
 		if ev.Flags&FlagUnreadable == 0 {
 			if ev.Syscall == WaitWaitid {
-				p.status = DecodeSigchld(ev.Code, ev.Status)
+				p.status = DecodeSigchld(ev.SigCode(), ev.SigStatus())
 			} else {
-				p.status = DecodeWaitStatus(ev.Status)
+				p.status = DecodeWaitStatus(ev.WaitStatus())
 			}
 		}
 		if p.zombieTime == 0 {
@@ -1091,7 +1091,7 @@ func (e *Engine) preexisting(ev *Event) {
 	p.zombieTime = ev.Time
 	p.exitTime = ev.Time
 	p.exitSignal = ev.Options
-	p.status = DecodeWaitStatus(ev.Status)
+	p.status = DecodeWaitStatus(ev.WaitStatus())
 	p.nspid = ev.NSPID
 	e.adopt(p, ev.Peer(), ev.Time)
 }
