@@ -54,7 +54,7 @@ enum wait_target {
  * exec       process            -                     -              -              exec count   old tid
  * exit       process            real parent           ns pid         exit signal    wait status  -
  * notify     current's process  receiver              si_pid         send result    si_status    si_code (1-6)
- * wait       waiter             target pid (0: any)   -              wait options   exec count   wait4 pid arg
+ * wait       waiter             target pid (0: any)   -              wait options   exec count   wait4: pid; waitid: idtype
  * wait_ret   waiter             -                     returned pid   wait options   status       si_code
  * free       process            -                     -              -              -            -
  * zombie     process            real parent           ns pid         exit signal    wait status  -
