@@ -6,12 +6,8 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
-	"reflect"
-	"sort"
 	"strconv"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -103,75 +99,22 @@ func reportSummaryAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	var zombieNS []uint64
-	r, err := loadReplay(c, file, "", func(r *rpt.Replay, rec *events.Record) {
-		if rec.Type == events.RecordReap && rec.ReapedBy != events.ReapedByAutoreap && r.Keep(rec) {
-			zombieNS = append(zombieNS, rec.ZombieNS)
-		}
-	}, nil)
+	var zombieNS rpt.ZombieTimes
+	r, err := loadReplay(c, file, "", zombieNS.Record, nil)
 	if err != nil {
 		return err
 	}
 	if c.Bool("verify") {
-		// The recorder's summary is of every process: a recording's --comm
-		// filter is for the views, not for what is checked.
-		switch {
-		case r.Reader.Summary == nil:
-			return fmt.Errorf("report --verify: %s holds no stored summary (the recorder did not end cleanly)", r.Name)
-		case !r.Whole():
-			return fmt.Errorf("report --verify: only the whole recording can be checked (no --from, --to or --pid, no damage)")
-		case !reflect.DeepEqual(r.Engine.Summary(r.End), r.Reader.Summary.Summary):
-			return fmt.Errorf("report --verify: the recomputed summary differs from the recorder's")
+		if err := rpt.Verify(r); err != nil {
+			return fmt.Errorf("report --verify: %w", err)
 		}
 		fmt.Fprintln(os.Stderr, "the summary equals the one the recorder computed live")
 	}
-	sum := r.Summary()
 	if c.Bool("json") {
-		w := output.NewJSONWriter(os.Stdout, r.Clock)
-		w.Summary(&sum)
-		return w.Flush()
+		return rpt.WriteSummaryJSON(os.Stdout, r)
 	}
 	out := bufio.NewWriter(os.Stdout)
-	rpt.WriteWindow(out, r)
-	w := output.NewTextWriter(out, r.Clock, false)
-	w.Summary(&sum)
-	w.Flush()
-	printHistogram(out, zombieNS)
-	return out.Flush()
-}
-
-// printHistogram shows the zombie times in decades with p50/p90/p99/max.
-func printHistogram(w io.Writer, ns []uint64) {
-	fmt.Fprintf(w, "\nZOMBIE TIME HISTOGRAM (%d reaps)\n", len(ns))
-	if len(ns) == 0 {
-		return
-	}
-	sort.Slice(ns, func(i, j int) bool { return ns[i] < ns[j] })
-	q := func(p float64) uint64 {
-		i := int(p*float64(len(ns))+0.999999) - 1
-		if i < 0 {
-			i = 0
-		}
-		return ns[i]
-	}
-	edges := []uint64{1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11}
-	labels := []string{"< 1us", "1-10us", "10-100us", "0.1-1ms", "1-10ms", "10-100ms", "0.1-1s", "1-10s", "10-100s", ">= 100s"}
-	counts := make([]int, len(labels))
-	for _, v := range ns {
-		i := sort.Search(len(edges), func(i int) bool { return v < edges[i] })
-		counts[i]++
-	}
-	maxc := 0
-	for _, c := range counts {
-		maxc = max(maxc, c)
-	}
-	for i, c := range counts {
-		if c == 0 {
-			continue
-		}
-		fmt.Fprintf(w, "  %-9s %8d %s\n", labels[i], c, strings.Repeat("#", (c*40+maxc-1)/maxc))
-	}
-	fmt.Fprintf(w, "  p50 %s  p90 %s  p99 %s  max %s\n", output.Dur(q(0.5)), output.Dur(q(0.9)), output.Dur(q(0.99)), output.Dur(ns[len(ns)-1]))
+	return firstError(rpt.WriteSummaryText(out, r, zombieNS), out.Flush())
 }
 
 func reportEventsAction(c *cli.Context) error {
