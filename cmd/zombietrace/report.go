@@ -122,44 +122,16 @@ func reportEventsAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	typ := c.String("type")
-	if typ != "" && !map[string]bool{"fork": true, "exec": true, "exit": true, "reap": true, "reparent": true, "lost": true}[typ] {
-		return fmt.Errorf("report events: --type %q: want fork, exec, exit, reap, reparent or lost", typ)
-	}
-	var w output.Writer
-	var werr error
-	r, err := loadReplay(c, file, "", func(r *rpt.Replay, rec *events.Record) {
-		if w == nil {
-			if c.Bool("json") {
-				w = output.NewJSONWriter(os.Stdout, r.Clock)
-			} else {
-				w = output.NewTextWriter(os.Stdout, r.Clock, true)
-			}
-			if typ == "" {
-				// The whole stream: the same contract as trace --json.
-				werr = w.Start(output.Start{Version: r.Reader.Header.Tool, Kernel: r.Reader.Header.Kernel, Mode: r.Mode})
-			}
-		}
-		if (typ == "" || rec.Type.String() == typ) && r.Keep(rec) && werr == nil {
-			werr = w.Record(rec)
-		}
-	}, nil)
+	stream, err := rpt.NewStream(os.Stdout, c.String("type"), c.Bool("json"))
 	if err != nil {
-		if w != nil {
-			w.Flush()
-		}
+		return fmt.Errorf("report events: %w", err)
+	}
+	r, err := loadReplay(c, file, "", stream.Record, nil)
+	if err != nil {
+		stream.Flush() // what came before the failure is still shown
 		return err
 	}
-	if w != nil && typ == "" && werr == nil {
-		sum := r.Summary()
-		werr = w.Summary(&sum)
-	}
-	if w != nil {
-		if err := w.Flush(); err != nil {
-			return err
-		}
-	}
-	return werr
+	return stream.Finish(r)
 }
 
 // explain tells one process's story.

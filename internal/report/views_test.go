@@ -94,6 +94,34 @@ func TestHistogramGolden(t *testing.T) {
 	golden(t, "histogram.golden", b.Bytes())
 }
 
+func TestStreamGolden(t *testing.T) {
+	path := reporttest.Write(t, t.TempDir(), "r.zt", reporttest.Options{})
+	for _, c := range []struct {
+		name string
+		opt  Options
+		typ  string
+		json bool
+	}{
+		{"events.golden", Options{}, "", false},
+		{"events.json.golden", Options{}, "", true},
+		{"events-reap-pid101.golden", Options{PID: reporttest.Worker.PID()}, "reap", false},
+		{"events-reparent-from2s.json.golden", Options{From: "2s"}, "reparent", true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var b bytes.Buffer
+			s, err := NewStream(&b, c.typ, c.json)
+			if err != nil {
+				t.Fatal(err)
+			}
+			render(t, path, c.opt, s.Record, func(_ *bytes.Buffer, r *Replay) error { return s.Finish(r) })
+			golden(t, c.name, b.Bytes())
+		})
+	}
+	if _, err := NewStream(nil, "zombie", false); err == nil || err.Error() != `--type "zombie": want fork, exec, exit, reap, reparent or lost` {
+		t.Errorf("--type zombie: %v", err)
+	}
+}
+
 // --verify passes on the whole recording only, and needs the recorder's
 // own summary.
 func TestVerify(t *testing.T) {
