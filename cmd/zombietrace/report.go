@@ -4,7 +4,6 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
 	"os"
 	"strconv"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/zombietrace/zombietrace/events"
 	rpt "github.com/zombietrace/zombietrace/internal/report"
-	"github.com/zombietrace/zombietrace/output"
 )
 
 func reportCommand() *cli.Command {
@@ -181,19 +179,6 @@ func reportTreeAction(c *cli.Context) error {
 	return firstError(err, out.Flush())
 }
 
-// traceEvent is one Chrome Trace Event (ui.perfetto.dev, chrome://tracing).
-type traceEvent struct {
-	Name string         `json:"name"`
-	Cat  string         `json:"cat,omitempty"`
-	Ph   string         `json:"ph"`
-	Ts   float64        `json:"ts"` // microseconds from the recording's start
-	Dur  float64        `json:"dur,omitempty"`
-	Pid  uint32         `json:"pid"` // the parent at fork: tracks are grouped by parent
-	Tid  uint32         `json:"tid"` // the process
-	S    string         `json:"s,omitempty"`
-	Args map[string]any `json:"args,omitempty"`
-}
-
 // timeline writes one track per process: a running span, a zombie span and
 // the reap as an instant naming the reaper.
 func reportTimelineAction(c *cli.Context) error {
@@ -214,120 +199,16 @@ func reportTimelineAction(c *cli.Context) error {
 	}
 	defer f.Close()
 	out := bufio.NewWriterSize(f, 64<<10)
-	type track struct {
-		group   uint32
-		comm    string
-		started uint64
-		exited  uint64
-		named   bool
-	}
-	var (
-		base   uint64
-		tracks = map[events.Key]*track{}
-		groups = map[uint32]bool{}
-		first  = true
-		werr   error
-		named  int // processes
-		spans  int // zombie spans
-	)
-	us := func(t uint64) float64 { return float64(int64(t)-int64(base)) / 1e3 }
-	emit := func(te traceEvent) {
-		if werr != nil {
-			return
-		}
-		b, err := jsonMarshal(te)
-		if err != nil {
-			werr = err
-			return
-		}
-		if !first {
-			out.WriteString(",\n")
-		}
-		first = false
-		_, werr = out.Write(b)
-	}
-	out.WriteString(`{"displayTimeUnit":"ms","traceEvents":[` + "\n")
-	getTrack := func(rec *events.Record) *track {
-		k := events.Key{PID: rec.PID, Start: rec.Start}
-		tr := tracks[k]
-		if tr == nil {
-			tr = &track{group: rec.PPID, comm: rec.Comm, started: base}
-			tracks[k] = tr
-		}
-		if !tr.named {
-			tr.named = true
-			named++
-			emit(traceEvent{Name: "thread_name", Ph: "M", Pid: tr.group, Tid: rec.PID, Args: map[string]any{"name": fmt.Sprintf("%s %d", rec.Comm, rec.PID)}})
-			if !groups[tr.group] {
-				groups[tr.group] = true
-				emit(traceEvent{Name: "process_name", Ph: "M", Pid: tr.group, Args: map[string]any{"name": fmt.Sprintf("children of %d", tr.group)}})
-			}
-		}
-		return tr
-	}
-	r, err := loadReplay(c, file, "", func(r *rpt.Replay, rec *events.Record) {
-		if base == 0 {
-			base = r.Reader.Header.StartNS
-		}
-		if !r.Keep(rec) {
-			return
-		}
-		switch rec.Type {
-		case events.RecordFork:
-			tr := getTrack(rec)
-			tr.started = rec.Time
-		case events.RecordExec:
-			tr := getTrack(rec)
-			tr.comm = rec.Comm
-			emit(traceEvent{Name: "exec " + rec.Filename, Cat: "exec", Ph: "i", S: "t", Ts: us(rec.Time), Pid: tr.group, Tid: rec.PID})
-		case events.RecordExit:
-			tr := getTrack(rec)
-			tr.exited = rec.Time
-			emit(traceEvent{Name: tr.comm, Cat: "running", Ph: "X", Ts: us(tr.started), Dur: us(rec.Time) - us(tr.started), Pid: tr.group, Tid: rec.PID,
-				Args: map[string]any{"exit": output.StatusString(rec.Status)}})
-		case events.RecordReparent:
-			tr := getTrack(rec)
-			emit(traceEvent{Name: fmt.Sprintf("reparented to %d", rec.NewPPID), Cat: "reparent", Ph: "i", S: "t", Ts: us(rec.Time), Pid: tr.group, Tid: rec.PID})
-		case events.RecordReap:
-			tr := getTrack(rec)
-			if rec.ZombieNS > 0 {
-				spans++
-				emit(traceEvent{Name: "zombie", Cat: "zombie", Ph: "X", Ts: us(rec.Time - rec.ZombieNS), Dur: float64(rec.ZombieNS) / 1e3, Pid: tr.group, Tid: rec.PID,
-					Args: map[string]any{"zombie_ms": float64(rec.ZombieNS) / 1e6, "owed_by": rec.PPID}})
-			}
-			emit(traceEvent{Name: "reaped by " + output.ReaperString(rec), Cat: "reap", Ph: "i", S: "t", Ts: us(rec.Time), Pid: tr.group, Tid: rec.PID,
-				Args: map[string]any{"reaped_by": string(rec.ReapedBy), "reaper_pid": rec.ReaperPID, "reaper_comm": rec.ReaperComm, "uncertain": rec.Uncertain}})
-			delete(tracks, events.Key{PID: rec.PID, Start: rec.Start})
-		}
-	}, nil)
+	tl := rpt.NewTimeline(out)
+	r, err := loadReplay(c, file, "", tl.Record, nil)
 	if err != nil {
 		f.Close()
 		os.Remove(path)
 		return err
 	}
-	if base == 0 {
-		base = r.Reader.Header.StartNS
-	}
-	// Zombies still outstanding at the end: an open span up to the end.
-	sub := r.Subtree()
-	for _, v := range r.Engine.Processes() {
-		if v.State != events.ProcZombie || sub != nil && !sub.Has(v.PID) && !sub.Has(v.PPID) {
-			continue
-		}
-		spans++
-		grp := v.PPID
-		if tr := tracks[events.Key{PID: v.PID, Start: v.Start}]; tr != nil {
-			grp = tr.group
-		}
-		emit(traceEvent{Name: "zombie (outstanding)", Cat: "zombie", Ph: "X", Ts: us(v.ZombieSince), Dur: us(r.End) - us(v.ZombieSince), Pid: grp, Tid: v.PID,
-			Args: map[string]any{"owed_by": v.PPID, "preexisting": v.Preexisting}})
-	}
-	out.WriteString("\n]}\n")
-	if err := firstError(werr, out.Flush(), f.Close()); err != nil {
+	if err := firstError(tl.Finish(r), out.Flush(), f.Close()); err != nil {
 		return fmt.Errorf("report timeline: %w", err)
 	}
-	fmt.Fprintf(os.Stderr, "wrote %s: %d processes, %d zombies\n", path, named, spans)
+	fmt.Fprintf(os.Stderr, "wrote %s: %d processes, %d zombies\n", path, tl.Processes(), tl.Zombies())
 	return nil
 }
-
-func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }

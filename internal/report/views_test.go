@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -119,6 +120,27 @@ func TestStreamGolden(t *testing.T) {
 	}
 	if _, err := NewStream(nil, "zombie", false); err == nil || err.Error() != `--type "zombie": want fork, exec, exit, reap, reparent or lost` {
 		t.Errorf("--type zombie: %v", err)
+	}
+}
+
+func TestTimelineGolden(t *testing.T) {
+	path := reporttest.Write(t, t.TempDir(), "r.zt", reporttest.Options{})
+	for _, c := range viewCases {
+		t.Run(c.name, func(t *testing.T) {
+			var b bytes.Buffer
+			tl := NewTimeline(&b)
+			render(t, path, c.opt, tl.Record, func(_ *bytes.Buffer, r *Replay) error { return tl.Finish(r) })
+			var v struct {
+				TraceEvents []map[string]any `json:"traceEvents"`
+			}
+			if err := json.Unmarshal(b.Bytes(), &v); err != nil {
+				t.Fatalf("not JSON: %v\n%s", err, b.String())
+			}
+			if n := strings.Count(b.String(), `"cat":"zombie"`); n != tl.Zombies() {
+				t.Errorf("%d zombie spans written, %d counted", n, tl.Zombies())
+			}
+			golden(t, "timeline-"+c.name+".golden", b.Bytes())
+		})
 	}
 }
 
