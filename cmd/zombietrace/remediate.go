@@ -101,7 +101,7 @@ func newRemediator(strategy string, minAge, interval time.Duration, act, force b
 	if minAge <= 0 {
 		return nil, fmt.Errorf("--remediate needs --min-zombie (how old a zombie must be to act on it)")
 	}
-	audit, err := openAudit(auditPath)
+	audit, err := remedy.OpenAudit(auditPath)
 	if err != nil {
 		return nil, err
 	}
