@@ -33,30 +33,22 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(testMain(m))
+	testenv.Main(m, setup)
 }
 
-func testMain(m *testing.M) int {
-	// Contain the scenarios' orphans: this process inherits and reaps them
-	// (pid 1 here reaps ~1.3 s late and with no wait a tracer sees).
-	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
-		fmt.Fprintln(os.Stderr, "prctl:", err)
-		return 1
-	}
-	wd, _ := os.Getwd()
-	scenarioDir = filepath.Join(wd, "..", "testdata", "scenarios")
-	dir, err := os.MkdirTemp("", "zt-scenarios-")
+// setup finds the scenarios and python3 and makes the directory the C
+// scenarios are compiled into (testenv.Main has made this process the
+// subreaper that contains the scenarios' orphans).
+func setup() (teardown func(), err error) {
+	wd, err := os.Getwd()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
+		return nil, err
 	}
-	defer os.RemoveAll(dir)
-	binDir = dir
+	scenarioDir = filepath.Join(wd, "..", "testdata", "scenarios")
 	python = "/usr/bin/python3"
 	if _, err := os.Stat(python); err != nil {
 		if python, err = exec.LookPath("python3"); err != nil {
-			fmt.Fprintln(os.Stderr, "python3 not found")
-			return 1
+			return nil, errors.New("python3 not found")
 		}
 	}
 	if os.Geteuid() == 0 {
@@ -65,7 +57,10 @@ func testMain(m *testing.M) int {
 			modes = compatModes
 		}
 	}
-	return m.Run()
+	if binDir, err = os.MkdirTemp("", "zt-scenarios-"); err != nil {
+		return nil, err
+	}
+	return func() { os.RemoveAll(binDir) }, nil
 }
 
 // requireBPF skips without root, but fails in CI: CI must never skip silently.
@@ -405,21 +400,7 @@ func startPiped(t *testing.T, cmd *exec.Cmd) (io.WriteCloser, *bufio.Scanner) {
 // reapAll reaps every child this process inherited until none is left.
 func reapAll(t *testing.T) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		var ws unix.WaitStatus
-		pid, err := unix.Wait4(-1, &ws, unix.WNOHANG|unix.WALL, nil)
-		switch {
-		case errors.Is(err, unix.ECHILD):
-			return
-		case errors.Is(err, unix.EINTR):
-		case err != nil:
-			t.Fatalf("wait4: %v", err)
-		case pid == 0:
-			time.Sleep(5 * time.Millisecond)
-		}
-	}
-	t.Fatal("children still running after 15 s")
+	testenv.ReapChildren(t, 15*time.Second)
 }
 
 // reapPid reaps pid, a child this process inherits now or soon.
