@@ -39,24 +39,24 @@ var (
 const python = "/usr/bin/python3"
 
 func TestMain(m *testing.M) {
-	os.Exit(testMain(m))
+	testenv.Main(m, setup)
 }
 
-func testMain(m *testing.M) int {
-	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
-		fmt.Fprintf(os.Stderr, "PR_SET_CHILD_SUBREAPER: %v\n", err)
-		return 1
+// setup builds the binary (testenv.Main has made this process a subreaper
+// and reaps whatever is left after the tests).
+func setup() (teardown func(), err error) {
+	if scenariosDir, err = filepath.Abs("../../testdata/scenarios"); err != nil {
+		return nil, err
 	}
 	dir, err := os.MkdirTemp("", "zombietrace-e2e-")
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
+		return nil, err
 	}
-	defer os.RemoveAll(dir)
+	teardown = func() { os.RemoveAll(dir) }
 	// Readable by nobody (the not-root test runs the binary as uid 65534).
 	if err := os.Chmod(dir, 0o755); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
+		teardown()
+		return nil, err
 	}
 	// Only the privileged tests run the binary (the others skip, or fail in
 	// CI, without it): do not require a Go build cache for a non-root run.
@@ -69,18 +69,11 @@ func testMain(m *testing.M) int {
 		build := exec.Command(goTool, "build", "-o", ztBin, ".")
 		build.Stdout, build.Stderr = os.Stderr, os.Stderr
 		if err := build.Run(); err != nil {
-			fmt.Fprintf(os.Stderr, "building zombietrace: %v\n", err)
-			return 1
+			teardown()
+			return nil, fmt.Errorf("building zombietrace: %w", err)
 		}
 	}
-	if scenariosDir, err = filepath.Abs("../../testdata/scenarios"); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	code := m.Run()
-	// Last line of defence: nothing inherited may outlive the tests.
-	reapInherited(nil, 3*time.Second)
-	return code
+	return teardown, nil
 }
 
 // requireRoot skips a test that loads BPF when not root (fails in CI).
