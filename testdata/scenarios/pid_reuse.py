@@ -1,55 +1,75 @@
 #!/usr/bin/env python3
-"""SCENARIOS.md #16: pid reuse (needs root: writes /proc/sys/kernel/ns_last_pid).
+"""SCENARIOS.md #16: pid reuse (needs root: clone3 with set_tid, Linux 5.5).
 
-Child A _exits and is reaped; the parent then writes A-1 to ns_last_pid and
-forks B, so that B gets A's pid. Other processes may fork in between, so this
-is retried a few times. "reused" in the output tells whether B's pid == A's.
+Child A _exits and is reaped; the parent then forks B onto A's pid with
+clone3's set_tid, so that B gets A's pid every time: the pid is free once A
+is reaped, and nothing else can be given it until the pid counter wraps. If
+another process took it in between all the same (EEXIST: one that sets pids
+too), this is tried again with a new A, a few times, then the scenario fails.
 Expected: A and B are two distinct processes (identity = pid + start time),
 never confused.
 """
+import ctypes
+import errno
 import json
 import os
+import signal
 import sys
 
-NS_LAST_PID = "/proc/sys/kernel/ns_last_pid"
 ATTEMPTS = 10
+SYS_CLONE3 = 435  # the same number on every architecture
 
 
-def fork_exit():
-    pid = os.fork()
+class CloneArgs(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_uint64) for name in (
+        "flags", "pidfd", "child_tid", "parent_tid", "exit_signal",
+        "stack", "stack_size", "tls", "set_tid", "set_tid_size")]
+
+
+libc = ctypes.CDLL(None, use_errno=True)
+
+
+def fork_exit(onto=0):
+    """Forks a child that _exits at once, onto pid `onto` if not 0; returns
+    its pid, or None when another process holds `onto`."""
+    if not onto:
+        pid = os.fork()
+        if pid == 0:
+            os._exit(0)
+        return pid
+    tid = ctypes.c_int(onto)
+    args = CloneArgs(exit_signal=signal.SIGCHLD, set_tid=ctypes.addressof(tid), set_tid_size=1)
+    pid = libc.syscall(SYS_CLONE3, ctypes.byref(args), ctypes.c_size_t(ctypes.sizeof(args)))
     if pid == 0:
         os._exit(0)
+    if pid < 0:
+        err = ctypes.get_errno()
+        if err == errno.EEXIST:
+            return None
+        raise OSError(err, "clone3 onto pid %d: %s" % (onto, os.strerror(err)))
     return pid
 
 
 def main():
-    first = fork_exit()
-    _, st = os.waitpid(first, 0)
-    ok = st == 0
-    second = None
-    reused = False
+    ok = True
     for _ in range(ATTEMPTS):
-        try:
-            with open(NS_LAST_PID, "w") as f:
-                f.write("%d" % (first - 1))
-        except OSError as e:
-            sys.stderr.write("pid_reuse: cannot write %s: %s\n" % (NS_LAST_PID, e))
-            second = fork_exit()
-            _, st = os.waitpid(second, 0)
-            ok = ok and st == 0
-            break
-        second = fork_exit()
-        _, st = os.waitpid(second, 0)
+        first = fork_exit()
+        _, st = os.waitpid(first, 0)
         ok = ok and st == 0
-        if second == first:
-            reused = True
+        second = fork_exit(onto=first)
+        if second is not None:
             break
-        sys.stderr.write("pid_reuse: got %d instead of %d, retrying\n" % (second, first))
+        sys.stderr.write("pid_reuse: pid %d was taken by another process, trying again\n" % first)
+    else:
+        sys.stderr.write("pid_reuse: pid taken by another process in each of %d attempts\n" % ATTEMPTS)
+        return 1
+    _, st = os.waitpid(second, 0)
+    ok = ok and st == 0
     sys.stdout.write(json.dumps({"scenario": "pid_reuse",
                                  "pids": {"parent": os.getpid(), "first": first,
-                                          "second": second, "reused": reused}}, separators=(",", ":")) + "\n")
+                                          "second": second, "reused": second == first}}, separators=(",", ":")) + "\n")
     sys.stdout.flush()
-    return 0 if ok else 1
+    return 0 if ok and second == first else 1
 
 
 if __name__ == "__main__":
