@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/google/pprof/profile"
+
+	"github.com/zombietrace/zombietrace/internal/testenv"
 )
 
 func TestWritePprof(t *testing.T) {
@@ -99,9 +101,7 @@ func TestPprofTool(t *testing.T) {
 		t.Skip("short")
 	}
 	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command")
-	}
+	testenv.Need(t, err == nil, "needs the go command on PATH")
 	dir := t.TempDir()
 	path := filepath.Join(dir, "zombies.pb.gz")
 	f, err := os.Create(path)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/zombietrace/zombietrace/internal/report/reporttest"
+	"github.com/zombietrace/zombietrace/internal/testenv"
 )
 
 // The report tests run the binary on recordings written by
@@ -21,9 +22,7 @@ import (
 
 func needBinary(t *testing.T) {
 	t.Helper()
-	if ztBin == "" {
-		t.Skip("the zombietrace binary is built only as root (TestMain)")
-	}
+	testenv.Need(t, ztBin != "", "needs root: TestMain builds the zombietrace binary only as root")
 }
 
 // ztStdin runs zombietrace with stdin from b.

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/zombietrace/zombietrace/internal/testenv"
 )
 
 // markerC prints a function's address; on a line read from stdin it execs
@@ -37,9 +39,7 @@ int main(int argc, char **argv) {
 // mappings it has then.
 func TestResolveFunction(t *testing.T) {
 	cc, err := exec.LookPath("cc")
-	if err != nil {
-		t.Skip("no C compiler")
-	}
+	testenv.Need(t, err == nil, "needs a C compiler (cc) on PATH")
 	dir := t.TempDir()
 	src := filepath.Join(dir, "marker.c")
 	os.WriteFile(src, []byte(markerC), 0o644)

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/zombietrace/zombietrace/internal/testenv"
 )
 
 func TestSplitTestFilter(t *testing.T) {
@@ -28,9 +30,7 @@ func TestSplitTestFilter(t *testing.T) {
 // and test binary, in a copy of its /zt layout.
 func TestGuestScriptRuns(t *testing.T) {
 	sh, err := exec.LookPath("sh")
-	if err != nil {
-		t.Skip("no sh")
-	}
+	testenv.Need(t, err == nil, "needs sh on PATH")
 	script := renderGuestScript("TestA|Test'B/x", 90*time.Second)
 	if !strings.Contains(script, `LIST='TestA|Test'\''B'`) || !strings.Contains(script, "SUB='/x'") || !strings.Contains(script, "TIMEOUT='1m30s'") {
 		t.Fatalf("script parameters:\n%s", script)
