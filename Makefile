@@ -57,8 +57,16 @@ demo: build
 vet:
 	$(GO) vet ./...
 
+# The root-free packages: those with tests none of which calls
+# testenv.RequireBPF, the one door to the privileged tests (integration,
+# tracer, cmd/zombietrace, internal/bench have some). Their tests pass as
+# any user, without BPF: events, flame, output, recording, internal/procfs,
+# remedy, report, supervise, symbolize, testenv, vmtest, zombies today.
+UNIT_PKGS = $(shell $(GO) list -f '{{if or .TestGoFiles .XTestGoFiles}}{{.ImportPath}} {{.Dir}}{{end}}' ./... | \
+	while read -r pkg dir; do grep -qs RequireBPF "$$dir"/*_test.go || echo "$$pkg"; done)
+
 unit:
-	$(GO) test ./events/ ./output/ ./internal/procfs/
+	$(GO) test $(UNIT_PKGS)
 
 # Fuzzing is bounded by a count of inputs, not a duration: when a -fuzztime
 # duration ends, Go's coordinator (before 1.27) can report the deadline as a
