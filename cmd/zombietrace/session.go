@@ -24,6 +24,7 @@ import (
 	"github.com/zombietrace/zombietrace/flame"
 	"github.com/zombietrace/zombietrace/internal/pipeline"
 	"github.com/zombietrace/zombietrace/internal/procfs"
+	"github.com/zombietrace/zombietrace/internal/selfstats"
 	"github.com/zombietrace/zombietrace/internal/symbolize"
 	"github.com/zombietrace/zombietrace/output"
 	"github.com/zombietrace/zombietrace/tracer"
@@ -227,9 +228,9 @@ func (s *session) ready(c *cli.Context) error {
 	// before tracing, not during the first seconds of a busy host.
 	runtime.GC()
 	debug.FreeOSMemory()
-	s.cpuReady = cpuTime()
+	s.cpuReady = selfstats.CPUTime()
 	if s.profFile != nil {
-		stop, err := startProfile(s.profFile)
+		stop, err := selfstats.StartCPUProfile(s.profFile)
 		if err != nil {
 			return fmt.Errorf("--cpuprofile: %w", err)
 		}
@@ -318,10 +319,10 @@ func (s *session) writeStats() error {
 		return nil
 	}
 	lost, _, _ := s.tr.Counters()
-	st := collectStats(s.pipe.Events(), lost, s.tr.RingBufferBytes())
+	st := selfstats.Collect(s.pipe.Events(), lost, s.tr.RingBufferBytes())
 	st.CPUNS -= s.cpuReady
 	st.Processes = s.eng.Live()
-	if err := writeStats(s.statsFile, st); err != nil {
+	if err := st.WriteFile(s.statsFile); err != nil {
 		return fmt.Errorf("writing stats: %w", err)
 	}
 	return nil

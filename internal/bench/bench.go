@@ -28,6 +28,8 @@ import (
 
 	"github.com/cilium/ebpf"
 	"golang.org/x/sys/unix"
+
+	"github.com/zombietrace/zombietrace/internal/selfstats"
 )
 
 //go:embed workload/storm.c
@@ -158,19 +160,6 @@ type run struct {
 }
 
 func (r run) rate() float64 { return float64(r.Lifecycles) / (float64(r.NS) / 1e9) }
-
-// tracerStats is what `trace --stats-file` writes.
-type tracerStats struct {
-	Events       uint64 `json:"events"`
-	LostEvents   uint64 `json:"lost_events"`
-	PeakRSSBytes uint64 `json:"peak_rss_bytes"`
-	RSSBytes     uint64 `json:"rss_bytes"`
-	RingbufRSS   uint64 `json:"ringbuf_rss_bytes"`
-	RingbufBytes uint64 `json:"ringbuf_bytes"`
-	Goroutines   int    `json:"goroutines"`
-	CPUNS        uint64 `json:"cpu_ns"`
-	Live         int    `json:"live_processes"`
-}
 
 type bencher struct {
 	cfg   Config
@@ -312,18 +301,17 @@ func (b *bencher) startSession(ctx context.Context, name, command string, args .
 
 // stop reads the programs' statistics (while still loaded), then stops the
 // tracer with SIGINT and reads its own statistics.
-func (t *tracerProc) stop() (tracerStats, map[string]progCost, error) {
+func (t *tracerProc) stop() (selfstats.Stats, map[string]progCost, error) {
 	costs := readCosts(t.progs)
 	t.cmd.Process.Signal(syscall.SIGINT)
 	if err := <-t.exited; err != nil {
-		return tracerStats{}, nil, fmt.Errorf("tracer: %w", err)
+		return selfstats.Stats{}, nil, fmt.Errorf("tracer: %w", err)
 	}
-	var st tracerStats
-	b, err := os.ReadFile(t.stats)
+	st, err := selfstats.ReadFile(t.stats)
 	if err != nil {
 		return st, nil, err
 	}
-	return st, costs, json.Unmarshal(b, &st)
+	return st, costs, nil
 }
 
 type progCost struct{ runNS, count uint64 }
@@ -409,7 +397,7 @@ func addCosts(into, from map[string]progCost) {
 
 // perExec divides a loop's workload CPU, its programs' summed run time and
 // the tracer's CPU by its iterations.
-func perExec(r run, st tracerStats, costs map[string]progCost) (cpu, progs, tracer float64) {
+func perExec(r run, st selfstats.Stats, costs map[string]progCost) (cpu, progs, tracer float64) {
 	if r.Lifecycles == 0 {
 		return 0, 0, 0
 	}
@@ -473,10 +461,10 @@ func execLoopArgs() []string { return []string{"exec", fmt.Sprint(execLoop)} }
 
 // traced runs a storm (and, for the rounds, the getppid loop) under a
 // tracer started for it.
-func (b *bencher) traced(ctx context.Context, mode string, syscalls bool, args ...string) (run, run, tracerStats, map[string]progCost, error) {
+func (b *bencher) traced(ctx context.Context, mode string, syscalls bool, args ...string) (run, run, selfstats.Stats, map[string]progCost, error) {
 	t, err := b.startTracer(ctx, mode, append([]string{"--json", "-o", "/dev/null"}, args...)...)
 	if err != nil {
-		return run{}, run{}, tracerStats{}, nil, err
+		return run{}, run{}, selfstats.Stats{}, nil, err
 	}
 	s, serr := b.stormRun(ctx, b.stormArgs()...)
 	var g run
@@ -487,7 +475,7 @@ func (b *bencher) traced(ctx context.Context, mode string, syscalls bool, args .
 	st, costs, err := t.stop()
 	for _, e := range []error{serr, gerr, err} {
 		if e != nil {
-			return run{}, run{}, tracerStats{}, nil, e
+			return run{}, run{}, selfstats.Stats{}, nil, e
 		}
 	}
 	return s, g, st, costs, nil
@@ -497,7 +485,7 @@ func (b *bencher) traced(ctx context.Context, mode string, syscalls bool, args .
 // lg, xg) untraced, light and exact, and the tracers' statistics.
 type roundRuns struct {
 	u, ug, l, lg, x, xg run
-	lst, xst            tracerStats
+	lst, xst            selfstats.Stats
 }
 
 // round runs the storm and the getppid loop untraced, then under a light
@@ -900,7 +888,7 @@ func (b *bencher) memory(ctx context.Context, res *Result) error {
 	}
 	res.LostEvents += st.LostEvents
 	b.logf("memory: %d lifecycles, peak RSS %.1f MiB (%.1f MiB of it the ring buffer mapping), %d records held at the end",
-		total, mib(st.PeakRSSBytes), mib(st.RingbufRSS), st.Live)
+		total, mib(st.PeakRSSBytes), mib(st.RingbufRSS), st.Processes)
 	return nil
 }
 
@@ -1156,10 +1144,9 @@ func (b *bencher) soak(ctx context.Context) error {
 		total += r.Lifecycles
 		if time.Now().After(next) {
 			next = next.Add(time.Minute)
-			var st tracerStats
-			if raw, err := os.ReadFile(t.stats); err == nil && json.Unmarshal(raw, &st) == nil {
+			if st, err := selfstats.ReadFile(t.stats); err == nil {
 				b.logf("%6.0fs  %9d lifecycles  RSS %.1f MiB (ring buffer %.1f)  peak %.1f MiB  goroutines %d  records %d  lost %d",
-					time.Since(start).Seconds(), total, mib(st.RSSBytes), mib(st.RingbufRSS), mib(st.PeakRSSBytes), st.Goroutines, st.Live, st.LostEvents)
+					time.Since(start).Seconds(), total, mib(st.RSSBytes), mib(st.RingbufRSS), mib(st.PeakRSSBytes), st.Goroutines, st.Processes, st.LostEvents)
 			}
 		}
 	}

@@ -1,6 +1,10 @@
 package bench
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/zombietrace/zombietrace/internal/selfstats"
+)
 
 func TestMedianCI(t *testing.T) {
 	xs := make([]float64, 15)
@@ -24,11 +28,11 @@ func TestPerExecSumsEveryProgram(t *testing.T) {
 		"handle_fork": {runNS: 300_000, count: 2000},
 		"handle_wait": {runNS: 800_000, count: 4000},
 	}
-	cpu, progs, tracer := perExec(r, tracerStats{CPUNS: 2_400_000}, costs)
+	cpu, progs, tracer := perExec(r, selfstats.Stats{CPUNS: 2_400_000}, costs)
 	if cpu != 400_000 || progs != 1000 || tracer != 1200 {
 		t.Fatalf("per exec: cpu %v, programs %v, tracer %v", cpu, progs, tracer)
 	}
-	if cpu, progs, tracer := perExec(run{}, tracerStats{CPUNS: 1}, costs); cpu != 0 || progs != 0 || tracer != 0 {
+	if cpu, progs, tracer := perExec(run{}, selfstats.Stats{CPUNS: 1}, costs); cpu != 0 || progs != 0 || tracer != 0 {
 		t.Fatalf("no iterations: %v %v %v", cpu, progs, tracer)
 	}
 }

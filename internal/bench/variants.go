@@ -6,6 +6,8 @@ import (
 	"context"
 	"fmt"
 	"sort"
+
+	"github.com/zombietrace/zombietrace/internal/selfstats"
 )
 
 // VariantCost is the price of one fallback program variant, forced on this
@@ -58,15 +60,15 @@ func (b *bencher) variants(ctx context.Context, stormArgs, execArgs []string, pa
 		if f.exec {
 			work = execArgs
 		}
-		one := func(flags []string) (run, tracerStats, map[string]progCost, error) {
+		one := func(flags []string) (run, selfstats.Stats, map[string]progCost, error) {
 			t, err := b.startTracer(ctx, "variant", append([]string{"--json", "-o", "/dev/null"}, flags...)...)
 			if err != nil {
-				return run{}, tracerStats{}, nil, err
+				return run{}, selfstats.Stats{}, nil, err
 			}
 			r, rerr := b.stormRun(ctx, work...)
 			st, c, err := t.stop()
 			if rerr != nil {
-				return run{}, tracerStats{}, nil, rerr
+				return run{}, selfstats.Stats{}, nil, rerr
 			}
 			return r, st, c, err
 		}
@@ -77,7 +79,7 @@ func (b *bencher) variants(ctx context.Context, stormArgs, execArgs []string, pa
 		)
 		for i := 0; i < pairs; i++ {
 			var d, v run
-			var dst, vst tracerStats
+			var dst, vst selfstats.Stats
 			var dc, vc map[string]progCost
 			var err error
 			steps := []func() error{

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/zombietrace/zombietrace/internal/selfstats"
 )
 
 // Window timing: a toggle is followed by settle (longer than the tracer's
@@ -118,7 +120,7 @@ func (t *tracerProc) setState(attached bool) error {
 // more, an even number (both orders alike), while the CI is wider than
 // windowCIWidth, up to maxPairs. count is the workload's lifecycles (calls)
 // in all.
-func (b *bencher) windows(ctx context.Context, name string, minPairs, maxPairs int, work []string, command string, args ...string) (ratios []float64, count uint64, st tracerStats, err error) {
+func (b *bencher) windows(ctx context.Context, name string, minPairs, maxPairs int, work []string, command string, args ...string) (ratios []float64, count uint64, st selfstats.Stats, err error) {
 	t, err := b.startSession(ctx, name, command, append([]string{"--pause-signals"}, args...)...)
 	if err != nil {
 		return nil, 0, st, err
