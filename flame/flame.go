@@ -6,6 +6,8 @@
 // host root -> ... -> the parent that owed the wait -> the zombie child.
 // The width of a frame is the zombie time (default) or the zombie count of
 // everything below it.
+// Lineage builds those samples from the engine's records, live or
+// replayed from a recording.
 //
 // Output formats:
 //

@@ -12,9 +12,6 @@ import (
 	"time"
 
 	"github.com/google/pprof/profile"
-
-	"github.com/zombietrace/zombietrace/events"
-	"github.com/zombietrace/zombietrace/recording"
 )
 
 // foldedWeight sums the folded lines whose stack contains all of frames.
@@ -136,44 +133,3 @@ func TestCallsites(t *testing.T) {
 }
 
 func readFile(p string) string { b, _ := os.ReadFile(p); return string(b) }
-
-// The lineage turns reaps into ancestry stacks, merges identical stacks, and
-// puts the fork call site between the parent and the zombie with --by callsite.
-func TestLineage(t *testing.T) {
-	for _, by := range []string{"comm", "callsite"} {
-		l, err := newLineage(by)
-		if err != nil {
-			t.Fatal(err)
-		}
-		l.seed([]recording.Proc{{PID: 1, Comm: "init"}, {PID: 10, PPID: 1, Comm: "server"}})
-		for i, pid := range []uint32{20, 21, 22} {
-			l.record(&events.Record{Type: events.RecordFork, PID: pid, PPID: 10, Comm: "server", Callsite: "main;handle;spawn"})
-			l.record(&events.Record{Type: events.RecordExec, PID: pid, Comm: "worker", Filename: "/bin/worker"})
-			l.record(&events.Record{Type: events.RecordReap, PID: pid, PPID: 10, Comm: "worker", ZombieNS: uint64(i+1) * 1e6,
-				ReapedBy: events.ReapedByParent})
-		}
-		l.record(&events.Record{Type: events.RecordReap, PID: 30, PPID: 10, Comm: "quick", ReapedBy: events.ReapedByAutoreap})
-		s := l.samples()
-		if len(s) != 1 || s[0].Count != 3 || s[0].ZombieNS != 6e6 || l.n != 3 {
-			t.Fatalf("%s: samples %+v (n %d)", by, s, l.n)
-		}
-		want := "init;server;worker"
-		if by == "callsite" {
-			want = "init;server;main;handle;spawn;/bin/worker"
-		}
-		if got := strings.Join(s[0].Frames, ";"); got != want {
-			t.Errorf("%s: frames %q, want %q", by, got, want)
-		}
-	}
-	if _, err := newLineage("colour"); err == nil {
-		t.Error("--by colour accepted")
-	}
-	// --by cgroup: the container's cgroup at the root, inherited at fork.
-	l, _ := newLineage("cgroup")
-	l.seed([]recording.Proc{{PID: 1, Comm: "init", Cgroup: "/init.scope"}, {PID: 10, PPID: 1, Comm: "app", Cgroup: "/system.slice/app.service"}})
-	l.record(&events.Record{Type: events.RecordFork, PID: 20, PPID: 10, Comm: "app"})
-	l.record(&events.Record{Type: events.RecordReap, PID: 20, PPID: 10, Comm: "app", ZombieNS: 5, ReapedBy: events.ReapedByParent})
-	if s := l.samples(); len(s) != 1 || strings.Join(s[0].Frames, ";") != "/system.slice/app.service;init;app;app" {
-		t.Errorf("--by cgroup: %+v", s)
-	}
-}

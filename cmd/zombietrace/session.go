@@ -44,10 +44,10 @@ type session struct {
 	onIdle      func()                // called when the ring buffer was drained
 	sym         *symbolize.Symbolizer // --stacks
 	callsites   map[callsiteKey]string
-	lineage     *lineage // --flame
+	lineage     *flame.Lineage // --flame
 	flamePath   string
 	flameFile   *os.File // created before tracing starts
-	flameWeight string
+	flameWeight flame.Weight
 	statsFile   string
 	statsEvery  time.Duration
 	followed    []uint32 // --pid: whose waits were kept from the start (engine's Follow)
@@ -144,13 +144,14 @@ func openSession(c *cli.Context, cfg sessionConfig) (*session, error) {
 		s.w = output.NewTextWriter(s.out, clock, c.Bool("verbose"))
 	}
 	if flamePath != "" {
-		s.lineage, _ = newLineage(c.String("by")) // checked above
-		s.lineage.seedProc()
-		s.flamePath, s.flameWeight = flamePath, c.String("weight")
+		s.lineage, _ = flameLineage(c) // checked above
+		s.lineage.Seed(snapshot())
+		s.flamePath = flamePath
+		s.flameWeight, _ = flameWeight(c)
 	}
 	s.eng = events.NewEngine(tr.Mode(), func(r *events.Record) {
 		if s.lineage != nil {
-			s.lineage.record(r)
+			s.lineage.Record(r)
 		}
 		if s.filter.Keep(r) {
 			s.w.Record(r)
@@ -179,10 +180,10 @@ func checkFlame(c *cli.Context, path string) error {
 	if _, err := flame.Format(path); err != nil {
 		return fmt.Errorf("--flame: %w", err)
 	}
-	if _, err := newLineage(c.String("by")); err != nil {
+	if _, err := flameLineage(c); err != nil {
 		return err
 	}
-	_, err := flameWeight(c.String("weight"))
+	_, err := flameWeight(c)
 	return err
 }
 
@@ -373,9 +374,9 @@ func (s *session) finish() error {
 	s.filter.FilterSummary(&sum)
 	err := s.w.Summary(&sum)
 	if s.lineage != nil && err == nil {
-		s.lineage.outstanding(sum.Zombies)
+		s.lineage.Outstanding(sum.Zombies)
 		host, _ := os.Hostname()
-		err = s.lineage.writeTo(s.flameFile, s.flamePath, s.flameWeight, "zombie time on "+host)
+		err = s.lineage.Write(s.flameFile, s.flamePath, s.flameWeight, "zombie time on "+host)
 		if cerr := s.flameFile.Close(); err == nil && cerr != nil {
 			err = fmt.Errorf("flame: %w", cerr)
 		}
