@@ -197,7 +197,7 @@ func outputFlags() []cli.Flag {
 	}, sessionFlags()...)
 }
 
-// sessionFlags are read by openSession: every tracing command has them.
+// sessionFlags are read by sessionConfig: every tracing command has them.
 func sessionFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.IntFlag{Name: "ringbuf-mib", Value: 16, Usage: "event buffers in `MiB`, all CPUs together (a power of two)"},

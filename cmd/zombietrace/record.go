@@ -3,8 +3,6 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -15,11 +13,7 @@ import (
 	"github.com/urfave/cli/v2"
 	"golang.org/x/sys/unix"
 
-	"github.com/zombietrace/zombietrace/events"
-	"github.com/zombietrace/zombietrace/internal/procfs"
-	"github.com/zombietrace/zombietrace/output"
-	"github.com/zombietrace/zombietrace/recording"
-	"github.com/zombietrace/zombietrace/tracer"
+	"github.com/zombietrace/zombietrace/internal/session"
 )
 
 func recordCommand() *cli.Command {
@@ -72,25 +66,6 @@ func parseSize(typed string) (int64, error) {
 	return n * mult, nil
 }
 
-func bootID() string {
-	b, _ := os.ReadFile("/proc/sys/kernel/random/boot_id")
-	return strings.TrimSpace(string(b))
-}
-
-// snapshot reads the process table for the recording's start.
-func snapshot() []recording.Proc {
-	all, _ := procfs.Default.All()
-	out := make([]recording.Proc, 0, len(all))
-	for _, p := range all {
-		out = append(out, recording.Proc{
-			PID: uint32(p.PID), PPID: uint32(p.PPID), StartNS: p.StartNS(),
-			State: string(p.State), Comm: p.Comm, Cmdline: procfs.Default.Cmdline(p.PID),
-			Cgroup: procfs.Default.Cgroup(p.PID),
-		})
-	}
-	return out
-}
-
 func recordAction(c *cli.Context) error {
 	if c.Args().Len() > 0 {
 		return fmt.Errorf("record: unexpected argument %q", c.Args().First())
@@ -107,88 +82,27 @@ func recordAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	s, err := openSession(c, sessionConfig{filter: pid > 0, discard: true})
+	cfg, err := sessionConfig(c, pid, nil)
 	if err != nil {
 		return err
-	}
-	seeded, err := s.follow(pid)
-	if err != nil {
-		s.close()
-		return err
-	}
-	host, _ := os.Hostname()
-	hdr := recording.Header{
-		Host: host, Kernel: tracer.KernelRelease(), BootID: bootID(),
-		WallOffsetNS: s.clock.OffsetNS, StartNS: s.start, Tool: version,
-		CommandLine: os.Args, Mode: s.tr.Mode().String(), Filter: c.String("comm"),
-	}
-	if s.followed != nil {
-		hdr.Follow = &recording.Follow{PIDs: s.followed, AtNS: s.followedAt}
-	}
-	procs := snapshot()
-	w, err := recording.Create(path, hdr, procs, maxSize)
-	if err != nil {
-		s.close()
-		return err
-	}
-	// What the engine sees is exactly what the file holds: the stored summary
-	// must equal a report's. Names too come from what the file holds.
-	s.eng.SetNames(recording.Names(procs))
-	s.pipe.SetTap(func(ev *events.Event) bool { return w.Add(ev) == nil })
-	if err := s.seedZombies(seededZombie(seeded)); err != nil {
-		s.close()
-		w.Close(nil)
-		return err
-	}
-	if err := s.ready(c); err != nil {
-		s.close()
-		w.Close(nil)
-		return err
-	}
-	ctx, cancel := context.WithCancel(c.Context)
-	defer cancel()
-	if d := c.Duration("duration"); d > 0 {
-		ctx, cancel = context.WithTimeout(ctx, d)
-		defer cancel()
 	}
 	prog := newProgress(os.Stderr)
-	began := time.Now()
-	s.onIdle = func() {
-		if err := w.Tick(); err != nil {
-			cancel() // size limit or write error: stop cleanly
-		}
-		lost, _, _ := s.tr.Counters()
-		prog.show(w.Events(), w.Size(), lost, time.Since(began), false)
+	rec, err := session.Record(c.Context, cfg, session.Recording{Path: path, MaxSize: maxSize,
+		Filter: c.String("comm"), CommandLine: os.Args, Progress: prog.show})
+	if rec == nil {
+		return withVerifierLog(err, c.Bool("debug"))
 	}
-	lerr := s.loop(ctx)
-	end := tracer.BootNow()
-	sum := s.eng.Summary(end)
-	full := errors.Is(w.Err(), recording.ErrFull)
-	werr := w.Err()
-	if full {
-		werr = nil
-	}
-	cerr := w.Close(&recording.StoredSummary{EndNS: end, Summary: sum, Events: w.Events(), Full: full})
-	lost, _, _ := s.tr.Counters()
-	prog.show(w.Events(), w.Size(), lost, time.Since(began), true)
-	s.w = output.Discard{}
-	ferr := s.finish()
 	perEvent := 0.0
-	if w.Events() > 0 {
-		perEvent = float64(w.EventBytes()) / float64(w.Events())
+	if rec.Events > 0 {
+		perEvent = float64(rec.EventBytes) / float64(rec.Events)
 	}
 	note := ""
-	if full {
+	if rec.Full {
 		note = " (stopped at --max-size)"
 	}
 	fmt.Fprintf(os.Stderr, "recorded %d events (%.1f B/event, %s) in %s to %s, %d lost, %d zombies outstanding%s\n",
-		w.Events(), perEvent, humanBytes(w.Size()), time.Since(began).Round(time.Millisecond), path, lost, len(sum.Zombies), note)
-	for _, err := range []error{lerr, werr, cerr, ferr} {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+		rec.Events, perEvent, humanBytes(rec.Bytes), rec.Elapsed.Round(time.Millisecond), path, rec.Lost, rec.Outstanding, note)
+	return err
 }
 
 func humanBytes(n int64) string {
@@ -216,22 +130,22 @@ func newProgress(f *os.File) *progress {
 	return &progress{f: f, tty: err == nil}
 }
 
-func (p *progress) show(events uint64, size int64, lost uint64, elapsed time.Duration, final bool) {
+func (p *progress) show(st session.Progress) {
 	every := 10 * time.Second
 	if p.tty {
 		every = time.Second
 	}
-	if !final && time.Since(p.last) < every {
+	if !st.Final && time.Since(p.last) < every {
 		return
 	}
 	p.last = time.Now()
-	line := fmt.Sprintf("recording: %d events, %s, %d lost, %s", events, humanBytes(size), lost, elapsed.Round(time.Second))
+	line := fmt.Sprintf("recording: %d events, %s, %d lost, %s", st.Events, humanBytes(st.Bytes), st.Lost, st.Elapsed.Round(time.Second))
 	switch {
-	case p.tty && final:
+	case p.tty && st.Final:
 		fmt.Fprintf(p.f, "\r\033[K")
 	case p.tty:
 		fmt.Fprintf(p.f, "\r\033[K%s", line)
-	case !final:
+	case !st.Final:
 		fmt.Fprintln(p.f, line)
 	}
 }

@@ -14,8 +14,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/zombietrace/zombietrace/internal/session"
 	"github.com/zombietrace/zombietrace/internal/supervise"
-	"github.com/zombietrace/zombietrace/tracer"
 )
 
 func runCommand() *cli.Command {
@@ -42,6 +42,59 @@ func runCommand() *cli.Command {
 
 func runAction(c *cli.Context) error {
 	argv := c.Args().Slice()
+	if err := checkRun(c, argv); err != nil {
+		return err
+	}
+	// Signals that arrive while the tracer loads must not be lost: subscribe
+	// first; one that came before the command started means do not start it.
+	sigs := make(chan os.Signal, 16)
+	supervise.Notify(sigs)
+	defer signal.Stop(sigs)
+	cfg, err := sessionConfig(c, 0, os.Stderr)
+	if err != nil {
+		return err
+	}
+	cfg.Tracer.Filter = true // the command's tree only
+	s, err := session.Open(cfg)
+	if err != nil {
+		return withVerifierLog(err, c.Bool("debug"))
+	}
+	defer s.Close()
+	if err := s.FollowChildren(); err != nil {
+		return err
+	}
+	if err := interruptedBefore(c, sigs); err != nil {
+		return err
+	}
+	sup, err := supervise.Start(supervise.Options{Argv: argv, User: c.String("user"), Signals: sigs,
+		KillGrace: c.Duration("kill-grace"), ExitWithCommand: c.Bool("exit-with-command")})
+	if err != nil {
+		return err
+	}
+	// Not ready (its ready file or profile not written): the command is
+	// stopped, and the error is the user's to see.
+	rerr := s.Ready()
+	if rerr != nil {
+		unix.Kill(sup.PID(), unix.SIGTERM)
+	}
+	// Signals are forwarded to the command; tracing ends when the command
+	// and everything it left behind are gone (or stopped), not at the
+	// first Ctrl-C.
+	var status unix.WaitStatus
+	var werr error
+	lerr := s.RunWhile(func() { status, werr = sup.Wait(context.Background()) })
+	ferr := s.Finish()
+	if err := firstError(rerr, werr, lerr, ferr); err != nil {
+		return err
+	}
+	if code := supervise.ExitCode(status); code != 0 {
+		return exitStatus{code}
+	}
+	return nil
+}
+
+// checkRun checks run's command line and its own flags.
+func checkRun(c *cli.Context, argv []string) error {
 	if len(argv) == 0 {
 		return fmt.Errorf("run: no command given: zombietrace run [flags] -- COMMAND [ARGS...]")
 	}
@@ -54,67 +107,18 @@ func runAction(c *cli.Context) error {
 	if c.Bool("exit-with-command") && c.IsSet("kill-grace") {
 		return fmt.Errorf("--kill-grace has no effect with --exit-with-command: nothing is stopped")
 	}
-	// Signals that arrive while the tracer loads must not be lost: subscribe
-	// first; one that came before the command started means do not start it.
-	sigs := make(chan os.Signal, 16)
-	supervise.Notify(sigs)
-	defer signal.Stop(sigs)
-	s, err := openSession(c, sessionConfig{filter: true, defaultTo: os.Stderr})
-	if err != nil {
-		return err
-	}
-	// Go's os package probes pidfd support once by forking a child that exits
-	// at once; do it now, before our children are traced.
-	if p, err := os.FindProcess(os.Getpid()); err == nil {
-		p.Release()
-	}
-	// zombietrace's children are traced from their fork on, and its own
-	// waits are kept: it reaps the orphans it inherits.
-	if err := s.tr.Follow(uint32(os.Getpid()), 0, tracer.FollowOwes|tracer.FollowChildren); err != nil {
-		s.close()
-		return err
-	}
-	// Its waits are seen from now on, the command's and its descendants'
-	// from their forks; nobody else's but while owing them a reap.
-	s.eng.Follow([]uint32{uint32(os.Getpid())}, tracer.BootNow())
+	return nil
+}
+
+// interruptedBefore is the status of a command never started: a signal
+// came while the tracer loaded.
+func interruptedBefore(c *cli.Context, sigs chan os.Signal) error {
 	if sig := supervise.Pending(sigs); sig != nil {
-		s.close()
 		return exitStatus{128 + int(sig.(syscall.Signal))}
 	}
 	// One that came before we subscribed ended the app's context instead.
 	if in, ok := context.Cause(c.Context).(interrupted); ok {
-		s.close()
 		return exitStatus{128 + int(in.sig)}
-	}
-	sup, err := supervise.Start(supervise.Options{Argv: argv, User: c.String("user"), Signals: sigs,
-		KillGrace: c.Duration("kill-grace"), ExitWithCommand: c.Bool("exit-with-command")})
-	if err != nil {
-		s.close()
-		return err
-	}
-	// Not ready (its ready file or profile not written): the command is
-	// stopped, and the error is the user's to see.
-	rerr := s.ready(c)
-	if rerr != nil {
-		unix.Kill(sup.PID(), unix.SIGTERM)
-	}
-	// Signals are forwarded to the command; tracing ends when the command
-	// and everything it left behind are gone (or stopped), not at the
-	// first Ctrl-C.
-	traceCtx, stopTrace := context.WithCancel(context.Background())
-	loopDone := make(chan error, 1)
-	go func() { loopDone <- s.loop(traceCtx) }()
-	status, werr := sup.Wait(context.Background())
-	stopTrace()
-	lerr := <-loopDone
-	ferr := s.finish()
-	for _, err := range []error{rerr, werr, lerr, ferr} {
-		if err != nil {
-			return err
-		}
-	}
-	if code := supervise.ExitCode(status); code != 0 {
-		return exitStatus{code}
 	}
 	return nil
 }
