@@ -38,26 +38,31 @@ func flameFlags() []cli.Flag {
 	}
 }
 
+// reportFlameArgs reads report flame's -o (its format from the name),
+// --weight and --by.
+func reportFlameArgs(c *cli.Context) (path string, weight flame.Weight, lin *flame.Lineage, err error) {
+	if path, err = outputArg(c); err != nil {
+		return "", 0, nil, err
+	}
+	if _, err := flame.Format(path); err != nil {
+		return "", 0, nil, fmt.Errorf("report flame: %w", err)
+	}
+	if err := jsonRefused(c, "the format comes from -o's extension (.folded, .pb.gz, .svg, .html)"); err != nil {
+		return "", 0, nil, err
+	}
+	if weight, err = flameWeight(c); err != nil {
+		return "", 0, nil, fmt.Errorf("report flame: %w", err)
+	}
+	lin, err = flameLineage(c)
+	return path, weight, lin, err
+}
+
 func reportFlameAction(c *cli.Context) error {
 	file, err := fileArg(c, 1)
 	if err != nil {
 		return err
 	}
-	path, err := outputArg(c)
-	if err != nil {
-		return err
-	}
-	if _, err := flame.Format(path); err != nil {
-		return fmt.Errorf("report flame: %w", err)
-	}
-	if err := jsonRefused(c, "the format comes from -o's extension (.folded, .pb.gz, .svg, .html)"); err != nil {
-		return err
-	}
-	weight, err := flameWeight(c)
-	if err != nil {
-		return fmt.Errorf("report flame: %w", err)
-	}
-	lin, err := flameLineage(c)
+	path, weight, lin, err := reportFlameArgs(c)
 	if err != nil {
 		return err
 	}
