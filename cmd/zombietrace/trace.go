@@ -9,8 +9,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/zombietrace/zombietrace/events"
 	"github.com/zombietrace/zombietrace/internal/procfs"
+	"github.com/zombietrace/zombietrace/internal/remedy"
 	"github.com/zombietrace/zombietrace/internal/session"
 )
 
@@ -45,23 +45,20 @@ func traceAction(c *cli.Context) error {
 		checkWritable(c, "audit")); err != nil {
 		return err
 	}
-	// Before the session: a bad strategy or audit file is known at once.
-	var rem *remediator
-	if c.IsSet("remediate") {
-		rem, err = newRemediator(c.String("remediate"), c.Duration("min-zombie"), c.Duration("remediate-interval"),
-			c.Bool("yes"), c.Bool("force"), c.String("audit"))
-		if err != nil {
-			return err
-		}
-		defer rem.close()
-	}
 	cfg, err := sessionConfig(c, pid, os.Stdout)
 	if err != nil {
 		return err
 	}
-	if rem != nil {
-		// Between reads: the remediator acts on what the engine holds.
-		cfg.Idle = func(eng *events.Engine) { rem.eng = eng; rem.check() }
+	if c.IsSet("remediate") {
+		// Before the session: a bad strategy or audit file is known at once.
+		rem, err := remedy.NewRemediator(remedy.RemediatorConfig{Strategy: c.String("remediate"),
+			MinAge: c.Duration("min-zombie"), Interval: c.Duration("remediate-interval"), Act: c.Bool("yes"),
+			Force: c.Bool("force"), AuditPath: c.String("audit"), Policy: remedy.Policy{Self: os.Getpid()}, Log: os.Stderr})
+		if err != nil {
+			return err
+		}
+		defer rem.Close()
+		cfg.Idle = rem.Check // between reads: it acts on what the engine holds
 	}
 	return withVerifierLog(session.Trace(c.Context, cfg), c.Bool("debug"))
 }
