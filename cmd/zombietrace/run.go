@@ -10,8 +10,6 @@ import (
 	"syscall"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/urfave/cli/v2"
 
 	"github.com/zombietrace/zombietrace/internal/session"
@@ -54,38 +52,13 @@ func runAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	cfg.Tracer.Filter = true // the command's tree only
-	s, err := session.Open(cfg)
+	status, err := session.RunSupervised(cfg, session.Supervised{
+		Command: supervise.Options{Argv: argv, User: c.String("user"), Signals: sigs,
+			KillGrace: c.Duration("kill-grace"), ExitWithCommand: c.Bool("exit-with-command")},
+		Interrupted: func() error { return interruptedBefore(c, sigs) },
+	})
 	if err != nil {
 		return withVerifierLog(err, c.Bool("debug"))
-	}
-	defer s.Close()
-	if err := s.FollowChildren(); err != nil {
-		return err
-	}
-	if err := interruptedBefore(c, sigs); err != nil {
-		return err
-	}
-	sup, err := supervise.Start(supervise.Options{Argv: argv, User: c.String("user"), Signals: sigs,
-		KillGrace: c.Duration("kill-grace"), ExitWithCommand: c.Bool("exit-with-command")})
-	if err != nil {
-		return err
-	}
-	// Not ready (its ready file or profile not written): the command is
-	// stopped, and the error is the user's to see.
-	rerr := s.Ready()
-	if rerr != nil {
-		unix.Kill(sup.PID(), unix.SIGTERM)
-	}
-	// Signals are forwarded to the command; tracing ends when the command
-	// and everything it left behind are gone (or stopped), not at the
-	// first Ctrl-C.
-	var status unix.WaitStatus
-	var werr error
-	lerr := s.RunWhile(func() { status, werr = sup.Wait(context.Background()) })
-	ferr := s.Finish()
-	if err := firstError(rerr, werr, lerr, ferr); err != nil {
-		return err
 	}
 	if code := supervise.ExitCode(status); code != 0 {
 		return exitStatus{code}
