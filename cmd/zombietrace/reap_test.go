@@ -22,12 +22,18 @@ import (
 
 // target starts a remediation scenario (testdata/remediation) and returns
 // its pids once its zombies exist. It is killed and reaped at cleanup.
+//
+// A C scenario is built under privateComm's name, which is its comm: reap
+// --auto --comm signals every parent on the host whose comm matches, and
+// these tests may run concurrently with another run of them (another
+// checkout) on the same host. A parent one test nudges must not be nudged
+// by another test's reap --auto.
 func target(t *testing.T, name string, args ...string) (map[string]json.RawMessage, *exec.Cmd) {
 	t.Helper()
 	src := filepath.Join(filepath.Dir(scenariosDir), "remediation", name)
 	argv := append([]string{python, src}, args...)
 	if strings.HasSuffix(name, ".c") {
-		exe := filepath.Join(t.TempDir(), strings.TrimSuffix(name, ".c"))
+		exe := filepath.Join(t.TempDir(), privateComm(strings.TrimSuffix(name, ".c")))
 		if out, err := exec.Command("cc", "-O2", "-Wall", "-pthread", "-o", exe, src).CombinedOutput(); err != nil {
 			t.Fatalf("compiling %s: %v\n%s", name, err, out)
 		}
@@ -57,6 +63,26 @@ func target(t *testing.T, name string, args ...string) (map[string]json.RawMessa
 		t.Fatalf("%s: %q: %v", name, line, err)
 	}
 	return v.Pids, cmd
+}
+
+// privateComm is a command name no other process on the host runs: the
+// first 7 bytes of stem and this test process's pid, within the 15 bytes
+// the kernel keeps of a comm.
+func privateComm(stem string) string {
+	if len(stem) > 7 {
+		stem = stem[:7]
+	}
+	return stem + "-" + strconv.Itoa(os.Getpid())
+}
+
+// comm is the command name of pid.
+func comm(t *testing.T, pid int) string {
+	t.Helper()
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSuffix(string(b), "\n")
 }
 
 func rawInt(t *testing.T, m map[string]json.RawMessage, k string) int {
@@ -157,14 +183,27 @@ func TestReapNudgeClearsCoalescedSignals(t *testing.T) {
 	if int(byParent) < len(zombies)-1 {
 		t.Errorf("the tracer attributed %v of %d reaps to the parent: %s", byParent, len(zombies), last)
 	}
-	nudges := 0
+	// Nothing but zombietrace signals the parent (target: no other test's
+	// reap --auto can match its comm), and its handler reaps one child per
+	// SIGCHLD: each nudge reaps exactly one zombie, in its own window (the
+	// next is sent only once it was seen). A parent another reap --auto
+	// nudged too showed 2 reaps in one nudge's window: "6 nudges audited
+	// for 7 zombies".
+	var nudges []line
 	for _, l := range lines {
 		if l.str("action") == "nudge" && l.str("signal") == "SIGCHLD" {
-			nudges++
+			nudges = append(nudges, l)
 		}
 	}
-	if nudges < len(zombies) {
-		t.Errorf("%d nudges audited for %d zombies", nudges, len(zombies))
+	left := int64(len(zombies))
+	for _, l := range nudges {
+		if l.int("zombies_before") != left || l.int("zombies_after") != left-1 {
+			t.Errorf("nudge %s: want zombies_before %d, zombies_after %d (one reap per SIGCHLD)", l, left, left-1)
+		}
+		left = l.int("zombies_after")
+	}
+	if len(nudges) != len(zombies) {
+		t.Errorf("%d nudges audited for %d zombies:\n%s", len(nudges), len(zombies), r.stdout)
 	}
 }
 
@@ -378,11 +417,14 @@ func TestReapAuto(t *testing.T) {
 		t.Fatalf("one_per_signal left %d zombies, want all but one: %v", len(zombies), rawInts(t, pids, "children"))
 	}
 	parent := rawInt(t, pids, "parent")
-	r := zt(t, 60*time.Second, "reap", "--auto", "--comm", "^one_per_signal$", "--min-zombies", "2")
+	// Its own comm only: --auto acts on every matching parent on the host,
+	// those of a concurrent run of these tests included (see target).
+	rx := "^" + regexp.QuoteMeta(comm(t, parent)) + "$"
+	r := zt(t, 60*time.Second, "reap", "--auto", "--comm", rx, "--min-zombies", "2")
 	if r.code != 0 || !strings.Contains(r.stdout, "parent "+itoa(parent)) || !strings.Contains(r.stdout, "dry run") {
 		t.Fatalf("auto dry run: %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
-	r = zt(t, 60*time.Second, "reap", "--auto", "--comm", "^one_per_signal$", "--min-zombies", "2", "--min-zombie", "1ms", "--yes")
+	r = zt(t, 60*time.Second, "reap", "--auto", "--comm", rx, "--min-zombies", "2", "--min-zombie", "1ms", "--yes")
 	if r.code != 0 || !strings.Contains(r.stdout, "done: all") {
 		t.Fatalf("auto: %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
