@@ -87,7 +87,7 @@ func requireRoot(t *testing.T) {
 func e2e(t *testing.T) {
 	t.Helper()
 	requireRoot(t)
-	t.Cleanup(func() { reapInherited(t, 5*time.Second) })
+	t.Cleanup(func() { testenv.ReapChildren(t, 5*time.Second) })
 }
 
 // childrenOf lists the live children of pid (from /proc).
@@ -114,51 +114,6 @@ func childrenOf(pid int) []int {
 		}
 	}
 	return out
-}
-
-// reapInherited reaps every child of this process until there is none
-// (ECHILD). Processes still running at the deadline are reported (t may be
-// nil), killed and reaped.
-func reapInherited(t *testing.T, wait time.Duration) {
-	deadline := time.Now().Add(wait)
-	killed := false
-	for {
-		var ws unix.WaitStatus
-		pid, err := unix.Wait4(-1, &ws, unix.WNOHANG|unix.WALL, nil)
-		switch {
-		case errors.Is(err, unix.EINTR):
-			continue
-		case errors.Is(err, unix.ECHILD):
-			return
-		case err != nil:
-			report(t, "wait4: %v", err)
-			return
-		case pid > 0:
-			continue
-		}
-		if time.Now().After(deadline) {
-			if killed {
-				report(t, "children still not reaped after SIGKILL: %v", childrenOf(os.Getpid()))
-				return
-			}
-			kids := childrenOf(os.Getpid())
-			report(t, "processes left behind %v after the test: killing them", describe(kids))
-			for _, k := range kids {
-				_ = unix.Kill(k, unix.SIGKILL)
-			}
-			killed, deadline = true, time.Now().Add(5*time.Second)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-func report(t *testing.T, format string, args ...any) {
-	if t != nil {
-		t.Helper()
-		t.Errorf(format, args...)
-		return
-	}
-	fmt.Fprintf(os.Stderr, "e2e: "+format+"\n", args...)
 }
 
 func describe(pids []int) []string {
@@ -1472,7 +1427,7 @@ func TestPs(t *testing.T) {
 
 	// Kill the parent: the zombie is inherited by this subreaper and reaped.
 	killParent()
-	reapInherited(t, 5*time.Second)
+	testenv.ReapChildren(t, 5*time.Second)
 	if _, err := os.Stat(fmt.Sprintf("/proc/%d", zpid)); err == nil {
 		t.Errorf("zombie %d still exists after its parent died and this process reaped", zpid)
 	}
