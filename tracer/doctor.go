@@ -225,25 +225,23 @@ func defaultObjectCheck() Check {
 		return Check{Detail: err.Error()}
 	}
 	cache := btf.NewCache()
-	for _, name := range []string{zombietraceProgHandleFork, zombietraceProgHandleWait} {
-		p, err := t.loadProgram(spec, name, cache)
-		if err != nil {
-			var pe *ProgramError
-			if errors.As(err, &pe) {
-				return Check{Detail: name + ": " + pe.Cause}
-			}
-			return Check{Detail: err.Error()}
-		}
-		p.Close()
-	}
-	return Check{true, "handle_fork and handle_wait load"}
+	return loadsCheck([]string{zombietraceProgHandleFork, zombietraceProgHandleWait},
+		func(name string) (*ebpf.Program, error) { return t.loadProgram(spec, name, cache) },
+		"handle_fork and handle_wait load")
 }
 
 // iteratorsCheck loads the iterators' object's programs, one by one as the
 // one-shot commands do.
 func iteratorsCheck() Check {
-	for _, name := range []string{zombietraceItersProgListZombies, zombietraceItersProgListSubreapers} {
-		p, err := loadIterator(name)
+	return loadsCheck([]string{zombietraceItersProgListZombies, zombietraceItersProgListSubreapers},
+		loadIterator, "list_zombies and list_subreapers load (ps, reap)")
+}
+
+// loadsCheck loads each program of names and closes it: ok when all load,
+// else the first refusal, as the verifier's meaningful line.
+func loadsCheck(names []string, load func(string) (*ebpf.Program, error), ok string) Check {
+	for _, name := range names {
+		p, err := load(name)
 		if err != nil {
 			var pe *ProgramError
 			if errors.As(err, &pe) {
@@ -253,7 +251,7 @@ func iteratorsCheck() Check {
 		}
 		p.Close()
 	}
-	return Check{true, "list_zombies and list_subreapers load (ps, reap)"}
+	return Check{true, ok}
 }
 
 func privilegeDetail() string {

@@ -59,4 +59,3 @@ func RunSupervised(cfg Config, sup Supervised) (unix.WaitStatus, error) {
 	}
 	return status, nil
 }
-
