@@ -90,41 +90,6 @@ func e2e(t *testing.T) {
 	t.Cleanup(func() { testenv.ReapChildren(t, 5*time.Second) })
 }
 
-// childrenOf lists the live children of pid (from /proc).
-func childrenOf(pid int) []int {
-	ents, _ := os.ReadDir("/proc")
-	var out []int
-	for _, e := range ents {
-		p, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		s := string(b)
-		i := strings.LastIndexByte(s, ')')
-		if i < 0 {
-			continue
-		}
-		f := strings.Fields(s[i+1:]) // state, ppid, pgrp, ...
-		if len(f) > 1 && f[1] == strconv.Itoa(pid) {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-func describe(pids []int) []string {
-	var out []string
-	for _, p := range pids {
-		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", p))
-		out = append(out, fmt.Sprintf("%d %q", p, strings.ReplaceAll(strings.TrimRight(string(b), "\x00"), "\x00", " ")))
-	}
-	return out
-}
-
 // result of one zombietrace run.
 type result struct {
 	stdout, stderr string
@@ -659,7 +624,7 @@ func TestRunForwardsSIGTERM(t *testing.T) {
 
 // hasChild reports whether pid has a live child with that comm.
 func hasChild(pid int, comm string) bool {
-	for _, k := range childrenOf(pid) {
+	for _, k := range testenv.Children(pid) {
 		if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", k)); err == nil && strings.TrimSpace(string(b)) == comm {
 			return true
 		}
@@ -768,7 +733,7 @@ func TestRunReapsOrphans(t *testing.T) {
 	var ws unix.WaitStatus
 	if pid, err := unix.Wait4(-1, &ws, unix.WNOHANG|unix.WALL, nil); !errors.Is(err, unix.ECHILD) {
 		t.Errorf("after zombietrace exited, this process still had children (wait4 = %d, %v; %v): zombietrace did not wait for the orphan",
-			pid, err, describe(childrenOf(os.Getpid())))
+			pid, err, testenv.Describe(testenv.Children(os.Getpid())))
 	}
 	if r.code != 0 {
 		t.Fatalf("exit code %d; stderr:\n%s", r.code, r.stderr)
@@ -802,9 +767,9 @@ func TestRunReapsOrphans(t *testing.T) {
 // descendantsOf lists pid's live descendants (from /proc).
 func descendantsOf(pid int) []int {
 	var out []int
-	for queue := childrenOf(pid); len(queue) > 0; queue = queue[1:] {
+	for queue := testenv.Children(pid); len(queue) > 0; queue = queue[1:] {
 		out = append(out, queue[0])
-		queue = append(queue, childrenOf(queue[0])...)
+		queue = append(queue, testenv.Children(queue[0])...)
 	}
 	return out
 }
@@ -856,7 +821,7 @@ func startLeaver(t *testing.T, ctx context.Context, out string, flags ...string)
 			return zr, left
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the command did not end leaving its 3 processes to zombietrace %d: %v", zt, describe(descendantsOf(zt)))
+			t.Fatalf("the command did not end leaving its 3 processes to zombietrace %d: %v", zt, testenv.Describe(descendantsOf(zt)))
 		}
 	}
 }
@@ -904,7 +869,7 @@ func TestRunStopsWhatTheCommandLeft(t *testing.T) {
 			}
 			for pid, start := range left {
 				if procStart(pid) == start {
-					t.Errorf("%v outlived zombietrace", describe([]int{pid}))
+					t.Errorf("%v outlived zombietrace", testenv.Describe([]int{pid}))
 				}
 			}
 			checkContract(t, readJSONL(t, out), "")
@@ -924,7 +889,7 @@ func TestRunStopsWhatTheCommandLeft(t *testing.T) {
 		// Left, alive, to the next reaper up: this (subreaper) test.
 		for deadline := time.Now().Add(5 * time.Second); len(descendantsOf(os.Getpid())) != 3; time.Sleep(10 * time.Millisecond) {
 			if time.Now().After(deadline) {
-				t.Fatalf("after zombietrace exited, this test holds %v, want the command's 3 processes", describe(descendantsOf(os.Getpid())))
+				t.Fatalf("after zombietrace exited, this test holds %v, want the command's 3 processes", testenv.Describe(descendantsOf(os.Getpid())))
 			}
 		}
 	})
@@ -948,7 +913,7 @@ func killDescendants(t *testing.T) {
 			}
 		}
 	}
-	t.Errorf("processes left: %v", describe(descendantsOf(os.Getpid())))
+	t.Errorf("processes left: %v", testenv.Describe(descendantsOf(os.Getpid())))
 }
 
 // ---- trace ----

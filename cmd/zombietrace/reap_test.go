@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/zombietrace/zombietrace/internal/testenv"
 )
 
 // target starts a remediation scenario (testdata/remediation) and returns
@@ -124,7 +126,7 @@ func reapOrphans(t *testing.T, spare ...int) (stop func()) {
 	go func() {
 		defer wg.Done()
 		for ctx.Err() == nil {
-			for _, pid := range childrenOf(os.Getpid()) {
+			for _, pid := range testenv.Children(os.Getpid()) {
 				skip := false
 				for _, s := range spare {
 					skip = skip || s == pid

@@ -113,13 +113,13 @@ func reapChildren(wait time.Duration) (left []string, err error) {
 		}
 		if time.Now().After(deadline) {
 			if killing {
-				return left, fmt.Errorf("children still not reaped %v after SIGKILL: %v", killWait, describe(children(os.Getpid())))
+				return left, fmt.Errorf("children still not reaped %v after SIGKILL: %v", killWait, Describe(Children(os.Getpid())))
 			}
 			killing, deadline = true, time.Now().Add(killWait)
-			left = describe(children(os.Getpid()))
+			left = Describe(Children(os.Getpid()))
 		}
 		if killing {
-			for _, k := range children(os.Getpid()) {
+			for _, k := range Children(os.Getpid()) {
 				_ = unix.Kill(k, unix.SIGKILL)
 			}
 		}
@@ -127,8 +127,8 @@ func reapChildren(wait time.Duration) (left []string, err error) {
 	}
 }
 
-// children lists the children of pid, from /proc (zombies too).
-func children(pid int) []int {
+// Children lists the children of pid, from /proc (zombies too).
+func Children(pid int) []int {
 	ents, _ := os.ReadDir("/proc")
 	var out []int
 	for _, e := range ents {
@@ -154,7 +154,8 @@ func children(pid int) []int {
 }
 
 // describe names processes by pid and command line.
-func describe(pids []int) []string {
+// Describe names each pid by its command line, for a test's message.
+func Describe(pids []int) []string {
 	var out []string
 	for _, p := range pids {
 		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", p))

@@ -23,7 +23,7 @@ func noChildren(t *testing.T) {
 	t.Helper()
 	var ws unix.WaitStatus
 	if pid, err := unix.Wait4(-1, &ws, unix.WNOHANG|unix.WALL, nil); !errors.Is(err, unix.ECHILD) {
-		t.Errorf("wait4 after the reap: pid %d, %v; want ECHILD (children: %v)", pid, err, describe(children(os.Getpid())))
+		t.Errorf("wait4 after the reap: pid %d, %v; want ECHILD (children: %v)", pid, err, Describe(Children(os.Getpid())))
 	}
 }
 
@@ -37,7 +37,7 @@ func TestReapChildrenReapsOrphans(t *testing.T) {
 	if err != nil {
 		t.Fatalf("sh printed %q", out)
 	}
-	if kids := children(os.Getpid()); !slices.Contains(kids, orphan) {
+	if kids := Children(os.Getpid()); !slices.Contains(kids, orphan) {
 		t.Fatalf("the orphan %d was not passed on to this subreaper (children %v)", orphan, kids)
 	}
 	start := time.Now()
@@ -56,7 +56,7 @@ func TestReapChildrenKillsLeftovers(t *testing.T) {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(strings.Join(describe([]int{cmd.Process.Pid}), ""), "sleep 61") {
+	for !strings.Contains(strings.Join(Describe([]int{cmd.Process.Pid}), ""), "sleep 61") {
 		if time.Now().After(deadline) {
 			t.Fatal("sh did not exec sleep")
 		}
