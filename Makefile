@@ -9,7 +9,8 @@ BIN       := zombietrace
 PYTHON    ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
 APT_PKGS  := clang-14 llvm libbpf-dev bpftool chromium bpftrace qemu-system-x86 busybox-static cpio
 GENERATED := tracer/zombietrace_x86_bpfel.go tracer/zombietrace_x86_bpfel.o tracer/zombietrace_compat_x86_bpfel.go tracer/zombietrace_compat_x86_bpfel.o \
-             tracer/zombietrace_iters_x86_bpfel.go tracer/zombietrace_iters_x86_bpfel.o
+             tracer/zombietrace_iters_x86_bpfel.go tracer/zombietrace_iters_x86_bpfel.o \
+             tracer/zombietrace_floors_x86_bpfel.go tracer/zombietrace_floors_x86_bpfel.o
 
 .PHONY: all build deps generate check-generated vmlinux demo test unit vet bench clean test-kernels
 

@@ -9,3 +9,7 @@ package zombietrace
 // The task iterators alone (bpf/iter.h), for the one-shot commands: a small
 // object loads faster than the whole one (docs/performance.md, ps).
 //go:generate go tool bpf2go -tags linux -cc clang-14 -cflags "-O2 -g -Wall -Werror" -target amd64 -output-dir tracer -go-package tracer -output-stem zombietrace_iters zombietraceIters bpf/iters.bpf.c -- -I. -Ibpf
+
+// The benchmark's floors (internal/bench): what each program cannot avoid on
+// its hook, through the tracer's transport, read by the tracer's ring reader.
+//go:generate go tool bpf2go -tags linux -cc clang-14 -cflags "-O2 -g -Wall -Werror" -target amd64 -output-dir tracer -go-package tracer -output-stem zombietrace_floors zombietraceFloors bpf/floors.bpf.c -- -I. -Ibpf

@@ -27,6 +27,18 @@ func ringSlots(budget, cpus int) int {
 	return 1 << (bits.Len(uint(n)) - 1)
 }
 
+// sizeRings gives spec's per-CPU rings (any object built with transport.h)
+// their share of budget bytes; it returns each ring's slots.
+func sizeRings(spec *ebpf.CollectionSpec, budget, cpus int) (int, error) {
+	slots := ringSlots(budget, cpus)
+	spec.Maps[zombietraceMapRingPositions].MaxEntries = uint32(cpus)
+	spec.Maps[zombietraceMapRingSlots].MaxEntries = uint32(cpus * slots)
+	if err := spec.Variables[zombietraceVarRingSize].Set(uint64(slots)); err != nil {
+		return 0, fmt.Errorf("setting ring_size: %w", err)
+	}
+	return slots, nil
+}
+
 // cpuRings reads the per-CPU event rings (struct ring_slot and ring_pos in
 // bpf/zombietrace.h) through shared mappings of their two array maps.
 type cpuRings struct {

@@ -78,6 +78,9 @@ type Config struct {
 // writing an older event (a vCPU can stall for milliseconds here).
 const reorderWindow = 20 * time.Millisecond
 
+// defaultRingBytes is the per-CPU rings' budget, all CPUs together.
+const defaultRingBytes = 16 << 20
+
 // bigRingBytes sizes the BPF ring buffer without --stacks: it carries only
 // --stacks forks (then sized like the rings), so it stays empty.
 const bigRingBytes = 4096
@@ -126,7 +129,7 @@ func Open(cfg Config) (*Tracer, error) {
 		return nil, err
 	}
 	if cfg.RingBufferBytes == 0 {
-		cfg.RingBufferBytes = 16 << 20
+		cfg.RingBufferBytes = defaultRingBytes
 	}
 	if cfg.FollowMax == 0 {
 		cfg.FollowMax = 65536
@@ -224,11 +227,9 @@ func prepareSpec(cfg Config) (*ebpf.CollectionSpec, int, error) {
 	if cfg.RingbufTransport {
 		ringBytes = 0 // the rings stay empty: their smallest size
 	}
-	slots := ringSlots(ringBytes, cpus)
-	spec.Maps[zombietraceMapRingPositions].MaxEntries = uint32(cpus)
-	spec.Maps[zombietraceMapRingSlots].MaxEntries = uint32(cpus * slots)
-	if err := spec.Variables[zombietraceVarRingSize].Set(uint64(slots)); err != nil {
-		return nil, 0, fmt.Errorf("setting ring_size: %w", err)
+	slots, err := sizeRings(spec, ringBytes, cpus)
+	if err != nil {
+		return nil, 0, err
 	}
 	bigRing := bigRingBytes
 	if cfg.Stacks || cfg.RingbufTransport {

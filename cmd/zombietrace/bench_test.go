@@ -52,6 +52,15 @@ func TestBenchRunsEveryPhase(t *testing.T) {
 			t.Errorf("prog_ns_over_bpftrace[%s] = %v: no ratio (bpftrace %v, exec loop %v)", p, res.ProgOverBpftrace[p], res.BpftraceProgNS, res.BpftraceExecLoopProgNS)
 		}
 	}
+	// Each program's floor (tracer.Floors), and the floor against the same peer.
+	for _, p := range []string{"handle_fork", "handle_exit", "handle_signal", "handle_wait", "handle_free", "handle_exec"} {
+		if !(res.FloorProgNS[p] > 0) || !(res.FloorOverBpftrace[p] > 0) {
+			t.Errorf("%s: floor %v ns, floor/bpftrace %v: the floor was not measured", p, res.FloorProgNS[p], res.FloorOverBpftrace[p])
+		}
+	}
+	if !(res.EmptyProgNS > 0) || !(res.ExecLoopEmptyProgNS > 0) {
+		t.Errorf("empty programs: %v ns in the storm, %v in exec's loop", res.EmptyProgNS, res.ExecLoopEmptyProgNS)
+	}
 	if !(res.ExactProgNS["exit_wait4"] > 0) {
 		t.Errorf("exact_prog_ns lacks exit_wait4: %v", res.ExactProgNS)
 	}

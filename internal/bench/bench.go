@@ -91,12 +91,18 @@ type Result struct {
 	ExactProgNS                   map[string]float64 `json:"exact_prog_ns"`
 	ProgRuns                      map[string]uint64  `json:"prog_runs"` // the runs each mean is over
 	ExactProgRuns                 map[string]uint64  `json:"exact_prog_runs"`
-	FloorProgNS                   map[string]float64 `json:"floor_prog_ns"` // an empty program on each one's hook, or one making only the helper calls it needs (signal, wait: current, clock)
+	// Each program's floor: what no version of it can avoid on its hook
+	// (being called, the helper calls its job needs, its ring record:
+	// bpf/floors.bpf.c), in the same workload as its cost.
+	FloorProgNS map[string]float64 `json:"floor_prog_ns"`
 	// bpftrace's probes doing the minimal equivalent job on the same hooks,
 	// keyed by our program's name, and each of ours over its peer (light
 	// storm; exec from exec's loop; exit_wait4 with --exact-waits).
-	BpftraceProgNS      map[string]float64 `json:"bpftrace_prog_ns"`
-	ProgOverBpftrace    map[string]float64 `json:"prog_ns_over_bpftrace"`
+	BpftraceProgNS   map[string]float64 `json:"bpftrace_prog_ns"`
+	ProgOverBpftrace map[string]float64 `json:"prog_ns_over_bpftrace"`
+	// Each floor over the same peer: above MaxProgOverBpftrace the goal is
+	// out of reach of any version of the program on this machine.
+	FloorOverBpftrace   map[string]float64 `json:"floor_ns_over_bpftrace"`
 	IdleCPUNSPerSec     float64            `json:"idle_cpu_ns_per_sec"` // a session with nothing to trace: its CPU per second
 	IdleSeconds         float64            `json:"idle_seconds"`
 	BpftraceRatioMedian float64            `json:"bpftrace_ratio,omitempty"`
@@ -579,14 +585,17 @@ func (b *bencher) rounds(ctx context.Context, res *Result) error {
 // against the floors, each fallback variant, and bpftrace's peers.
 func (b *bencher) costs(ctx context.Context, res *Result) error {
 	light, exact := map[string]progCost{}, map[string]progCost{}
+	floors, empties := map[string]progCost{}, map[string]progCost{}
 	err := withStats(func() error {
-		if err := b.stormCosts(ctx, light, exact); err != nil {
+		if err := b.stormCosts(ctx, light, exact, floors, empties); err != nil {
 			return err
 		}
 		if err := b.execLoopCosts(ctx, res, light, exact); err != nil {
 			return err
 		}
-		b.floors(ctx, res)
+		if err := floorCosts(ctx, b, []string{"handle_exec"}, []string{"sched_process_exec"}, execLoopArgs(), floors, empties); err != nil {
+			b.logf("floor calibration in the exec loop skipped: %v", err)
+		}
 		variants, err := b.variants(ctx, b.stormArgs(), execLoopArgs(), costPairs(b.cfg.Rounds))
 		if err != nil {
 			return err
@@ -604,12 +613,19 @@ func (b *bencher) costs(ctx context.Context, res *Result) error {
 	}
 	res.ProgNS, res.ExactProgNS = meanNS(light), meanNS(exact)
 	res.ProgRuns, res.ExactProgRuns = runs(light), runs(exact)
+	res.FloorProgNS = meanNS(floors)
+	res.EmptyProgNS = meanNS(empties)["sched_process_fork"]
+	res.ExecLoopEmptyProgNS = meanNS(empties)["sched_process_exec"]
 	res.ProgOverBpftrace = overBpftrace(res)
+	res.FloorOverBpftrace = floorOverBpftrace(res)
 	return nil
 }
 
-// stormCosts adds the programs' costs in storms under each mode.
-func (b *bencher) stormCosts(ctx context.Context, light, exact map[string]progCost) error {
+// stormCosts adds the programs' costs in storms under each mode, and their
+// floors' (tracer.Floors) in a storm of their own beside each pair: the
+// floors are as noisy as the costs, so they are measured as often, in turn.
+func (b *bencher) stormCosts(ctx context.Context, light, exact, floors, empties map[string]progCost) error {
+	measureFloors := true
 	for i := 0; i < costPairs(b.cfg.Rounds); i++ {
 		for _, mode := range []struct {
 			costs map[string]progCost
@@ -620,6 +636,12 @@ func (b *bencher) stormCosts(ctx context.Context, light, exact map[string]progCo
 				return err
 			}
 			addCosts(mode.costs, c)
+		}
+		if measureFloors {
+			if err := floorCosts(ctx, b, stormFloors, []string{"sched_process_fork"}, b.stormArgs(), floors, empties); err != nil {
+				b.logf("floor calibration skipped: %v", err)
+				measureFloors = false
+			}
 		}
 	}
 	return nil
@@ -650,26 +672,6 @@ func (b *bencher) execLoopCosts(ctx context.Context, res *Result, light, exact m
 		}
 	}
 	return nil
-}
-
-// floors measures an empty program on each program's hook (or one making
-// only the helper calls it needs), in the storm and in exec's loop: the
-// floor under each cost. It is skipped, not failed, where it cannot load.
-func (b *bencher) floors(ctx context.Context, res *Result) {
-	res.FloorProgNS = map[string]float64{}
-	if ns, err := floorCosts(ctx, b, stormFloors(), b.stormArgs()); err == nil {
-		maps.Copy(res.FloorProgNS, ns)
-		res.EmptyProgNS = ns["handle_fork"]
-	} else {
-		b.logf("floor calibration skipped: %v", err)
-	}
-	execFloor := map[string]floorProgram{"handle_exec": {hook: "sched_process_exec"}}
-	if ns, err := floorCosts(ctx, b, execFloor, execLoopArgs()); err == nil {
-		maps.Copy(res.FloorProgNS, ns)
-		res.ExecLoopEmptyProgNS = ns["handle_exec"]
-	} else {
-		b.logf("floor calibration in the exec loop skipped: %v", err)
-	}
 }
 
 // reportPhase times report over a recording of cfg.ReportN events (none:
@@ -897,20 +899,37 @@ func mib(b uint64) float64 { return float64(b) / (1 << 20) }
 // overBpftrace divides each of our programs' cost by its bpftrace peer's,
 // both measured in the same workload.
 func overBpftrace(r *Result) map[string]float64 {
+	return perPeer(r, func(name string) float64 {
+		switch name {
+		case "exit_wait4":
+			return r.ExactProgNS[name]
+		case "handle_exec":
+			return r.ExecLoopProgNS[name]
+		}
+		return r.ProgNS[name]
+	})
+}
+
+// floorOverBpftrace divides each program's floor by its bpftrace peer's
+// cost: above MaxProgOverBpftrace, no version of the program meets the goal
+// on this machine.
+func floorOverBpftrace(r *Result) map[string]float64 {
+	return perPeer(r, func(name string) float64 { return r.FloorProgNS[name] })
+}
+
+// perPeer divides ours(name) by the cost of name's bpftrace peer, for each
+// peer measured (exec's in exec's loop).
+func perPeer(r *Result, ours func(name string) float64) map[string]float64 {
 	out := map[string]float64{}
-	ratio := func(name string, ours, peers map[string]float64) {
-		if o, p := ours[name], peers[name]; o > 0 && p > 0 {
-			out[name] = o / p
+	add := func(name string, peer float64) {
+		if o := ours(name); o > 0 && peer > 0 {
+			out[name] = o / peer
 		}
 	}
-	for name := range r.BpftraceProgNS {
-		if name == "exit_wait4" {
-			ratio(name, r.ExactProgNS, r.BpftraceProgNS)
-		} else {
-			ratio(name, r.ProgNS, r.BpftraceProgNS)
-		}
+	for name, peer := range r.BpftraceProgNS {
+		add(name, peer)
 	}
-	ratio("handle_exec", r.ExecLoopProgNS, r.BpftraceExecLoopProgNS)
+	add("handle_exec", r.BpftraceExecLoopProgNS["handle_exec"])
 	return out
 }
 

@@ -7,94 +7,94 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
 	"github.com/cilium/ebpf/link"
+
+	"github.com/zombietrace/zombietrace/tracer"
 )
 
-// floorProgram is the least a program on hook can cost: an empty program, or
-// one that makes nothing but the helper calls the real one cannot do without.
-type floorProgram struct {
-	hook    string
-	helpers []asm.BuiltinFunc
-}
+// stormFloors are the programs whose floors a storm measures (exec's is
+// measured in exec's loop).
+var stormFloors = []string{"handle_fork", "handle_exit", "handle_signal", "handle_wait", "handle_free"}
 
-// stormFloors are the floors of the programs a storm runs, by their names.
-// signal's and wait's times are the zombie clock, which must be exact, and
-// both need current; wait also needs the syscall's registers
-// (bpf_task_pt_regs of current: caching their offset is pointer arithmetic
-// not every verifier takes). The others call no helper in a storm.
-func stormFloors() map[string]floorProgram {
-	return map[string]floorProgram{
-		"handle_fork":   {hook: "sched_process_fork"},
-		"handle_exit":   {hook: "sched_process_exit"},
-		"handle_signal": {hook: "signal_generate", helpers: []asm.BuiltinFunc{asm.FnGetCurrentTaskBtf, asm.FnKtimeGetBootNs}},
-		"handle_wait":   {hook: "sched_process_wait", helpers: []asm.BuiltinFunc{asm.FnGetCurrentTaskBtf, asm.FnTaskPtRegs, asm.FnKtimeGetBootNs}},
-		"handle_free":   {hook: "sched_process_free"},
+// floorCosts attaches the floors of names (tracer.Floors: what each program
+// cannot avoid on its hook, its ring record included) and an empty program
+// on each of emptyHooks, all at once, runs the workload and adds each one's
+// run time and runs: the floors by their program's name, the empty
+// programs by their hook's.
+func floorCosts(ctx context.Context, b *bencher, names, emptyHooks, workload []string, floors, empties map[string]progCost) error {
+	f, err := tracer.OpenFloors()
+	if err != nil {
+		return err
 	}
-}
-
-// floorInstructions calls each helper in turn; bpf_task_pt_regs gets the
-// task the call before returned.
-func floorInstructions(helpers []asm.BuiltinFunc) asm.Instructions {
-	var insns asm.Instructions
-	for _, fn := range helpers {
-		if fn == asm.FnTaskPtRegs {
-			insns = append(insns, asm.Mov.Reg(asm.R1, asm.R0))
+	defer f.Close()
+	all := f.Programs()
+	progs := map[string]*ebpf.Program{}
+	for _, n := range names {
+		if all[n] == nil {
+			return fmt.Errorf("no floor for %s", n)
 		}
-		insns = append(insns, fn.Call())
+		progs[n] = all[n]
 	}
-	return append(insns, asm.Mov.Imm(asm.R0, 0), asm.Return())
-}
-
-// floorCosts attaches every floor program at once, runs the workload and
-// returns each one's mean ns per run, keyed as floors: what our programs'
-// costs read against (trampoline, run-time statistics, helper calls, cold
-// caches), measured in the same kind of storm as theirs.
-func floorCosts(ctx context.Context, b *bencher, floors map[string]floorProgram, workload []string) (map[string]float64, error) {
-	progs := make(map[string]*ebpf.Program, len(floors))
-	defer func() {
-		for _, p := range progs {
-			p.Close()
-		}
-	}()
-	for name, f := range floors {
-		insns := floorInstructions(f.helpers)
-		prog, err := ebpf.NewProgram(&ebpf.ProgramSpec{
-			Name:         "zt_floor",
-			Type:         ebpf.Tracing,
-			AttachType:   ebpf.AttachTraceRawTp,
-			AttachTo:     f.hook,
-			License:      "GPL",
-			Instructions: insns,
-		})
+	for _, hook := range emptyHooks {
+		p, err := emptyProgram(hook)
 		if err != nil {
-			return nil, fmt.Errorf("loading the floor program on %s: %w", f.hook, err)
+			return err
 		}
-		progs[name] = prog
+		defer p.Close()
+		progs[hook] = p
+	}
+	for name, prog := range progs {
 		l, err := link.AttachTracing(link.TracingOptions{Program: prog})
 		if err != nil {
-			return nil, fmt.Errorf("attaching the floor program on %s: %w", f.hook, err)
+			return fmt.Errorf("attaching the floor of %s: %w", name, err)
 		}
 		defer l.Close()
 	}
 	if _, err := b.stormRun(ctx, workload...); err != nil {
-		return nil, err
+		return err
 	}
-	out := make(map[string]float64, len(progs))
+	if n := f.Lost(); n > 0 {
+		return fmt.Errorf("the floors' rings lost %d records: their costs would read low", n)
+	}
+	got := map[string]progCost{}
 	for name, prog := range progs {
 		st, err := prog.Stats()
 		if err != nil || st.RunCount == 0 {
-			return nil, fmt.Errorf("no statistics for the floor program on %s: %v", floors[name].hook, err)
+			return fmt.Errorf("no statistics for the floor of %s: %v", name, err)
 		}
-		out[name] = float64(st.Runtime) / float64(st.RunCount)
-		b.logf("floor of %s: %d helper calls on %s cost %.0f ns per run during %s",
-			name, len(floors[name].helpers), floors[name].hook, out[name], workload[0])
+		got[name] = progCost{runNS: uint64(st.Runtime), count: st.RunCount}
+		b.logf("floor of %s: %.0f ns per run during %s", name, float64(st.Runtime)/float64(st.RunCount), workload[0])
 	}
-	return out, nil
+	for name, c := range got {
+		into := floors
+		if slices.Contains(emptyHooks, name) {
+			into = empties
+		}
+		addCosts(into, map[string]progCost{name: c})
+	}
+	return nil
+}
+
+// emptyProgram is a program that returns at once, on hook.
+func emptyProgram(hook string) (*ebpf.Program, error) {
+	p, err := ebpf.NewProgram(&ebpf.ProgramSpec{
+		Name:         "zt_empty",
+		Type:         ebpf.Tracing,
+		AttachType:   ebpf.AttachTraceRawTp,
+		AttachTo:     hook,
+		License:      "GPL",
+		Instructions: asm.Instructions{asm.Mov.Imm(asm.R0, 0), asm.Return()},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("loading an empty program on %s: %w", hook, err)
+	}
+	return p, nil
 }
 
 // readSteal returns the host's steal and total CPU ticks (/proc/stat).

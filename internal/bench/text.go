@@ -52,15 +52,15 @@ func WriteText(w io.Writer, r *Result) {
 		goal(results[i].Name) // the rest, in the goals' order
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "\nKERNEL COST PER INVOCATION (mean ns; goal: at most half of bpftrace's probe doing the minimal job on the same hook, in the same workload: the storm, exec's loop for handle_exec, --exact-waits for exit_wait4. FLOOR: an empty program on the hook, or one making only the helper calls the program cannot avoid)\n")
+	fmt.Fprintf(w, "\nKERNEL COST PER INVOCATION (mean ns; goal: at most half of bpftrace's probe doing the minimal job on the same hook, in the same workload: the storm, exec's loop for handle_exec, --exact-waits for exit_wait4. FLOOR: what no version of the program can avoid on its hook: being called, the helper calls its job needs, its ring record (bpf/floors.bpf.c); where FLOOR/BPFTRACE is above %g, the goal is out of reach on this machine)\n", MaxProgOverBpftrace)
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "PROGRAM\tLIGHT\tEXACT\tFLOOR\tBPFTRACE\tOURS/BPFTRACE <= %g\t\n", MaxProgOverBpftrace)
+	fmt.Fprintf(tw, "PROGRAM\tLIGHT\tEXACT\tFLOOR\tBPFTRACE\tOURS/BPFTRACE <= %g\tFLOOR/BPFTRACE\t\n", MaxProgOverBpftrace)
 	names := slices.Sorted(maps.Keys(r.ExactProgNS))
 	if _, ok := r.ExactProgNS["handle_exec"]; !ok && r.ExecLoopProgNS["handle_exec"] > 0 {
 		names = append(names, "handle_exec")
 	}
 	for _, n := range names {
-		light, floor, peer, goal := "-", "-", "-", ""
+		light, floor, peer, goal, reach := "-", "-", "-", "", ""
 		if v, ok := r.ProgNS[n]; ok {
 			light = nsCell(v, r.ProgRuns[n])
 		}
@@ -77,11 +77,17 @@ func WriteText(w io.Writer, r *Result) {
 		if q, ok := r.ProgOverBpftrace[n]; ok {
 			goal = fmt.Sprintf("%.2f %s", q, check(q <= MaxProgOverBpftrace))
 		}
+		if q, ok := r.FloorOverBpftrace[n]; ok {
+			reach = fmt.Sprintf("%.2f", q)
+			if q > MaxProgOverBpftrace {
+				reach += " out-of-reach"
+			}
+		}
 		exact := "-"
 		if v, ok := r.ExactProgNS[n]; ok {
 			exact = nsCell(v, r.ExactProgRuns[n])
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t\n", n, light, exact, floor, peer, goal)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", n, light, exact, floor, peer, goal, reach)
 	}
 	tw.Flush()
 	printExecLoop(w, r)

@@ -44,12 +44,13 @@ func TestPrintBenchMarksEachProgramAgainstBpftrace(t *testing.T) {
 		ExactProgNS:            map[string]float64{"handle_fork": 106, "handle_wait": 249, "exit_wait4": 379, "exit_waitid": 3121},
 		ProgRuns:               map[string]uint64{"handle_fork": 90000, "handle_wait": 180000},
 		ExactProgRuns:          map[string]uint64{"handle_fork": 90000, "handle_wait": 180000, "exit_wait4": 90000, "exit_waitid": 12},
-		FloorProgNS:            map[string]float64{"handle_fork": 61, "handle_wait": 236},
+		FloorProgNS:            map[string]float64{"handle_fork": 61, "handle_wait": 236, "handle_exec": 700},
 		BpftraceProgNS:         map[string]float64{"handle_fork": 420, "handle_wait": 500, "exit_wait4": 1000},
 		ExecLoopProgNS:         map[string]float64{"handle_exec": 900},
 		BpftraceExecLoopProgNS: map[string]float64{"handle_exec": 1200},
 	}
 	r.ProgOverBpftrace = map[string]float64{"handle_fork": 0.25, "handle_wait": 0.556, "exit_wait4": 0.379, "handle_exec": 0.75}
+	r.FloorOverBpftrace = floorOverBpftrace(r)
 	var out strings.Builder
 	WriteText(&out, r)
 	lines := map[string]string{}
@@ -60,11 +61,11 @@ func TestPrintBenchMarksEachProgramAgainstBpftrace(t *testing.T) {
 		}
 	}
 	for prog, want := range map[string]string{
-		"handle_fork": "handle_fork 105 106 61 420 0.25 ok",
-		"handle_wait": "handle_wait 278 249 236 500 0.56 MISSED",
-		"exit_wait4":  "exit_wait4 - 379 - 1000 0.38 ok",    // exact mode only
-		"exit_waitid": "exit_waitid - 3121 (12 runs) - -",   // a few cold calls, no peer
-		"handle_exec": "handle_exec - - - 1200 0.75 MISSED", // from exec's loop
+		"handle_fork": "handle_fork 105 106 61 420 0.25 ok 0.15",
+		"handle_wait": "handle_wait 278 249 236 500 0.56 MISSED 0.47",
+		"exit_wait4":  "exit_wait4 - 379 - 1000 0.38 ok",                        // exact mode only, no floor
+		"exit_waitid": "exit_waitid - 3121 (12 runs) - -",                       // a few cold calls, no peer
+		"handle_exec": "handle_exec - - 700 1200 0.75 MISSED 0.58 out-of-reach", // from exec's loop; its floor alone is over half
 	} {
 		if lines[prog] != want {
 			t.Errorf("%s: got %q, want %q", prog, lines[prog], want)
