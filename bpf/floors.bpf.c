@@ -21,17 +21,23 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #include "transport.h"
 #include "exec.h"
 
-/* handle_fork: a process's record (threads return at once). */
-SEC("tp_btf/sched_process_fork")
-int BPF_PROG(floor_fork, struct task_struct *parent, struct task_struct *child)
+/* An unstamped record for a process, none for a thread (fork, free). */
+static __always_inline int process_record(struct task_struct *t)
 {
-	if (child->pid != child->tgid)
+	if (t->pid != t->tgid)
 		return 0;
 	__u64 seq;
 	struct event *e = reserve_at(&seq);
 	if (e)
 		submit(e, seq);
 	return 0;
+}
+
+/* handle_fork: a process's record (threads return at once). */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(floor_fork, struct task_struct *parent, struct task_struct *child)
+{
+	return process_record(child);
 }
 
 /* handle_exit: the common exit writes nothing (its notification says it all). */
@@ -76,13 +82,7 @@ int BPF_PROG(floor_wait)
 SEC("tp_btf/sched_process_free")
 int BPF_PROG(floor_free, struct task_struct *p)
 {
-	if (p->pid != p->tgid)
-		return 0;
-	__u64 seq;
-	struct event *e = reserve_at(&seq);
-	if (e)
-		submit(e, seq);
-	return 0;
+	return process_record(p);
 }
 
 /* handle_exec: a record of EXEC_SLOTS slots, its path parts empty. */
