@@ -59,6 +59,11 @@ type cpuRing struct {
 	stalledAt    uint64 // a reserved slot that is not published yet
 	stalledSince time.Time
 
+	// drainedAt (boot ns) is the start of the last pass that found every
+	// slot reserved in this ring published: any reservation since came
+	// after it (holdBack).
+	drainedAt uint64
+
 	// frees taken out of the ring, stamped, waiting for the event that
 	// stamped them to be delivered first (Tracer.peekRing), from freeHead on.
 	frees    []events.Event
@@ -91,6 +96,7 @@ func mapRings(positions, slots *ebpf.Map, size int) (*cpuRings, error) {
 		ring.slots = all[i*size : (i+1)*size]
 		ring.mask = uint64(size - 1)
 		ring.next = atomic.LoadUint64(&ring.pos.Tail)
+		ring.drainedAt = bootNow() // before any program is attached
 	}
 	return r, nil
 }
@@ -113,6 +119,40 @@ func (ring *cpuRing) peek() *zombietraceRingSlot {
 		return nil
 	}
 	return s
+}
+
+// holdBack lowers limit (boot ns) so that no ring's event is delivered
+// before an older one another ring is still writing. A ring with a slot
+// reserved but not published yet holds a record reserved after the ring was
+// last found drained, so nothing later than that is safe to deliver, from
+// any ring (less the reorder window: a fork is stamped with its start and an
+// exec with its tick's clock, both before they reserve). A program
+// publishes within microseconds, but one interrupted by a long softirq (a
+// batch of RCU frees after a storm) or on a stalled vCPU may take longer
+// than the reorder window, and its record came after newer ones: a reap
+// read as seen before its child's notification was not matched. now must
+// be read before the heads are.
+func (r *cpuRings) holdBack(now, limit uint64) uint64 {
+	for i := range r.rings {
+		ring := &r.rings[i]
+		if ring.publishedUpTo(atomic.LoadUint64(&ring.pos.Head)) {
+			ring.drainedAt = now
+		} else {
+			limit = min(limit, ring.drainedAt-min(ring.drainedAt, uint64(reorderWindow)))
+		}
+	}
+	return limit
+}
+
+// publishedUpTo says whether every slot from the next to read up to head is
+// published.
+func (ring *cpuRing) publishedUpTo(head uint64) bool {
+	for idx := ring.next; idx < head; idx++ {
+		if atomic.LoadUint64(&ring.slots[idx&ring.mask].Seq) != idx+1 {
+			return false
+		}
+	}
+	return true
 }
 
 // execSlots is how many slots an exec record takes (enum exec_layout).

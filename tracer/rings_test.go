@@ -99,6 +99,38 @@ func TestDeliverMergesByTime(t *testing.T) {
 	}
 }
 
+// A record still being written on one CPU holds back the other rings'
+// newer records, beyond the reorder window, until it is published: it came
+// after them before (a program interrupted by a long softirq).
+func TestPendingRecordHoldsBackTheOtherRings(t *testing.T) {
+	const ms = uint64(time.Millisecond)
+	window := uint64(reorderWindow)
+	tr := testTracer(heapRing(8), heapRing(8))
+	r0, r1 := &tr.rings.rings[0], &tr.rings.rings[1]
+	pass := func(now uint64) []uint32 {
+		return pidsDelivered(t, tr, tr.rings.holdBack(now, now-window))
+	}
+	r0.put(900*ms, 1)
+	r1.put(950*ms, 2)
+	if got := pass(1000 * ms); !equal(got, []uint32{1, 2}) {
+		t.Fatalf("first pass: %v, want [1 2]", got)
+	}
+	pending := r0.reserve(1010*ms, 3) // stamped, then interrupted for long
+	r1.put(1100*ms, 4)
+	if got := pass(1300 * ms); len(got) != 0 {
+		t.Fatalf("with CPU 0 still writing an older record: %v, want nothing", got)
+	}
+	pending.publish()
+	if got := pass(1600 * ms); !equal(got, []uint32{3, 4}) {
+		t.Fatalf("once it is published: %v, want [3 4]", got)
+	}
+	// Published records newer than the limit hold nothing back.
+	r0.put(1700*ms, 5)
+	if limit := tr.rings.holdBack(1710*ms, 1690*ms); limit != 1690*ms {
+		t.Fatalf("limit %d ms with nothing pending, want 1690", limit/ms)
+	}
+}
+
 // A slot from the ring's previous lap is not mistaken for a new one.
 func TestDeliverIgnoresOldLap(t *testing.T) {
 	tr := testTracer(heapRing(2))

@@ -476,7 +476,8 @@ func (t *Tracer) Run(ctx context.Context, handle func(*events.Event), idle func(
 		}
 		limit := uint64(math.MaxUint64)
 		if !draining {
-			limit = bootNow() - uint64(reorderWindow)
+			now := bootNow()
+			limit = t.rings.holdBack(now, now-uint64(reorderWindow))
 		} else {
 			t.takeMisses() // the last look, delivered in this last pass
 		}
