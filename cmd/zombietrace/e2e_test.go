@@ -1144,7 +1144,8 @@ while time.time() < end:
 				t.Errorf("reap line with zombie_ns %d < 100ms shown: %v", z, l)
 			}
 			if !late[l.int("pid")] {
-				t.Errorf("reap line for %d, not one of the late-reaped children: %v", l.int("pid"), l)
+				// Every line: a lost line, or none, says which way to look.
+				t.Errorf("reap line for %d, not one of the late-reaped children: %v\n%s", l.int("pid"), l, dump(lines))
 			}
 		case "reparent", "lost":
 		default:
