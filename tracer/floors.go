@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/link"
 )
 
 // Floors are the benchmark's floor programs (bpf/floors.bpf.c): for each of
@@ -64,7 +65,20 @@ func (f *Floors) Programs() map[string]*ebpf.Program {
 		"handle_signal": f.objs.FloorSignal,
 		"handle_wait":   f.objs.FloorWait,
 		"handle_free":   f.objs.FloorFree,
+		"exit_wait4":    f.objs.FloorExitWait4,
 	}
+}
+
+// Attach attaches the floor of the tracer's program name on its hook.
+func (f *Floors) Attach(name string) (link.Link, error) {
+	prog := f.Programs()[name]
+	if prog == nil {
+		return nil, fmt.Errorf("no floor for %s", name)
+	}
+	if name == "exit_wait4" { // a syscall tracepoint, as exit_wait4's
+		return link.Tracepoint("syscalls", "sys_exit_wait4", prog, nil)
+	}
+	return link.AttachTracing(link.TracingOptions{Program: prog})
 }
 
 // read takes every published slot each poll, as the tracer's reader does

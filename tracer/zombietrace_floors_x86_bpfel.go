@@ -58,6 +58,7 @@ const (
 	zombietraceFloorsMapRingSlots        = "ring_slots"
 	zombietraceFloorsProgFloorExec       = "floor_exec"
 	zombietraceFloorsProgFloorExit       = "floor_exit"
+	zombietraceFloorsProgFloorExitWait4  = "floor_exit_wait4"
 	zombietraceFloorsProgFloorFork       = "floor_fork"
 	zombietraceFloorsProgFloorFree       = "floor_free"
 	zombietraceFloorsProgFloorSignal     = "floor_signal"
@@ -113,12 +114,13 @@ type zombietraceFloorsSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type zombietraceFloorsProgramSpecs struct {
-	FloorExec   *ebpf.ProgramSpec `ebpf:"floor_exec"`
-	FloorExit   *ebpf.ProgramSpec `ebpf:"floor_exit"`
-	FloorFork   *ebpf.ProgramSpec `ebpf:"floor_fork"`
-	FloorFree   *ebpf.ProgramSpec `ebpf:"floor_free"`
-	FloorSignal *ebpf.ProgramSpec `ebpf:"floor_signal"`
-	FloorWait   *ebpf.ProgramSpec `ebpf:"floor_wait"`
+	FloorExec      *ebpf.ProgramSpec `ebpf:"floor_exec"`
+	FloorExit      *ebpf.ProgramSpec `ebpf:"floor_exit"`
+	FloorExitWait4 *ebpf.ProgramSpec `ebpf:"floor_exit_wait4"`
+	FloorFork      *ebpf.ProgramSpec `ebpf:"floor_fork"`
+	FloorFree      *ebpf.ProgramSpec `ebpf:"floor_free"`
+	FloorSignal    *ebpf.ProgramSpec `ebpf:"floor_signal"`
+	FloorWait      *ebpf.ProgramSpec `ebpf:"floor_wait"`
 }
 
 // zombietraceFloorsMapSpecs contains maps before they are loaded into the kernel.
@@ -196,18 +198,20 @@ type zombietraceFloorsVariables struct {
 //
 // It can be passed to loadZombietraceFloorsObjects or ebpf.CollectionSpec.LoadAndAssign.
 type zombietraceFloorsPrograms struct {
-	FloorExec   *ebpf.Program `ebpf:"floor_exec"`
-	FloorExit   *ebpf.Program `ebpf:"floor_exit"`
-	FloorFork   *ebpf.Program `ebpf:"floor_fork"`
-	FloorFree   *ebpf.Program `ebpf:"floor_free"`
-	FloorSignal *ebpf.Program `ebpf:"floor_signal"`
-	FloorWait   *ebpf.Program `ebpf:"floor_wait"`
+	FloorExec      *ebpf.Program `ebpf:"floor_exec"`
+	FloorExit      *ebpf.Program `ebpf:"floor_exit"`
+	FloorExitWait4 *ebpf.Program `ebpf:"floor_exit_wait4"`
+	FloorFork      *ebpf.Program `ebpf:"floor_fork"`
+	FloorFree      *ebpf.Program `ebpf:"floor_free"`
+	FloorSignal    *ebpf.Program `ebpf:"floor_signal"`
+	FloorWait      *ebpf.Program `ebpf:"floor_wait"`
 }
 
 func (p *zombietraceFloorsPrograms) Close() error {
 	return _ZombietraceFloorsClose(
 		p.FloorExec,
 		p.FloorExit,
+		p.FloorExitWait4,
 		p.FloorFork,
 		p.FloorFree,
 		p.FloorSignal,

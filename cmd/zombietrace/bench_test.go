@@ -53,7 +53,7 @@ func TestBenchRunsEveryPhase(t *testing.T) {
 		}
 	}
 	// Each program's floor (tracer.Floors), and the floor against the same peer.
-	for _, p := range []string{"handle_fork", "handle_exit", "handle_signal", "handle_wait", "handle_free", "handle_exec"} {
+	for _, p := range []string{"handle_fork", "handle_exit", "handle_signal", "handle_wait", "handle_free", "handle_exec", "exit_wait4"} {
 		if !(res.FloorProgNS[p] > 0) || !(res.FloorOverBpftrace[p] > 0) {
 			t.Errorf("%s: floor %v ns, floor/bpftrace %v: the floor was not measured", p, res.FloorProgNS[p], res.FloorOverBpftrace[p])
 		}

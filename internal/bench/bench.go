@@ -638,7 +638,15 @@ func (b *bencher) stormCosts(ctx context.Context, light, exact, floors, empties 
 			addCosts(mode.costs, c)
 		}
 		if measureFloors {
-			if err := floorCosts(ctx, b, stormFloors, []string{"sched_process_fork"}, b.stormArgs(), floors, empties); err != nil {
+			err := floorCosts(ctx, b, stormFloors, []string{"sched_process_fork"}, b.stormArgs(), floors, empties)
+			if err == nil {
+				// exit_wait4's beside the others, as in exact mode: the
+				// wait's entry in the same syscall warms what it reads.
+				exactFloors := map[string]progCost{}
+				err = floorCosts(ctx, b, append(slices.Clone(stormFloors), "exit_wait4"), nil, b.stormArgs(), exactFloors, nil)
+				addCosts(floors, map[string]progCost{"exit_wait4": exactFloors["exit_wait4"]})
+			}
+			if err != nil {
 				b.logf("floor calibration skipped: %v", err)
 				measureFloors = false
 			}

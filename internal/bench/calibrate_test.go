@@ -16,6 +16,7 @@ import (
 // The floors load and run on their hooks during a storm, beside an empty
 // program on each hook: those that write a record (all but exit's) cost
 // more than the empty program there, and none of their records is lost.
+// exit_wait4's runs on its syscall tracepoint.
 func TestFloorCosts(t *testing.T) {
 	testenv.RequireBPF(t)
 	b := &bencher{dir: t.TempDir()}
@@ -39,6 +40,13 @@ func TestFloorCosts(t *testing.T) {
 			t.Errorf("%s: floor %v ns, an empty program on %s %v ns", name, floors[name], hooks[name], empties[hooks[name]])
 		}
 	}
+	// exit_wait4's, on its syscall tracepoint: the storm's waitpid calls.
+	err = withStats(func() error {
+		return floorCosts(context.Background(), b, []string{"exit_wait4"}, nil, []string{"storm", "2", "500"}, fc, nil)
+	})
+	if ns := meanNS(fc)["exit_wait4"]; err != nil || ns <= 0 {
+		t.Errorf("exit_wait4's floor: %v ns (%v)", ns, err)
+	}
 	// A record is a reservation, a zeroed slot and its publication: well
 	// over 40 ns anywhere (~500 here); two empty programs on one hook
 	// differ by up to ~15 ns.
@@ -47,7 +55,7 @@ func TestFloorCosts(t *testing.T) {
 			t.Errorf("%s's floor %.0f ns is not 40 ns above an empty program's on %s, %.0f", name, floors[name], hooks[name], empties[hooks[name]])
 		}
 	}
-	t.Logf("floors: %v; empty programs: %v", floors, empties)
+	t.Logf("floors: %v; empty programs: %v", meanNS(fc), empties)
 }
 
 // bpftrace's programs are matched to ours by load order, checked by name.
