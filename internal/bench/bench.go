@@ -96,8 +96,9 @@ type Result struct {
 	// bpf/floors.bpf.c), in the same workload as its cost.
 	FloorProgNS map[string]float64 `json:"floor_prog_ns"`
 	// bpftrace's probes doing the minimal equivalent job on the same hooks,
-	// keyed by our program's name, and each of ours over its peer (light
-	// storm; exec from exec's loop; exit_wait4 with --exact-waits).
+	// keyed by our program's name (a storm beside each pair of cost storms,
+	// averaged), and each of ours over its peer (light storm; exec from
+	// exec's loop; exit_wait4 with --exact-waits).
 	BpftraceProgNS   map[string]float64 `json:"bpftrace_prog_ns"`
 	ProgOverBpftrace map[string]float64 `json:"prog_ns_over_bpftrace"`
 	// Each floor over the same peer: above MaxProgOverBpftrace the goal is
@@ -586,8 +587,9 @@ func (b *bencher) rounds(ctx context.Context, res *Result) error {
 func (b *bencher) costs(ctx context.Context, res *Result) error {
 	light, exact := map[string]progCost{}, map[string]progCost{}
 	floors, empties := map[string]progCost{}, map[string]progCost{}
+	peers := map[string]float64{}
 	err := withStats(func() error {
-		if err := b.stormCosts(ctx, light, exact, floors, empties); err != nil {
+		if err := b.stormCosts(ctx, light, exact, floors, empties, peers); err != nil {
 			return err
 		}
 		if err := b.execLoopCosts(ctx, res, light, exact); err != nil {
@@ -613,6 +615,9 @@ func (b *bencher) costs(ctx context.Context, res *Result) error {
 	}
 	res.ProgNS, res.ExactProgNS = meanNS(light), meanNS(exact)
 	res.ProgRuns, res.ExactProgRuns = runs(light), runs(exact)
+	if len(peers) > 0 {
+		res.BpftraceProgNS = peers
+	}
 	res.FloorProgNS = meanNS(floors)
 	res.EmptyProgNS = meanNS(empties)["sched_process_fork"]
 	res.ExecLoopEmptyProgNS = meanNS(empties)["sched_process_exec"]
@@ -621,11 +626,21 @@ func (b *bencher) costs(ctx context.Context, res *Result) error {
 	return nil
 }
 
-// stormCosts adds the programs' costs in storms under each mode, and their
-// floors' (tracer.Floors) in a storm of their own beside each pair: the
-// floors are as noisy as the costs, so they are measured as often, in turn.
-func (b *bencher) stormCosts(ctx context.Context, light, exact, floors, empties map[string]progCost) error {
+// stormCosts adds the programs' costs in storms under each mode, and
+// beside each pair their floors' (tracer.Floors) and bpftrace's peers' in
+// storms of their own: those are as noisy as the costs (bpftrace's swung
+// by half between runs measured once), so they are measured as often, in
+// turn. The peers' means are averaged over the pairs into peers.
+func (b *bencher) stormCosts(ctx context.Context, light, exact, floors, empties map[string]progCost, peers map[string]float64) error {
 	measureFloors := true
+	bpftrace := ""
+	if b.cfg.Bpftrace {
+		var err error
+		if bpftrace, err = bpftracePath(); err != nil {
+			b.logf("bpftrace comparison skipped: %v", err)
+		}
+	}
+	var peerRuns []map[string]float64
 	for i := 0; i < costPairs(b.cfg.Rounds); i++ {
 		for _, mode := range []struct {
 			costs map[string]progCost
@@ -650,6 +665,20 @@ func (b *bencher) stormCosts(ctx context.Context, light, exact, floors, empties 
 				b.logf("floor calibration skipped: %v", err)
 				measureFloors = false
 			}
+		}
+		if bpftrace != "" {
+			c, err := b.bpftraceCosts(ctx, bpftrace)
+			if err != nil {
+				b.logf("bpftrace comparison skipped: %v", err)
+				bpftrace = ""
+				continue
+			}
+			peerRuns = append(peerRuns, c)
+		}
+	}
+	for _, run := range peerRuns {
+		for name, ns := range run {
+			peers[name] += ns / float64(len(peerRuns))
 		}
 	}
 	return nil
@@ -1073,16 +1102,13 @@ func probeTracepoint(probe string) string {
 }
 
 func (b *bencher) bpftrace(ctx context.Context, res *Result, stormArgs, execArgs []string) error {
-	path, err := exec.LookPath("bpftrace")
+	path, err := bpftracePath()
 	if err != nil {
-		return errors.New("bpftrace is not installed (apt-get install bpftrace)")
+		return err
 	}
 	err = b.underBpftrace(ctx, path, bpftracePeers, func(progs map[ebpf.ProgramID]string) error {
 		r, err := b.stormRun(ctx, stormArgs...)
 		if err != nil {
-			return err
-		}
-		if res.BpftraceProgNS, err = peerCosts(bpftracePeers, progs, readCostsByID(progs)); err != nil {
 			return err
 		}
 		u, err := b.stormRun(ctx, stormArgs...)
@@ -1103,6 +1129,29 @@ func (b *bencher) bpftrace(ctx context.Context, res *Result, stormArgs, execArgs
 		res.BpftraceExecLoopProgNS, err = peerCosts(bpftraceExecPeers, progs, readCostsByID(progs))
 		return err
 	})
+}
+
+func bpftracePath() (string, error) {
+	path, err := exec.LookPath("bpftrace")
+	if err != nil {
+		return "", errors.New("bpftrace is not installed (apt-get install bpftrace)")
+	}
+	return path, nil
+}
+
+// bpftraceCosts runs one storm under bpftrace's peers and returns each
+// one's mean ns per run, keyed by our programs' names.
+func (b *bencher) bpftraceCosts(ctx context.Context, path string) (map[string]float64, error) {
+	var costs map[string]float64
+	err := b.underBpftrace(ctx, path, bpftracePeers, func(progs map[ebpf.ProgramID]string) error {
+		if _, err := b.stormRun(ctx, b.stormArgs()...); err != nil {
+			return err
+		}
+		var err error
+		costs, err = peerCosts(bpftracePeers, progs, readCostsByID(progs))
+		return err
+	})
+	return costs, err
 }
 
 // underBpftrace runs f while bpftrace runs script, once its probes are in.
