@@ -19,8 +19,9 @@ import (
 )
 
 // stormFloors are the programs whose floors a storm measures (exec's is
-// measured in exec's loop, exit_wait4's in a storm of its own: a syscall
-// tracepoint slows every syscall, as in exact mode).
+// measured in exec's loop; exit_wait4's in a second storm, beside these as
+// exact mode runs it: its syscall tracepoint slows every syscall, so it is
+// kept out of the first).
 var stormFloors = []string{"handle_fork", "handle_exit", "handle_signal", "handle_wait", "handle_free"}
 
 // floorCosts attaches the floors of names (tracer.Floors: what each program
