@@ -19,6 +19,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #include "config.h"
 #include "transport.h"
+#include "syscall.h"
 #include "exec.h"
 
 /* An unstamped record for a process, none for a thread (fork, free). */
@@ -67,13 +68,13 @@ int BPF_PROG(floor_signal, int sig)
 SEC("tp_btf/sched_process_wait")
 int BPF_PROG(floor_wait)
 {
-	struct task_struct *cur = current_task();
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(cur);
+	struct wait_call wc;
+	wait_call_of(current_task(), &wc);
 	__u64 seq;
 	struct event *e = reserve(&seq);
 	if (!e)
 		return 0;
-	e->code = regs->orig_ax;
+	e->code = wc.nr;
 	submit(e, seq);
 	return 0;
 }
@@ -107,10 +108,10 @@ int floor_exit_wait4(struct trace_event_raw_sys_exit *ctx)
 {
 	if (ctx->ret <= 0)
 		return 0;
-	struct task_struct *cur = current_task();
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(cur);
+	struct wait_call wc;
+	wait_call_of(current_task(), &wc);
 	__s32 status = 0;
-	__u64 addr = regs->si;
+	__u64 addr = wc.args[1];
 	if (addr) /* NULL: no status asked for (a read of 0 faults: ~10 us here) */
 		bpf_probe_read_user(&status, sizeof(status), (void *)addr);
 	__u64 seq;
