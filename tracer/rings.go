@@ -61,8 +61,10 @@ type cpuRing struct {
 
 	// drainedAt (boot ns) is the start of the last pass that found every
 	// slot reserved in this ring published: any reservation since came
-	// after it (holdBack).
+	// after it (holdBack). Slots before published were seen published and
+	// stay so until read: a backlog is checked once, not every pass.
 	drainedAt uint64
+	published uint64
 
 	// frees taken out of the ring, stamped, waiting for the event that
 	// stamped them to be delivered first (Tracer.peekRing), from freeHead on.
@@ -147,7 +149,9 @@ func (r *cpuRings) holdBack(now, limit uint64) uint64 {
 // publishedUpTo says whether every slot from the next to read up to head is
 // published.
 func (ring *cpuRing) publishedUpTo(head uint64) bool {
-	for idx := ring.next; idx < head; idx++ {
+	ring.published = max(ring.published, ring.next)
+	for ; ring.published < head; ring.published++ {
+		idx := ring.published
 		if atomic.LoadUint64(&ring.slots[idx&ring.mask].Seq) != idx+1 {
 			return false
 		}
