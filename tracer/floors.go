@@ -69,16 +69,15 @@ func (f *Floors) Programs() map[string]*ebpf.Program {
 	}
 }
 
-// Attach attaches the floor of the tracer's program name on its hook.
+// Attach attaches the floor of the tracer's program name on that program's
+// hook.
 func (f *Floors) Attach(name string) (link.Link, error) {
 	prog := f.Programs()[name]
-	if prog == nil {
+	h, ok := hookOf(name)
+	if prog == nil || !ok {
 		return nil, fmt.Errorf("no floor for %s", name)
 	}
-	if name == "exit_wait4" { // a syscall tracepoint, as exit_wait4's
-		return link.Tracepoint("syscalls", "sys_exit_wait4", prog, nil)
-	}
-	return link.AttachTracing(link.TracingOptions{Program: prog})
+	return h.link(prog)
 }
 
 // read takes every published slot each poll, as the tracer's reader does

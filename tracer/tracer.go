@@ -284,14 +284,7 @@ func (t *Tracer) attach() error {
 		if !ok || h.attach == attachIter {
 			continue
 		}
-		var l link.Link
-		var err error
-		switch h.attach {
-		case attachBTF:
-			l, err = link.AttachTracing(link.TracingOptions{Program: t.progs[prog]})
-		case attachSyscall:
-			l, err = link.Tracepoint("syscalls", h.name, t.progs[prog], nil)
-		}
+		l, err := h.link(t.progs[prog])
 		if err != nil {
 			return fmt.Errorf("attaching %s to %s: %w", prog, h.name, err)
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
 	"github.com/cilium/ebpf/btf"
+	"github.com/cilium/ebpf/link"
 )
 
 // Program variants: one hook can be served by several programs of the one
@@ -87,6 +88,26 @@ type hook struct {
 	optional bool
 	// compat: only in (and only loaded with) the compat object.
 	compat bool
+}
+
+// link attaches prog to h (not an iterator: those run on demand).
+func (h hook) link(prog *ebpf.Program) (link.Link, error) {
+	if h.attach == attachSyscall {
+		return link.Tracepoint("syscalls", h.name, prog, nil)
+	}
+	return link.AttachTracing(link.TracingOptions{Program: prog})
+}
+
+// hookOf is the hook that runs the program named prog.
+func hookOf(prog string) (hook, bool) {
+	for _, h := range hooks {
+		for _, v := range h.variants {
+			if v.prog == prog {
+				return h, true
+			}
+		}
+	}
+	return hook{}, false
 }
 
 // hooks is the whole plan, in attach order.
