@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -117,9 +118,11 @@ func isZombie(pid int) bool {
 
 func alive(pid int) bool { return unix.Kill(pid, 0) == nil && !isZombie(pid) }
 
-// reapOrphans reaps, while it runs, the zombies this (subreaper) process
-// inherits, sparing the children the test waits for itself.
-func reapOrphans(t *testing.T, spare ...int) (stop func()) {
+// reapOrphans reaps, while it runs, the given orphans once this (subreaper)
+// process has inherited them as zombies. Only those: a wait on any other
+// child would race exec.Cmd.Wait for the zombietrace the test runs, which
+// then fails with "waitid: no child processes".
+func reapOrphans(t *testing.T, orphans ...int) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -127,11 +130,7 @@ func reapOrphans(t *testing.T, spare ...int) (stop func()) {
 		defer wg.Done()
 		for ctx.Err() == nil {
 			for _, pid := range testenv.Children(os.Getpid()) {
-				skip := false
-				for _, s := range spare {
-					skip = skip || s == pid
-				}
-				if !skip && isZombie(pid) {
+				if slices.Contains(orphans, pid) && isZombie(pid) {
 					var ws unix.WaitStatus
 					unix.Wait4(pid, &ws, unix.WNOHANG, nil)
 				}
@@ -213,10 +212,10 @@ func TestReapNudgeClearsCoalescedSignals(t *testing.T) {
 // zombies to this test process (the subreaper), which reaps them.
 func TestReapTerminateNeverWaiting(t *testing.T) {
 	e2e(t)
-	pids, cmd := target(t, "never_waits.py")
+	pids, _ := target(t, "never_waits.py")
 	parent := rawInt(t, pids, "parent")
 	zombies := rawInts(t, pids, "children")
-	stop := reapOrphans(t, cmd.Process.Pid)
+	stop := reapOrphans(t, zombies...)
 	defer stop()
 	audit := filepath.Join(t.TempDir(), "audit.jsonl")
 	r := zt(t, 60*time.Second, "reap", "--parent", itoa(parent), "--strategy", "terminate", "--grace", "500ms", "--yes", "--audit", audit)
