@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cilium/ebpf/btf"
 	"golang.org/x/sys/unix"
 
 	"github.com/zombietrace/zombietrace/events"
@@ -30,6 +31,7 @@ var (
 	scenarioDir string // testdata/scenarios
 	binDir      string // compiled C scenarios
 	python      string
+	kernelTypes = btf.NewCache() // decoded once for every tracer the tests open
 )
 
 func TestMain(m *testing.M) {
@@ -269,6 +271,7 @@ func traceTogether(t *testing.T, cfgs []tracer.Config, argv []string) []*result 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var ss []*session
+	tOpen := time.Now()
 	for _, cfg := range cfgs {
 		if cfg.PollInterval == 0 {
 			cfg.PollInterval = 20 * time.Millisecond // the default 250 ms only slows the tests
@@ -290,6 +293,7 @@ func traceTogether(t *testing.T, cfgs []tracer.Config, argv []string) []*result 
 		}()
 	}
 
+	tRun := time.Now()
 	cmd := exec.Command(argv[0], argv[1:]...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -302,6 +306,10 @@ func traceTogether(t *testing.T, cfgs []tracer.Config, argv []string) []*result 
 		t.Fatalf("scenario %v: %v\nstderr:\n%s", argv, err, stderr.String())
 	}
 	reapAll(t)
+	tSettle := time.Now()
+	defer func() {
+		t.Logf("TIMING open %v run %v settle %v", tRun.Sub(tOpen), tSettle.Sub(tRun), time.Since(tSettle))
+	}()
 	var line struct {
 		Pids pids `json:"pids"`
 	}
@@ -345,6 +353,9 @@ func traceTogether(t *testing.T, cfgs []tracer.Config, argv []string) []*result 
 // new children and their descendants in the kernel.
 func openFollowingSelf(t *testing.T, cfg tracer.Config) *tracer.Tracer {
 	t.Helper()
+	if cfg.KernelTypes == nil {
+		cfg.KernelTypes = kernelTypes
+	}
 	tr, err := tracer.Open(cfg)
 	if err != nil {
 		var pe *tracer.ProgramError

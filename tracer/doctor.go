@@ -122,16 +122,17 @@ func Diagnose() *Diagnosis {
 		return d
 	}
 
-	feats := probeFeatures()
+	kernelTypes := btf.NewCache() // one decode for every check below
+	feats := probeFeatures(kernelTypes)
 	for f, ok := range feats {
 		d.Features[string(f)] = ok
 	}
-	cfg := Config{RingBufferBytes: 1 << 20, FollowMax: 1024}
+	cfg := Config{RingBufferBytes: 1 << 20, FollowMax: 1024, KernelTypes: kernelTypes}
 	d.Object = Choice{"default", "this kernel has " + strings.Join(namesOf(defaultObjectNeeds), ", ")}
 	if why := cfg.chooseObject(feats); why != "" {
 		d.Object = Choice{"compat", strings.TrimPrefix(why, "compat object: ")}
 	}
-	d.DefaultObject = defaultObjectCheck()
+	d.DefaultObject = defaultObjectCheck(kernelTypes)
 	d.Iterators = iteratorsCheck()
 	spec, _, err := prepareSpec(cfg)
 	if err != nil {
@@ -145,7 +146,6 @@ func Diagnose() *Diagnosis {
 		return d
 	}
 	t.progs = map[string]*ebpf.Program{}
-	cache := btf.NewCache()
 	d.ProgramsLoad = true
 	for _, h := range hooks {
 		if h.compat && !cfg.Compat {
@@ -164,7 +164,7 @@ func Diagnose() *Diagnosis {
 			for _, n := range v.needs {
 				vc.Needs = append(vc.Needs, string(n))
 			}
-			p, err := t.loadProgram(spec, v.prog, cache)
+			p, err := t.loadProgram(spec, v.prog)
 			if err != nil {
 				var pe *ProgramError
 				if errors.As(err, &pe) {
@@ -213,8 +213,8 @@ func namesOf(fs []feature) []string {
 // defaultObjectCheck loads the default object's fork program (the rings'
 // compare-and-swap) and wait program (current as a typed pointer, the
 // syscall's registers) against small maps.
-func defaultObjectCheck() Check {
-	cfg := Config{RingBufferBytes: 1 << 20, FollowMax: 1024}
+func defaultObjectCheck(kernelTypes *btf.Cache) Check {
+	cfg := Config{RingBufferBytes: 1 << 20, FollowMax: 1024, KernelTypes: kernelTypes}
 	spec, _, err := prepareSpec(cfg)
 	if err != nil {
 		return Check{Detail: err.Error()}
@@ -224,9 +224,8 @@ func defaultObjectCheck() Check {
 	if t.maps, err = loadMaps(spec); err != nil {
 		return Check{Detail: err.Error()}
 	}
-	cache := btf.NewCache()
 	return loadsCheck([]string{zombietraceProgHandleFork, zombietraceProgHandleWait},
-		func(name string) (*ebpf.Program, error) { return t.loadProgram(spec, name, cache) },
+		func(name string) (*ebpf.Program, error) { return t.loadProgram(spec, name) },
 		"handle_fork and handle_wait load")
 }
 

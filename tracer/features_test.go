@@ -5,8 +5,6 @@ package tracer
 import (
 	"testing"
 
-	"github.com/cilium/ebpf/btf"
-
 	"github.com/zombietrace/zombietrace/internal/testenv"
 )
 
@@ -25,7 +23,7 @@ func TestAtomicsProbeMatchesTheRings(t *testing.T) {
 	if tr.maps, err = loadMaps(spec); err != nil {
 		t.Fatal(err)
 	}
-	p, err := tr.loadProgram(spec, zombietraceProgHandleFork, btf.NewCache())
+	p, err := tr.loadProgram(spec, zombietraceProgHandleFork)
 	if err == nil {
 		p.Close()
 	}

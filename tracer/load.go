@@ -8,7 +8,6 @@ import (
 	"slices"
 
 	"github.com/cilium/ebpf"
-	"github.com/cilium/ebpf/btf"
 )
 
 // load creates the maps, then loads each hook's program: the first variant
@@ -22,12 +21,11 @@ func (t *Tracer) load(spec *ebpf.CollectionSpec, feats kernelFeatures) error {
 	}
 	t.progs = make(map[string]*ebpf.Program)
 	t.chosen = make(map[string]string)
-	cache := btf.NewCache()
 	for _, h := range hooks {
 		if (h.exact && !t.cfg.Exact) || (h.compat && !t.cfg.Compat) {
 			continue
 		}
-		prog, err := t.loadHook(spec, h, feats, cache)
+		prog, err := t.loadHook(spec, h, feats)
 		if err == nil {
 			t.chosen[h.name] = prog
 			continue
@@ -43,7 +41,7 @@ func (t *Tracer) load(spec *ebpf.CollectionSpec, feats kernelFeatures) error {
 // loadHook loads the first variant of h that the kernel takes. A variant
 // refused after an earlier one is worth a warning; the last refusal is the
 // error.
-func (t *Tracer) loadHook(spec *ebpf.CollectionSpec, h hook, feats kernelFeatures, cache *btf.Cache) (string, error) {
+func (t *Tracer) loadHook(spec *ebpf.CollectionSpec, h hook, feats kernelFeatures) (string, error) {
 	variants := h.variants
 	if h.name == "sched_process_exit" && t.cfg.LiveFallback {
 		variants = variants[len(variants)-1:]
@@ -54,7 +52,7 @@ func (t *Tracer) loadHook(spec *ebpf.CollectionSpec, h hook, feats kernelFeature
 		if !feats.eligible(variants, i) {
 			continue // not for this kernel: the next one is
 		}
-		p, err := t.loadProgram(spec, v.prog, cache)
+		p, err := t.loadProgram(spec, v.prog)
 		if err == nil {
 			t.progs[v.prog] = p
 			if last != nil {
@@ -80,7 +78,7 @@ func inObject(spec *ebpf.CollectionSpec, vs []variant) []variant {
 }
 
 // loadProgram loads one program of spec against the tracer's maps.
-func (t *Tracer) loadProgram(spec *ebpf.CollectionSpec, name string, cache *btf.Cache) (*ebpf.Program, error) {
+func (t *Tracer) loadProgram(spec *ebpf.CollectionSpec, name string) (*ebpf.Program, error) {
 	if slices.Contains(t.cfg.FailPrograms, name) {
 		return nil, programError(name, errForced)
 	}
@@ -97,7 +95,7 @@ func (t *Tracer) loadProgram(spec *ebpf.CollectionSpec, name string, cache *btf.
 	}
 	coll, err := ebpf.NewCollectionWithOptions(one, ebpf.CollectionOptions{
 		MapReplacements: t.maps.Maps,
-		Cache:           cache,
+		Cache:           t.cfg.KernelTypes,
 	})
 	if err != nil {
 		return nil, programError(name, err)

@@ -139,11 +139,11 @@ var hooks = []hook{
 // kernelFeatures is what the running kernel offers, read from its BTF.
 type kernelFeatures map[feature]bool
 
-// probeFeatures reads the kernel's BTF. A kernel whose BTF cannot be read
-// gets the portable variants.
-func probeFeatures() kernelFeatures {
+// probeFeatures reads the kernel's BTF from kernelTypes. A kernel whose BTF
+// cannot be read gets the portable variants.
+func probeFeatures(kernelTypes *btf.Cache) kernelFeatures {
 	f := kernelFeatures{featAtomics: haveAtomics()}
-	spec, err := btf.LoadKernelSpec()
+	spec, err := kernelTypes.Kernel()
 	if err != nil {
 		return f
 	}
