@@ -271,7 +271,7 @@ func traceTogether(t *testing.T, cfgs []tracer.Config, argv []string) []*result 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var ss []*session
-	tOpen := time.Now()
+	opened := time.Now() // the phases' times, logged: where the matrix's budget goes
 	for _, cfg := range cfgs {
 		if cfg.PollInterval == 0 {
 			cfg.PollInterval = 20 * time.Millisecond // the default 250 ms only slows the tests
@@ -293,7 +293,7 @@ func traceTogether(t *testing.T, cfgs []tracer.Config, argv []string) []*result 
 		}()
 	}
 
-	tRun := time.Now()
+	started := time.Now()
 	cmd := exec.Command(argv[0], argv[1:]...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -306,9 +306,9 @@ func traceTogether(t *testing.T, cfgs []tracer.Config, argv []string) []*result 
 		t.Fatalf("scenario %v: %v\nstderr:\n%s", argv, err, stderr.String())
 	}
 	reapAll(t)
-	tSettle := time.Now()
+	ended := time.Now()
 	defer func() {
-		t.Logf("TIMING open %v run %v settle %v", tRun.Sub(tOpen), tSettle.Sub(tRun), time.Since(tSettle))
+		t.Logf("tracers opened in %v, scenario ran %v, settled in %v", started.Sub(opened), ended.Sub(started), time.Since(ended))
 	}()
 	var line struct {
 		Pids pids `json:"pids"`
