@@ -66,16 +66,16 @@ type Config struct {
 	// hour 1150 at 100 ms and 1050 at 250 ms. The 16 MiB of rings hold
 	// seconds of a fork storm.
 	PollInterval time.Duration
-	// KernelTypes is the kernel's BTF, decoded once and shared by the
-	// Opens of one process (nil: each Open decodes it). A decode is a
-	// copy of ~5 MiB of types: 15 ms here, 300 ms in an emulated guest.
-	KernelTypes *btf.Cache
 	// IdlePollInterval caps the sleep of a reader that keeps finding nothing
 	// at all: each empty pass doubles the sleep from PollInterval up to it,
 	// and any event brings PollInterval back. 0: four times PollInterval.
 	// A wakeup costs ~100 us of CPU on this VM (three Go threads switch in),
 	// so an idle session at 250 ms used 1.4-2.5 ms of CPU per second.
 	IdlePollInterval time.Duration
+	// KernelTypes is the kernel's BTF, decoded once and shared by the
+	// Opens of one process (nil: each Open decodes it). A decode is a
+	// copy of ~5 MiB of types: 15 ms here, 300 ms in an emulated guest.
+	KernelTypes *btf.Cache
 }
 
 // reorderWindow is how old an event must be before it is delivered: the
