@@ -59,13 +59,13 @@ func OpenFloors() (*Floors, error) {
 // is the floor of.
 func (f *Floors) Programs() map[string]*ebpf.Program {
 	return map[string]*ebpf.Program{
-		"handle_fork":   f.objs.FloorFork,
-		"handle_exec":   f.objs.FloorExec,
-		"handle_exit":   f.objs.FloorExit,
-		"handle_signal": f.objs.FloorSignal,
-		"handle_wait":   f.objs.FloorWait,
-		"handle_free":   f.objs.FloorFree,
-		"exit_wait4":    f.objs.FloorExitWait4,
+		zombietraceProgHandleFork:   f.objs.FloorFork,
+		zombietraceProgHandleExec:   f.objs.FloorExec,
+		zombietraceProgHandleExit:   f.objs.FloorExit,
+		zombietraceProgHandleSignal: f.objs.FloorSignal,
+		zombietraceProgHandleWait:   f.objs.FloorWait,
+		zombietraceProgHandleFree:   f.objs.FloorFree,
+		zombietraceProgExitWait4:    f.objs.FloorExitWait4,
 	}
 }
 
